@@ -1,0 +1,186 @@
+/**
+ * The typed failures of effect-requests.
+ *
+ * Every error names the endpoint it concerns and the phase of the exchange it
+ * happened in, so a caller can decide what to do (retry, report, fail over)
+ * with `Effect.catchTag` alone. At the `HttpClient` boundary they travel as the
+ * `cause` of @effect/platform's `RequestError` / `ResponseError`.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * Wire protocol an exchange used, as its ALPN identifier.
+ *
+ * @since 0.1.0
+ */
+export type Protocol = "http/1.1" | "h2"
+
+/**
+ * Where in the life of a request something went wrong.
+ *
+ * - `dns`, `connect`, `tls`: establishing the transport.
+ * - `acquire`: waiting for a connection or a stream slot.
+ * - `settings`: waiting for the peer's first HTTP/2 SETTINGS.
+ * - `request`: writing the request head or body.
+ * - `headers`: waiting for or parsing the response head.
+ * - `body`: reading the response body.
+ * - `idle`: while a connection sat unused in a pool.
+ *
+ * @since 0.1.0
+ */
+export type Phase = "dns" | "connect" | "tls" | "acquire" | "settings" | "request" | "headers" | "body" | "idle"
+
+/**
+ * The TCP connection could not be established (refused, unreachable, DNS).
+ *
+ * @since 0.1.0
+ */
+export class ConnectError extends Data.TaggedError("ConnectError")<{
+  /** `scheme://host:port` of the endpoint. */
+  readonly endpoint: string
+  readonly phase: "dns" | "connect"
+  /** Node's error code when there is one, e.g. `ECONNREFUSED`. */
+  readonly code: string | undefined
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `${this.phase} failed for ${this.endpoint}${this.code ? ` (${this.code})` : ""}`
+  }
+}
+
+/**
+ * The TLS handshake failed: certificate rejected, protocol mismatch, alert.
+ *
+ * @since 0.1.0
+ */
+export class TlsError extends Data.TaggedError("TlsError")<{
+  readonly endpoint: string
+  /** Node's or OpenSSL's error code, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`. */
+  readonly code: string | undefined
+  readonly cause: unknown
+}> {
+  readonly phase = "tls" as const
+  override get message(): string {
+    return `TLS handshake failed for ${this.endpoint}${this.code ? ` (${this.code})` : ""}`
+  }
+}
+
+/**
+ * A configured deadline passed.
+ *
+ * @since 0.1.0
+ */
+export class TimeoutError extends Data.TaggedError("TimeoutError")<{
+  readonly endpoint: string
+  readonly phase: Phase
+  readonly protocol: Protocol | undefined
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMillis: number
+}> {
+  override get message(): string {
+    return `${this.phase} timed out after ${this.timeoutMillis} ms for ${this.endpoint}`
+  }
+}
+
+/**
+ * The peer broke the protocol: a malformed status line or header, a bad
+ * chunk size, conflicting framing, a header section over the limit.
+ *
+ * @since 0.1.0
+ */
+export class ProtocolError extends Data.TaggedError("ProtocolError")<{
+  readonly endpoint: string
+  readonly protocol: Protocol
+  readonly phase: Phase
+  /** A stable machine-readable reason, e.g. `InvalidStatusLine`. */
+  readonly reason: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.protocol} protocol error from ${this.endpoint} in ${this.phase}: ${this.reason} (${this.detail})`
+  }
+}
+
+/**
+ * The peer closed or reset the connection before the exchange completed.
+ *
+ * `responseStarted` tells whether any byte of the response had arrived: when
+ * it had not, the server may not have processed the request, and a
+ * replay-safe request can be retried.
+ *
+ * @since 0.1.0
+ */
+export class ClosedError extends Data.TaggedError("ClosedError")<{
+  readonly endpoint: string
+  readonly protocol: Protocol
+  readonly phase: Phase
+  /** Whether the connection had carried an earlier exchange. */
+  readonly reused: boolean
+  readonly responseStarted: boolean
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `connection to ${this.endpoint} closed by peer during ${this.phase}${this.responseStarted ? "" : " (before any response byte)"}`
+  }
+}
+
+/**
+ * The request body could not be produced (its stream failed).
+ *
+ * @since 0.1.0
+ */
+export class RequestBodyError extends Data.TaggedError("RequestBodyError")<{
+  readonly endpoint: string
+  readonly cause: unknown
+}> {
+  readonly phase = "request" as const
+  override get message(): string {
+    return `request body for ${this.endpoint} failed`
+  }
+}
+
+/**
+ * The request could not be sent as given: a header name or value with CR, LF
+ * or NUL, an invalid method token, an unsupported URL. Raised before any byte
+ * is written.
+ *
+ * @since 0.1.0
+ */
+export class InvalidRequestError extends Data.TaggedError("InvalidRequestError")<{
+  readonly reason: "InvalidHeaderName" | "InvalidHeaderValue" | "InvalidMethod" | "InvalidUrl" | "InvalidBody"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `invalid request: ${this.reason} (${this.detail})`
+  }
+}
+
+/**
+ * The client, or the pool the request needed, was shut down.
+ *
+ * @since 0.1.0
+ */
+export class ClientClosedError extends Data.TaggedError("ClientClosedError")<{
+  readonly endpoint: string
+}> {
+  override get message(): string {
+    return `client closed while a request to ${this.endpoint} was pending`
+  }
+}
+
+/**
+ * Any failure effect-requests can produce.
+ *
+ * @since 0.1.0
+ */
+export type RequestsError =
+  | ConnectError
+  | TlsError
+  | TimeoutError
+  | ProtocolError
+  | ClosedError
+  | RequestBodyError
+  | InvalidRequestError
+  | ClientClosedError

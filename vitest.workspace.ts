@@ -1,0 +1,1 @@
+export default ["packages/client", "packages/testing", "packages/bench", "examples"]
