@@ -1,1 +1,35 @@
-export {}
+/**
+ * Test support for programs built on `@effect-requests/client`: loopback
+ * servers acquired as scoped resources, committed test certificates, a
+ * byte-scripting server and a mock `HttpClient` layer.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Test CA, server and client certificates, read from `certs/`.
+ *
+ * @since 0.1.0
+ */
+export * as TestCerts from "./TestCerts.js"
+
+/**
+ * A real HTTP/1.1 (and HTTPS) server with built-in routes and awaitable counters.
+ *
+ * @since 0.1.0
+ */
+export * as HttpTestServer from "./HttpTestServer.js"
+
+/**
+ * A TCP/TLS server whose connections are driven by a script, for exact bytes.
+ *
+ * @since 0.1.0
+ */
+export * as RawServer from "./RawServer.js"
+
+/**
+ * An in-memory `HttpClient` layer answered by a handler, recording requests.
+ *
+ * @since 0.1.0
+ */
+export * as MockHttpClient from "./MockHttpClient.js"

@@ -1,0 +1,47 @@
+/**
+ * A monotonic counter that effects can wait on, so tests observe server
+ * events without polling or sleeping.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+
+interface Waiter {
+  readonly target: number
+  readonly wake: () => void
+}
+
+/** @internal */
+export class Counter {
+  #value = 0
+  readonly #waiters = new Set<Waiter>()
+
+  get value(): number {
+    return this.#value
+  }
+
+  increment(): void {
+    this.#value++
+    for (const waiter of this.#waiters) {
+      if (this.#value >= waiter.target) {
+        this.#waiters.delete(waiter)
+        waiter.wake()
+      }
+    }
+  }
+
+  /** Succeeds once the counter has reached `target`. */
+  await(target: number): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (this.#value >= target) {
+        resume(Effect.void)
+        return
+      }
+      const waiter: Waiter = { target, wake: () => resume(Effect.void) }
+      this.#waiters.add(waiter)
+      return Effect.sync(() => {
+        this.#waiters.delete(waiter)
+      })
+    })
+  }
+}
