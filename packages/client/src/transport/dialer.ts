@@ -1,0 +1,215 @@
+/**
+ * Opens TCP and TLS connections as scoped resources.
+ *
+ * A dialed socket lives in the `Scope` the caller provides: whoever owns that
+ * scope owns the socket. That is what lets a pool adopt a socket another step
+ * dialed, by taking over the scope instead of dialing again.
+ *
+ * @since 0.1.0
+ */
+import * as net from "node:net"
+import * as tls from "node:tls"
+import { Context, Duration, Effect, Layer, type Scope } from "effect"
+import type { Endpoint } from "../endpoint.js"
+import { ConnectError, TimeoutError, TlsError } from "../errors.js"
+import { type Lookup, type TlsOptions, resolveTlsOptions, TlsSessionCache } from "./tls-options.js"
+
+export type { Lookup, TlsOptions } from "./tls-options.js"
+export { staticLookup } from "./tls-options.js"
+
+/**
+ * What a dial established.
+ *
+ * @since 0.1.0
+ */
+export interface Dialed {
+  readonly endpoint: Endpoint
+  readonly socket: net.Socket
+  /** ALPN protocol the server selected, e.g. `h2`; `undefined` for plain TCP or no ALPN. */
+  readonly alpnProtocol: string | undefined
+  /** e.g. `TLSv1.3`; `undefined` for plain TCP. */
+  readonly tlsVersion: string | undefined
+  readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
+}
+
+/**
+ * Options of the {@link Dialer}.
+ *
+ * @since 0.1.0
+ */
+export interface DialerOptions {
+  /** Deadline for the TCP connection, DNS included. Default `10 seconds`. */
+  readonly connectTimeout?: Duration.DurationInput
+  /** Deadline for the TLS handshake once TCP is up. Default `10 seconds`. */
+  readonly tlsHandshakeTimeout?: Duration.DurationInput
+  /** TLS settings for `https` endpoints. */
+  readonly tls?: TlsOptions
+  /** Replaces DNS resolution; see {@link staticLookup}. Default: the system resolver. */
+  readonly lookup?: Lookup
+  /** Happy eyeballs (RFC 8305) across IPv6 and IPv4 addresses. Default `true`. */
+  readonly autoSelectFamily?: boolean
+}
+
+/**
+ * Per-dial choices that differ between callers of one dialer.
+ *
+ * @since 0.1.0
+ */
+export interface DialRequest {
+  /** ALPN protocols to offer, in preference order. Default: the dialer's `tls.alpnProtocols`. */
+  readonly alpnProtocols?: ReadonlyArray<string>
+}
+
+/**
+ * Opens connections to endpoints.
+ *
+ * @since 0.1.0
+ */
+export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<
+  Dialer,
+  {
+    /**
+     * Connects to the endpoint; TLS for `https`. The socket is destroyed when
+     * the given scope closes.
+     */
+    readonly dial: (
+      endpoint: Endpoint,
+      request?: DialRequest
+    ) => Effect.Effect<Dialed, ConnectError | TlsError | TimeoutError, Scope.Scope>
+  }
+>() {
+  /**
+   * A dialer with the given options.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer = (options: DialerOptions = {}): Layer.Layer<Dialer> =>
+    Layer.sync(Dialer, () => make(options))
+}
+
+const defaultTimeout = Duration.seconds(10)
+
+const errnoCode = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined
+
+/**
+ * Builds the dialer service.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: DialerOptions = {}): Dialer["Type"] => {
+  const connectMillis = Duration.toMillis(options.connectTimeout ?? defaultTimeout)
+  const tlsMillis = Duration.toMillis(options.tlsHandshakeTimeout ?? defaultTimeout)
+  const autoSelectFamily = options.autoSelectFamily ?? true
+  const tlsBase = resolveTlsOptions(options.tls)
+  const sessions = new TlsSessionCache()
+
+  const connectTcp = (endpoint: Endpoint) =>
+    Effect.async<net.Socket, ConnectError>((resume) => {
+      const socket = net.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        noDelay: true,
+        autoSelectFamily,
+        ...(options.lookup ? { lookup: options.lookup } : {})
+      })
+      const onError = (cause: Error) => {
+        socket.destroy()
+        const code = errnoCode(cause)
+        const phase = code === "ENOTFOUND" || code === "EAI_AGAIN" ? "dns" : "connect"
+        resume(Effect.fail(new ConnectError({ endpoint: endpoint.key, phase, code, cause })))
+      }
+      socket.once("error", onError)
+      socket.once("connect", () => {
+        socket.off("error", onError)
+        resume(Effect.succeed(socket))
+      })
+      // Interrupted (e.g. by the timeout) before the connection completed.
+      return Effect.sync(() => socket.destroy())
+    }).pipe(
+      Effect.timeoutFail({
+        duration: connectMillis,
+        onTimeout: () =>
+          new TimeoutError({
+            endpoint: endpoint.key,
+            phase: "connect",
+            protocol: undefined,
+            timeoutMillis: connectMillis
+          })
+      })
+    )
+
+  const handshake = (endpoint: Endpoint, socket: net.Socket, request: DialRequest | undefined) =>
+    Effect.async<tls.TLSSocket, TlsError>((resume) => {
+      const alpn = request?.alpnProtocols ?? tlsBase.alpnProtocols
+      const session = sessions.get(endpoint.key)
+      const secure = tls.connect({
+        ...tlsBase.connect,
+        socket,
+        // SNI must not carry an IP literal (RFC 6066 §3).
+        ...(net.isIP(endpoint.host) === 0 ? { servername: tlsBase.servername ?? endpoint.host } : {}),
+        host: endpoint.host,
+        ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
+        ...(session ? { session } : {})
+      })
+      if (tlsBase.sessionReuse) secure.on("session", (s: Buffer) => sessions.set(endpoint.key, s))
+      const onError = (cause: Error) => {
+        secure.destroy()
+        resume(Effect.fail(new TlsError({ endpoint: endpoint.key, code: errnoCode(cause), cause })))
+      }
+      secure.once("error", onError)
+      secure.once("secureConnect", () => {
+        secure.off("error", onError)
+        resume(Effect.succeed(secure))
+      })
+      return Effect.sync(() => secure.destroy())
+    }).pipe(
+      Effect.timeoutFail({
+        duration: tlsMillis,
+        onTimeout: () =>
+          new TimeoutError({
+            endpoint: endpoint.key,
+            phase: "tls",
+            protocol: undefined,
+            timeoutMillis: tlsMillis
+          })
+      })
+    )
+
+  const dial = (endpoint: Endpoint, request?: DialRequest) =>
+    Effect.gen(function* () {
+      // The socket joins the scope before TLS starts, so an interrupted or
+      // failed handshake cannot leak the TCP connection.
+      // `acquireRelease` shields its acquire from interruption; the deadlines need it interruptible.
+      const tcp = yield* Effect.acquireRelease(Effect.interruptible(connectTcp(endpoint)), (s) =>
+        Effect.sync(() => s.destroy())
+      )
+      if (endpoint.scheme === "http") {
+        return {
+          endpoint,
+          socket: tcp,
+          alpnProtocol: undefined,
+          tlsVersion: undefined,
+          remoteAddress: tcp.remoteAddress,
+          remotePort: tcp.remotePort
+        } satisfies Dialed
+      }
+      const secure = yield* Effect.acquireRelease(
+        Effect.interruptible(handshake(endpoint, tcp, request)),
+        (s) => Effect.sync(() => s.destroy())
+      )
+      return {
+        endpoint,
+        socket: secure,
+        alpnProtocol: typeof secure.alpnProtocol === "string" ? secure.alpnProtocol : undefined,
+        tlsVersion: secure.getProtocol() ?? undefined,
+        remoteAddress: tcp.remoteAddress,
+        remotePort: tcp.remotePort
+      } satisfies Dialed
+    })
+
+  return { dial }
+}
