@@ -1,1 +1,7 @@
-export {}
+export { clients, type ClientId } from "./clients/registry.js"
+export { compiledLauncher, sourceLauncher, type Launcher } from "./harness/fork.js"
+export { runClient, type ClientRun, type RunOutcome, type Sample } from "./harness/run-client.js"
+export { runScenario, type ScenarioResult } from "./harness/runner.js"
+export { scenarios, type Scenario } from "./scenarios.js"
+export { startServer, type ServerChoice } from "./servers/start.js"
+export type { BenchServer } from "./servers/types.js"

@@ -1,0 +1,64 @@
+import { loadavg } from "node:os"
+import { fileURLToPath } from "node:url"
+import { prepareLauncher } from "./harness/build.js"
+import { errorMessage } from "./harness/messages.js"
+import { parseOptions } from "./harness/options.js"
+import { runScenario } from "./harness/runner.js"
+import type { ScenarioResult } from "./harness/runner.js"
+import { environment } from "./report/environment.js"
+import { markdown } from "./report/markdown.js"
+import type { BenchReport } from "./report/types.js"
+import { writeReport } from "./report/write.js"
+import { startServer } from "./servers/start.js"
+
+const resultsDir = fileURLToPath(new URL("../results", import.meta.url))
+
+// Progress goes to stderr so that stdout carries only the report.
+const log = (line: string): void => void process.stderr.write(`${line}\n`)
+
+const main = async (): Promise<void> => {
+  const options = parseOptions(process.argv.slice(2))
+  const started = process.hrtime.bigint()
+  log("building with tsc -b")
+  const build = await prepareLauncher()
+  log(`client processes: ${build.note}`)
+  const loadBefore = loadavg()
+  const { server, note } = await startServer(options.server, build.launcher)
+  log(
+    `server: ${server.description} on ${server.host}:${server.port}${note === undefined ? "" : ` (${note})`}`
+  )
+  const results: Array<ScenarioResult> = []
+  try {
+    for (const scenario of options.scenarios) {
+      results.push(
+        await runScenario(server, scenario, {
+          mode: options.mode,
+          rounds: options.rounds,
+          clients: options.clients,
+          launcher: build.launcher,
+          log
+        })
+      )
+    }
+  } finally {
+    await server.stop()
+  }
+  const report: BenchReport = {
+    environment: environment(),
+    mode: options.mode,
+    rounds: options.rounds,
+    build: { launcher: build.launcher.kind, note: build.note },
+    server: { kind: server.kind, description: server.description, note },
+    loadAverage: { before: loadBefore, after: loadavg() },
+    durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+    scenarios: results
+  }
+  const written = await writeReport(report, resultsDir)
+  process.stdout.write(markdown(report))
+  log(`wrote ${written.join(", ")}`)
+}
+
+main().catch((error: unknown) => {
+  log(`bench failed: ${errorMessage(error)}`)
+  process.exitCode = 1
+})

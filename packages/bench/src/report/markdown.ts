@@ -1,0 +1,88 @@
+import { clients, baselineClient, floorClient } from "../clients/registry.js"
+import type { ClientResult, ScenarioResult, VariantResult } from "../harness/runner.js"
+import { spread } from "../harness/stats.js"
+import { formatCount, formatNumber, formatRatio, ratios, shortReason } from "./format.js"
+import type { FigureKey } from "./format.js"
+import type { BenchReport } from "./types.js"
+
+const columns: ReadonlyArray<{ readonly key: FigureKey; readonly title: string }> = [
+  { key: "reqPerSec", title: "req/s" },
+  { key: "cpuUsPerReq", title: "CPU µs/req" },
+  { key: "p50Us", title: "p50 µs" },
+  { key: "p99Us", title: "p99 µs" },
+  { key: "peakRssMiB", title: "peak RSS MiB" }
+]
+
+const escapeCell = (text: string): string => text.replace(/\|/g, "\\|")
+
+const row = (variant: VariantResult, result: ClientResult): string => {
+  const figures = result.figures
+  if (figures === undefined) {
+    const reason = `failed: ${shortReason(result.failure ?? "no successful round")}`
+    return `| ${result.label} | ${escapeCell(reason)} |${" – |".repeat(columns.length + 1)}`
+  }
+  const cells = columns.map(({ key }) => {
+    const { toBaseline, toFloor } = ratios(variant, result, key)
+    return `${formatNumber(figures[key].median)} (${formatRatio(toBaseline)}, ${formatRatio(toFloor)})`
+  })
+  const noise = `${Math.round(spread(figures.cpuUsPerReq) * 100)}% / ${Math.round(spread(figures.reqPerSec) * 100)}%`
+  return `| ${result.label} | ${cells.join(" | ")} | ${formatCount(figures.connections.median)} | ${noise} |`
+}
+
+const variantSection = (scenario: ScenarioResult, variant: VariantResult): string => {
+  const header = `| client | ${columns.map((column) => column.title).join(" | ")} | conns | spread CPU / req/s |`
+  const align = `|:--|${columns.map(() => "--:").join("|")}|--:|--:|`
+  const warnings = variant.results.flatMap((result) =>
+    result.warnings.map((warning) => `- ${result.label}: ${warning}`)
+  )
+  return [
+    `### ${scenario.title}, ${variant.concurrency} concurrent`,
+    "",
+    `Each round: warm-up of at least ${variant.budget.warmup.minRequests.toLocaleString("en-US")} requests and ` +
+      `${variant.budget.warmup.minMs} ms, then ${variant.budget.measure.minMs} ms measured; ` +
+      `median of ${variant.rounds} round${variant.rounds === 1 ? "" : "s"}.`,
+    "",
+    header,
+    align,
+    ...variant.results.map((result) => row(variant, result)),
+    ...(warnings.length > 0 ? ["", "Warnings:", "", ...warnings] : [])
+  ].join("\n")
+}
+
+const legend = [
+  `Cells read \`median (÷ ${clients[baselineClient].label}, ÷ ${clients[floorClient].label})\`.`,
+  "req/s: higher is better. CPU µs/req: user + system CPU of the client process over the measured requests, " +
+    "divided by their number; lower is better, and it is the figure a shared machine disturbs least.",
+  "p50/p99: per-request latency inside the client, queueing included. Peak RSS: the client process's maximum " +
+    "resident set, start and warm-up included. conns: connections the server accepted from that client process. " +
+    "spread: (max − min) / median across rounds."
+].join("\n\n")
+
+export const markdown = (report: BenchReport): string => {
+  const { environment: env } = report
+  const packages = Object.entries(env.packages)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ")
+  const load = (values: ReadonlyArray<number>): string => values.map((value) => value.toFixed(2)).join(" / ")
+  const header = [
+    "# effect-requests benchmarks",
+    "",
+    `- Date: ${env.date}`,
+    `- Machine: ${env.machine.cpu}, ${env.machine.cores} cores, ${env.machine.memoryGiB} GiB, ${env.machine.os}`,
+    `- Node ${env.machine.node} (bundled undici ${env.machine.nodeUndici})`,
+    `- Packages: ${packages}; git ${env.git}`,
+    `- Server: ${report.server.description}, separate process, 127.0.0.1` +
+      (report.server.note === undefined ? "" : ` — ${report.server.note}`),
+    `- Client processes: ${report.build.note}`,
+    `- Mode: ${report.mode}, ${report.rounds} round${report.rounds === 1 ? "" : "s"}; each client runs in a fresh process, round-robin across clients`,
+    `- Load average (1/5/15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after`,
+    `- Duration: ${Math.round(report.durationSeconds)} s`,
+    "",
+    legend
+  ]
+  const sections = report.scenarios.flatMap((scenario) => [
+    `## ${scenario.title}`,
+    ...scenario.variants.map((variant) => variantSection(scenario, variant))
+  ])
+  return [...header, "", ...sections.flatMap((section) => [section, ""])].join("\n")
+}

@@ -1,0 +1,87 @@
+import { baselineClient, floorClient } from "../clients/registry.js"
+import type { ClientId } from "../clients/registry.js"
+import type { ScenarioResult, VariantResult } from "../harness/runner.js"
+import { formatNumber } from "./format.js"
+import type { FigureKey } from "./format.js"
+
+const width = 760
+const labelWidth = 250
+const barWidth = 400
+const rowHeight = 22
+const panelTitleHeight = 28
+const panelGap = 18
+
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+
+const color = (client: ClientId): string =>
+  client === "effect-requests"
+    ? "#7b3fe4"
+    : client === floorClient
+      ? "#9e9e9e"
+      : client === baselineClient
+        ? "#1f6fb2"
+        : "#6fa8dc"
+
+interface Panel {
+  readonly title: string
+  readonly variant: VariantResult
+  readonly key: FigureKey
+}
+
+const panelHeight = (panel: Panel): number => panelTitleHeight + panel.variant.results.length * rowHeight
+
+const drawPanel = (panel: Panel, top: number): string => {
+  const values = panel.variant.results.map((result) => result.figures?.[panel.key].median)
+  const largest = Math.max(...values.map((value) => value ?? 0), Number.MIN_VALUE)
+  const rows = panel.variant.results.map((result, index) => {
+    const y = top + panelTitleHeight + index * rowHeight
+    const label = `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeXml(result.label)}</text>`
+    const value = values[index]
+    if (value === undefined) {
+      return `${label}<text x="${labelWidth}" y="${y + 15}" fill="#b00020">failed</text>`
+    }
+    const length = Math.max(1, (value / largest) * barWidth)
+    return (
+      `${label}<rect x="${labelWidth}" y="${y + 3}" width="${length.toFixed(1)}" height="${rowHeight - 6}" ` +
+      `fill="${color(result.client)}"/>` +
+      `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 15}">${formatNumber(value)}</text>`
+    )
+  })
+  return [`<text x="8" y="${top + 18}" font-weight="bold">${escapeXml(panel.title)}</text>`, ...rows].join(
+    "\n"
+  )
+}
+
+/** One horizontal bar chart per figure and concurrency; hand-written SVG keeps the suite dependency-free. */
+export const scenarioSvg = (scenario: ScenarioResult, subtitle: string): string => {
+  const panels: ReadonlyArray<Panel> = scenario.variants.flatMap((variant) => [
+    {
+      title: `${variant.concurrency} concurrent: CPU µs per request (lower is better)`,
+      variant,
+      key: "cpuUsPerReq"
+    },
+    {
+      title: `${variant.concurrency} concurrent: requests per second (higher is better)`,
+      variant,
+      key: "reqPerSec"
+    }
+  ])
+  const titleHeight = 52
+  const drawn: Array<string> = []
+  let top = titleHeight
+  for (const panel of panels) {
+    drawn.push(drawPanel(panel, top))
+    top += panelHeight(panel) + panelGap
+  }
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top}" viewBox="0 0 ${width} ${top}" ` +
+      `font-family="system-ui, sans-serif" font-size="13">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="8" y="22" font-size="16" font-weight="bold">${escapeXml(scenario.title)}</text>`,
+    `<text x="8" y="40" font-size="12" fill="#555555">${escapeXml(subtitle)}</text>`,
+    ...drawn,
+    "</svg>",
+    ""
+  ].join("\n")
+}

@@ -1,0 +1,69 @@
+import type { ChildProcess } from "node:child_process"
+import { captureOutput, forkModule } from "../harness/fork.js"
+import type { Launcher } from "../harness/fork.js"
+import type { BenchServer, ServerStats } from "./types.js"
+
+const host = "127.0.0.1"
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null
+
+const waitForListening = (child: ChildProcess, output: () => string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const onMessage = (message: unknown): void => {
+      if (isRecord(message) && message.type === "listening" && typeof message.port === "number") {
+        child.off("exit", onExit)
+        child.off("message", onMessage)
+        resolve(message.port)
+      }
+    }
+    const onExit = (code: number | null): void =>
+      reject(new Error(`node server exited (${code}) before listening: ${output()}`))
+    child.on("message", onMessage)
+    child.once("exit", onExit)
+    child.once("error", reject)
+  })
+
+export const startNodeServer = async (launcher: Launcher): Promise<BenchServer> => {
+  const child = forkModule(launcher.module("servers/node-server-process"))
+  const output = captureOutput(child)
+  const port = await waitForListening(child, output)
+
+  // The server answers stats requests in order, and the harness asks one at a time.
+  const waiting: Array<{ resolve: (stats: ServerStats) => void; reject: (error: Error) => void }> = []
+  child.on("message", (message: unknown) => {
+    if (
+      isRecord(message) &&
+      message.type === "stats" &&
+      typeof message.connections === "number" &&
+      typeof message.requests === "number"
+    ) {
+      waiting.shift()?.resolve({ connections: message.connections, requests: message.requests })
+    }
+  })
+  child.on("exit", (code, signal) => {
+    const error = new Error(`node server exited (${code ?? signal}): ${output()}`)
+    for (const pending of waiting.splice(0)) pending.reject(error)
+  })
+
+  return {
+    kind: "node",
+    description: `node:http ${process.version} (1 process)`,
+    host,
+    port,
+    stats: () =>
+      new Promise((resolve, reject) => {
+        if (child.exitCode !== null || !child.connected) {
+          return reject(new Error(`node server is not running: ${output()}`))
+        }
+        waiting.push({ resolve, reject })
+        child.send({ type: "stats" })
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once("exit", () => resolve())
+        child.kill("SIGTERM")
+      })
+  }
+}
