@@ -30,7 +30,8 @@ export type Protocol = "http/1.1" | "h2"
  *
  * @since 0.1.0
  */
-export type Phase = "dns" | "connect" | "tls" | "acquire" | "settings" | "request" | "headers" | "body" | "idle"
+export type Phase =
+  "dns" | "connect" | "tls" | "acquire" | "settings" | "request" | "headers" | "body" | "idle"
 
 /**
  * The TCP connection could not be established (refused, unreachable, DNS).

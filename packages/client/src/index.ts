@@ -1,1 +1,17 @@
+/**
+ * effect-requests: an HTTP/1.1 and HTTP/2 client for Effect.
+ *
+ * @since 0.1.0
+ */
+
+/** The client layer, its options, stats and control. @since 0.1.0 */
+export * as Requests from "./Requests.js"
+
+/** The typed failures the client produces. @since 0.1.0 */
 export * as Errors from "./errors.js"
+
+/** Connection targets. @since 0.1.0 */
+export * as Endpoint from "./endpoint.js"
+
+/** TCP and TLS dialing, for custom transports and tests. @since 0.1.0 */
+export * as Dialer from "./transport/dialer.js"
