@@ -12,14 +12,15 @@ import {
   UrlParams
 } from "@effect/platform"
 import { Effect, Either, Option, Scope } from "effect"
-import * as Endpoint from "../endpoint.js"
+import type * as Endpoint from "../endpoint.js"
 import { InvalidRequestError, type RequestsError } from "../errors.js"
 import type { H1Connection } from "../h1/connection.js"
-import type { Exchange } from "../h1/exchange.js"
+import type { Exchange, HeadListener } from "../h1/exchange.js"
 import type { ResponseHead } from "../h1/response-parser.js"
 import type { H1Pool } from "../h1/pool.js"
 import { isSerializeError, type RequestFraming, serializeHead } from "../h1/request-serializer.js"
 import { type PreparedBody, prepareBody } from "./request-body.js"
+import { parseRequestTarget, type RequestTarget } from "./request-target.js"
 import { ClientResponse } from "./response.js"
 
 /** Counters the client keeps per request; plain numbers, read by `Requests.stats`. */
@@ -45,21 +46,25 @@ const framingOf = (method: string, body: PreparedBody): RequestFraming => {
   }
 }
 
-const toUrl = (request: HttpClientRequest.HttpClientRequest): Either.Either<URL, unknown> => {
-  if (request.urlParams.length === 0 && request.hash._tag === "None") {
-    try {
-      return Either.right(new URL(request.url))
-    } catch (cause) {
-      return Either.left(cause)
-    }
+/** Where the request goes; `Left` with the cause when its URL is unusable. */
+const targetOf = (request: HttpClientRequest.HttpClientRequest): Either.Either<RequestTarget, unknown> => {
+  try {
+    const url =
+      request.urlParams.length === 0 && request.hash._tag === "None"
+        ? request.url
+        : Either.getOrThrow(UrlParams.makeUrl(request.url, request.urlParams, request.hash))
+    const target = parseRequestTarget(url)
+    return target === undefined
+      ? Either.left(
+          new InvalidRequestError({
+            reason: "InvalidUrl",
+            detail: "only http: and https: URLs are supported"
+          })
+        )
+      : Either.right(target)
+  } catch (cause) {
+    return Either.left(cause)
   }
-  return UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-}
-
-function* headerEntries(headers: Record<string, string>, contentType: string | undefined) {
-  for (const name in headers) yield [name, headers[name]!] as const
-  if (contentType !== undefined && headers["content-type"] === undefined)
-    yield ["content-type", contentType] as const
 }
 
 const fail = (
@@ -104,26 +109,41 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
     )
   }
 
-  /** Waits for the head of an exchange already written; interruption abandons it. */
+  const onHead =
+    (
+      request: HttpClientRequest.HttpClientRequest,
+      connection: H1Connection,
+      exchange: Exchange,
+      resume: (effect: Result) => void
+    ): HeadListener =>
+    (head, failure) =>
+      resume(
+        head !== undefined
+          ? // The head is announced before the rest of its chunk is parsed; building the
+            // response when the fiber resumes lets a body that came along count as arrived.
+            Effect.suspend(() => responseOf(request, connection, exchange, head))
+          : Effect.fail(transportError(request, failure!))
+      )
+
+  const abandonOnInterrupt = (exchange: Exchange) =>
+    Effect.sync(() => {
+      exchange.unlisten()
+      exchange.abandon()
+    })
+
+  /**
+   * Starts the exchange (when `start` is given) and waits for its head, in one
+   * `Effect.async`; interruption abandons the exchange.
+   */
   const awaitResponse = (
     request: HttpClientRequest.HttpClientRequest,
     connection: H1Connection,
-    exchange: Exchange
+    start: (connection: H1Connection) => Exchange
   ): Result =>
     Effect.async((resume) => {
-      // The head is announced before the rest of its chunk is parsed; building the
-      // response when the fiber resumes lets a body that came along count as arrived.
-      exchange.listen((head, failure) =>
-        resume(
-          head !== undefined
-            ? Effect.suspend(() => responseOf(request, connection, exchange, head))
-            : Effect.fail(transportError(request, failure!))
-        )
-      )
-      return Effect.sync(() => {
-        exchange.unlisten()
-        exchange.abandon()
-      })
+      const exchange = start(connection)
+      exchange.listen(onHead(request, connection, exchange, resume))
+      return abandonOnInterrupt(exchange)
     })
 
   const sendOn = (
@@ -132,41 +152,47 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
     head: Buffer,
     body: PreparedBody,
     isHead: boolean
+  ): Result => {
+    if (body._tag === "Stream") {
+      return Effect.flatMap(
+        Effect.mapError(connection.sendStreaming(head, body.stream, body.length), (cause) =>
+          transportError(request, cause)
+        ),
+        (exchange) => awaitResponse(request, connection, () => exchange)
+      )
+    }
+    const bytes = body._tag === "Bytes" ? body.bytes : undefined
+    return awaitResponse(request, connection, (c) => c.send(head, bytes, isHead))
+  }
+
+  /** Dials, or waits for, a connection when no idle one was at hand. */
+  const acquireThenSend = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: Endpoint.Endpoint,
+    head: Buffer,
+    body: PreparedBody,
+    isHead: boolean
   ): Result =>
-    body._tag === "Stream"
-      ? Effect.flatMap(
-          Effect.mapError(connection.sendStreaming(head, body.stream, body.length), (cause) =>
-            transportError(request, cause)
-          ),
-          (exchange) => awaitResponse(request, connection, exchange)
-        )
-      : awaitResponse(
-          request,
-          connection,
-          connection.send(head, body._tag === "Bytes" ? body.bytes : undefined, isHead)
-        )
+    Effect.flatMap(
+      Effect.mapError(pool.acquire(endpoint), (cause) => transportError(request, cause)),
+      (connection) => sendOn(request, connection, head, body, isHead)
+    )
 
   return (request: HttpClientRequest.HttpClientRequest): Result => {
     counters.requestsMade++
-    const url = toUrl(request)
-    if (Either.isLeft(url)) return fail(request, "InvalidUrl", url.left)
-    const endpoint = Endpoint.fromUrl(url.right)
-    if (endpoint === undefined) {
-      return fail(
-        request,
-        "InvalidUrl",
-        new InvalidRequestError({ reason: "InvalidUrl", detail: url.right.protocol })
-      )
-    }
+    const parsed = targetOf(request)
+    if (Either.isLeft(parsed)) return fail(request, "InvalidUrl", parsed.left)
+    const { endpoint, target } = parsed.right
     const body = prepareBody(request.body)
     if (body instanceof InvalidRequestError) return fail(request, "Encode", body)
     const method = request.method
     const head = serializeHead(
       method,
-      url.right.pathname + url.right.search,
+      target,
       endpoint.authority,
-      headerEntries(request.headers, body._tag === "Empty" ? undefined : body.contentType),
-      framingOf(method, body)
+      request.headers,
+      framingOf(method, body),
+      body._tag === "Empty" ? undefined : body.contentType
     )
     if (isSerializeError(head)) {
       return fail(
@@ -179,12 +205,16 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
       )
     }
     const isHead = method === "HEAD"
-    const idle = pool.takeIdle(endpoint)
-    if (idle !== undefined) return sendOn(request, idle, head, body, isHead)
-    return Effect.flatMap(
-      Effect.mapError(pool.acquire(endpoint), (cause) => transportError(request, cause)),
-      (connection) => sendOn(request, connection, head, body, isHead)
-    )
+    if (body._tag === "Stream") return acquireThenSend(request, endpoint, head, body, isHead)
+    const bytes = body._tag === "Bytes" ? body.bytes : undefined
+    // The common case, folded into one suspension: an idle connection, a body in memory.
+    return Effect.async((resume) => {
+      const connection = pool.takeIdle(endpoint)
+      if (connection === undefined) return resume(acquireThenSend(request, endpoint, head, body, isHead))
+      const exchange = connection.send(head, bytes, isHead)
+      exchange.listen(onHead(request, connection, exchange, resume))
+      return abandonOnInterrupt(exchange)
+    })
   }
 }
 

@@ -60,7 +60,8 @@ const nameIs = (name: string, lower: string): boolean => {
 /**
  * Serializes the request head (request line, Host, user headers, framing
  * headers, final CRLF) into one Buffer. `headers` is an iterable of
- * [name, value] (names as given; emitted as given). The serializer itself
+ * [name, value] or a record (names as given; emitted as given);
+ * `contentType`, when given, is sent unless the headers carry one. The serializer itself
  * adds `host` (from `authority`) unless the user gave one, and
  * Content-Length / Transfer-Encoding from `framing` (user-supplied
  * content-length / transfer-encoding headers are dropped: framing is ours).
@@ -78,8 +79,9 @@ export function serializeHead(
   method: string,
   target: string,
   authority: string,
-  headers: Iterable<readonly [string, string]>,
-  framing: RequestFraming
+  headers: Iterable<readonly [string, string]> | Readonly<Record<string, string>>,
+  framing: RequestFraming,
+  contentType?: string
 ): Buffer | SerializeError {
   if (!isToken(method)) return invalid("InvalidMethod", `method ${JSON.stringify(method)} is not a token`)
   // The target and values may carry credentials: details name where the problem is, not what it is.
@@ -90,16 +92,34 @@ export function serializeHead(
   // each string into a preallocated buffer.
   let fields = ""
   let hasHost = false
-  for (const [name, value] of headers) {
+  let hasContentType = false
+  let error: SerializeError | undefined
+  const field = (name: string, value: string): void => {
     if (!isToken(name)) {
-      return invalid("InvalidHeaderName", `header name ${JSON.stringify(name)} is not a token`)
+      error = invalid("InvalidHeaderName", `header name ${JSON.stringify(name)} is not a token`)
+    } else if (!isFieldValue(value)) {
+      error = invalid("InvalidHeaderValue", `value of header "${name}" has a forbidden character`)
+    } else if (!nameIs(name, "content-length") && !nameIs(name, "transfer-encoding")) {
+      if (nameIs(name, "host")) hasHost = true
+      else if (nameIs(name, "content-type")) hasContentType = true
+      fields += `${name}: ${value}\r\n`
     }
-    if (!isFieldValue(value)) {
-      return invalid("InvalidHeaderValue", `value of header "${name}" has a forbidden character`)
+  }
+  // A record is walked directly: a generator or entries array per request costs more than the walk.
+  if (isIterable(headers)) {
+    for (const [name, value] of headers) {
+      field(name, value)
+      if (error !== undefined) return error
     }
-    if (nameIs(name, "content-length") || nameIs(name, "transfer-encoding")) continue
-    if (nameIs(name, "host")) hasHost = true
-    fields += `${name}: ${value}\r\n`
+  } else {
+    for (const name in headers) {
+      field(name, headers[name]!)
+      if (error !== undefined) return error
+    }
+  }
+  if (contentType !== undefined && !hasContentType) {
+    field("content-type", contentType)
+    if (error !== undefined) return error
   }
   let head = `${method} ${target} HTTP/1.1\r\n`
   if (!hasHost) {
@@ -122,6 +142,10 @@ export function serializeHead(
   }
   return Buffer.from(`${head}\r\n`, "latin1")
 }
+
+const isIterable = (
+  headers: Iterable<readonly [string, string]> | Readonly<Record<string, string>>
+): headers is Iterable<readonly [string, string]> => Symbol.iterator in headers
 
 /**
  * Tells a {@link SerializeError} from serialized bytes.

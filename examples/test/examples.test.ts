@@ -1,0 +1,39 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Requests } from "@effect-requests/client"
+import { HttpTestServer } from "@effect-requests/testing"
+import { Effect } from "effect"
+import { getJson } from "../src/get-json.js"
+import { runWithMock } from "../src/mock-client.js"
+import { describeOutcome } from "../src/typed-errors.js"
+
+describe("examples", () => {
+  it.scoped("get-json decodes the echoed request", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      expect(yield* getJson(server.url)).toBe("GET /echo?from=example")
+    }).pipe(Effect.provide(Requests.layer()))
+  )
+
+  it.scoped("typed-errors tells a refused connection from a body cut short", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      expect(yield* describeOutcome(`${server.url}/bytes/10`)).toBe("ok: 10 bytes")
+      expect(yield* describeOutcome(`${server.url}/hang-body/100000`)).toMatch(
+        /^the body failed: .* closed the connection during body$/
+      )
+      expect(yield* describeOutcome("http://127.0.0.1:1/")).toBe(
+        "cannot reach http://127.0.0.1:1 (ECONNREFUSED)"
+      )
+    }).pipe(Effect.provide(Requests.layer()))
+  )
+
+  it.effect("mock-client answers from the handler and records the request", () =>
+    Effect.gen(function* () {
+      const result = yield* runWithMock
+      expect(result).toEqual({
+        name: "user of https://api.example/users/7",
+        urls: ["https://api.example/users/7"]
+      })
+    })
+  )
+})
