@@ -20,7 +20,8 @@
 import { HttpClient } from "@effect/platform"
 import { Context, type Duration, Effect, Layer } from "effect"
 import { type ClientCounters, makeClient, makeSend } from "./client/http-client.js"
-import { H1Pool, type H1Options } from "./h1/pool.js"
+import { resolveH1Options } from "./h1/options.js"
+import { H1Pool, type H1Options, type H1Stats } from "./h1/pool.js"
 import { Dialer, type Lookup, type TlsOptions } from "./transport/dialer.js"
 
 /**
@@ -57,6 +58,10 @@ export interface Options {
 export interface Stats {
   /** Requests handed to the client, successful or not. */
   readonly requestsMade: number
+  /** Requests sent a second time because a reused connection closed before answering. */
+  readonly retries: number
+  /** The HTTP/1.1 pool's figures, in total and per endpoint. */
+  readonly h1: H1Stats
 }
 
 /**
@@ -69,6 +74,8 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
   {
     /** A snapshot of the client's figures. */
     readonly stats: Effect.Effect<Stats>
+    /** Closes idle connections; busy ones finish their exchanges, then close. */
+    readonly flush: Effect.Effect<void>
   }
 >() {}
 
@@ -82,13 +89,18 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
   const client = Layer.effectContext(
     Effect.gen(function* () {
       const pool = yield* H1Pool
-      const counters: ClientCounters = { requestsMade: 0 }
-      const send = makeSend(pool, counters)
-      const stats = Effect.sync((): Stats => ({ requestsMade: counters.requestsMade }))
+      const counters: ClientCounters = { requestsMade: 0, retries: 0 }
+      const h1 = resolveH1Options(options.h1)
+      const send = makeSend(pool, counters, h1)
+      const stats = Effect.map(pool.stats, (h1Stats): Stats => ({
+        requestsMade: counters.requestsMade,
+        retries: counters.retries,
+        h1: h1Stats
+      }))
       return Context.make(
         HttpClient.HttpClient,
         makeClient(send, { tracing: options.tracing ?? false })
-      ).pipe(Context.add(Requests, Requests.of({ stats })))
+      ).pipe(Context.add(Requests, Requests.of({ stats, flush: pool.flush })))
     })
   )
   return client.pipe(

@@ -15,3 +15,6 @@ export * as Endpoint from "./endpoint.js"
 
 /** TCP and TLS dialing, for custom transports and tests. @since 0.1.0 */
 export * as Dialer from "./transport/dialer.js"
+
+/** The HTTP/1.1 connection pool, its options and figures. @since 0.1.0 */
+export * as H1Pool from "./h1/pool.js"

@@ -1,6 +1,6 @@
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { Chunk, Effect, TestClock } from "effect"
+import { Chunk, Duration, Effect, TestClock } from "effect"
 
 /** One turn of Node's event loop, so socket callbacks pending now get to run. */
 const eventLoopTurn = Effect.async<void>((resume) => {
@@ -9,13 +9,20 @@ const eventLoopTurn = Effect.async<void>((resume) => {
 })
 
 /**
- * Waits until some fiber is sleeping on the TestClock. A deadline armed in
- * reaction to a socket event registers its timer a moment after that event;
- * adjusting the clock before then would pass it by.
+ * Waits until a fiber sleeps on the TestClock until `duration` from now (or
+ * until any time, without a duration). A deadline armed in reaction to a
+ * socket event registers its timer a moment after that event; adjusting the
+ * clock before then would pass it by. Naming the deadline keeps background
+ * timers (a pool's housekeeping) from answering for it.
  */
-export const awaitTimer: Effect.Effect<void> = Effect.gen(function* () {
-  while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* eventLoopTurn
-})
+export const awaitTimer = (duration?: Duration.DurationInput): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const now = yield* TestClock.currentTimeMillis
+    const due = duration === undefined ? undefined : now + Duration.toMillis(duration)
+    const armed = (sleeps: Chunk.Chunk<number>) =>
+      due === undefined ? Chunk.isNonEmpty(sleeps) : Chunk.some(sleeps, (at) => at === due)
+    while (!armed(yield* TestClock.sleeps())) yield* eventLoopTurn
+  })
 
 // Test workers do not start with --expose-gc; turning the flag on later makes
 // a fresh context carry `gc`, which then collects the whole isolate.

@@ -18,14 +18,19 @@ import type { H1Connection } from "../h1/connection.js"
 import type { Exchange, HeadListener } from "../h1/exchange.js"
 import type { ResponseHead } from "../h1/response-parser.js"
 import type { H1Pool } from "../h1/pool.js"
+import type { Ticket } from "../h1/ticket.js"
 import { isSerializeError, type RequestFraming, serializeHead } from "../h1/request-serializer.js"
 import { type PreparedBody, prepareBody } from "./request-body.js"
+
+type StreamBody = Extract<PreparedBody, { readonly _tag: "Stream" }>
 import { parseRequestTarget, type RequestTarget } from "./request-target.js"
 import { ClientResponse } from "./response.js"
 
 /** Counters the client keeps per request; plain numbers, read by `Requests.stats`. */
 export interface ClientCounters {
   requestsMade: number
+  /** Requests sent again after a stale connection failed them. */
+  retries: number
 }
 
 const framingNone: RequestFraming = { _tag: "none" }
@@ -80,26 +85,67 @@ const transportError = (request: HttpClientRequest.HttpClientRequest, cause: Req
     cause
   })
 
+/** RFC 9110 §9.2.2: a method whose repetition has the same effect as one request. */
+const idempotent = (method: string) =>
+  method === "GET" ||
+  method === "HEAD" ||
+  method === "OPTIONS" ||
+  method === "TRACE" ||
+  method === "PUT" ||
+  method === "DELETE"
+
+/** Everything about one request that every attempt at it shares. */
+interface Outgoing {
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly endpoint: Endpoint.Endpoint
+  readonly head: Buffer
+  readonly body: PreparedBody
+  readonly bytes: Uint8Array | undefined
+  readonly isHead: boolean
+  /** May be written behind other requests on a busy connection. */
+  readonly pipelined: boolean
+  /** May be sent again after a failure before any response byte. */
+  readonly replayable: boolean
+}
+
+/** The client's choices about retries and pipelining. @internal */
+export interface SendOptions {
+  readonly pipelining: number
+  readonly pipelineNonIdempotent: boolean
+  readonly retryNonIdempotent: boolean
+}
+
+/**
+ * A stale keep-alive connection shows itself by closing before any byte of
+ * the response: the server never saw the request, or dropped it unread.
+ */
+const worthRetry = (failure: RequestsError, outgoing: Outgoing, attempt: number) =>
+  attempt === 0 &&
+  outgoing.replayable &&
+  failure._tag === "ClosedError" &&
+  failure.reused &&
+  !failure.responseStarted
+
 /**
  * Sends one request. The returned response's body is read from the
  * connection when the caller asks for it.
  *
- * With an idle connection at hand and the body in memory, the whole request
- * is one `Effect.async`: write, then resume when the head arrives. Only
- * dialing and streamed bodies take the longer road.
+ * With a connection at hand and the body in memory, the whole request is
+ * one `Effect.async`: write, then resume when the head arrives. Waiting for
+ * a connection, dialing, streamed bodies and retries take the longer road.
  *
  * @internal
  */
-export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
+export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters, options: SendOptions) => {
   type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
   const responseOf = (
-    request: HttpClientRequest.HttpClientRequest,
+    outgoing: Outgoing,
     connection: H1Connection,
     exchange: Exchange,
     head: ResponseHead
   ): Result => {
-    const response = new ClientResponse(request, head, exchange, connection.socket.remoteAddress)
+    const response = new ClientResponse(outgoing.request, head, exchange, connection.socket.remoteAddress)
     if (exchange.settled) return Effect.succeed(response)
     // A caller that scoped the request gets the connection back when the scope closes, read or not.
     return Effect.flatMap(Effect.serviceOption(Scope.Scope), (scope) =>
@@ -111,19 +157,24 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
 
   const onHead =
     (
-      request: HttpClientRequest.HttpClientRequest,
+      outgoing: Outgoing,
       connection: H1Connection,
       exchange: Exchange,
+      attempt: number,
       resume: (effect: Result) => void
     ): HeadListener =>
-    (head, failure) =>
-      resume(
-        head !== undefined
-          ? // The head is announced before the rest of its chunk is parsed; building the
-            // response when the fiber resumes lets a body that came along count as arrived.
-            Effect.suspend(() => responseOf(request, connection, exchange, head))
-          : Effect.fail(transportError(request, failure!))
-      )
+    (head, failure) => {
+      if (head !== undefined) {
+        // The head is announced before the rest of its chunk is parsed; building the
+        // response when the fiber resumes lets a body that came along count as arrived.
+        return resume(Effect.suspend(() => responseOf(outgoing, connection, exchange, head)))
+      }
+      if (worthRetry(failure!, outgoing, attempt)) {
+        counters.retries++
+        return resume(viaPool(outgoing, attempt + 1))
+      }
+      resume(Effect.fail(transportError(outgoing.request, failure!)))
+    }
 
   const abandonOnInterrupt = (exchange: Exchange) =>
     Effect.sync(() => {
@@ -131,52 +182,59 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
       exchange.abandon()
     })
 
-  /**
-   * Starts the exchange (when `start` is given) and waits for its head, in one
-   * `Effect.async`; interruption abandons the exchange.
-   */
-  const awaitResponse = (
-    request: HttpClientRequest.HttpClientRequest,
+  /** Writes an in-memory request on the connection and waits for its head, in one suspension. */
+  const exchangeOn = (
+    outgoing: Outgoing,
     connection: H1Connection,
-    start: (connection: H1Connection) => Exchange
-  ): Result =>
-    Effect.async((resume) => {
-      const exchange = start(connection)
-      exchange.listen(onHead(request, connection, exchange, resume))
+    attempt: number,
+    ticket: Ticket | undefined
+  ) =>
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      ticket?.consume(connection)
+      const exchange = connection.send(outgoing.head, outgoing.bytes, outgoing.isHead)
+      exchange.listen(onHead(outgoing, connection, exchange, attempt, resume))
       return abandonOnInterrupt(exchange)
     })
 
-  const sendOn = (
-    request: HttpClientRequest.HttpClientRequest,
-    connection: H1Connection,
-    head: Buffer,
-    body: PreparedBody,
-    isHead: boolean
-  ): Result => {
-    if (body._tag === "Stream") {
-      return Effect.flatMap(
-        Effect.mapError(connection.sendStreaming(head, body.stream, body.length), (cause) =>
-          transportError(request, cause)
-        ),
-        (exchange) => awaitResponse(request, connection, () => exchange)
+  const streamOn = (outgoing: Outgoing, connection: H1Connection, ticket: Ticket, body: StreamBody) =>
+    Effect.suspend(() => {
+      ticket.consume(connection)
+      return Effect.mapError(connection.sendStreaming(outgoing.head, body.stream, body.length), (cause) =>
+        transportError(outgoing.request, cause)
       )
-    }
-    const bytes = body._tag === "Bytes" ? body.bytes : undefined
-    return awaitResponse(request, connection, (c) => c.send(head, bytes, isHead))
-  }
-
-  /** Dials, or waits for, a connection when no idle one was at hand. */
-  const acquireThenSend = (
-    request: HttpClientRequest.HttpClientRequest,
-    endpoint: Endpoint.Endpoint,
-    head: Buffer,
-    body: PreparedBody,
-    isHead: boolean
-  ): Result =>
-    Effect.flatMap(
-      Effect.mapError(pool.acquire(endpoint), (cause) => transportError(request, cause)),
-      (connection) => sendOn(request, connection, head, body, isHead)
+    }).pipe(
+      Effect.flatMap((exchange) =>
+        Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+          exchange.listen(onHead(outgoing, connection, exchange, 1, resume))
+          return abandonOnInterrupt(exchange)
+        })
+      )
     )
+
+  /**
+   * Waits for (or dials) a connection, then sends. The ticket returns a
+   * connection the request was handed but never wrote on, whatever
+   * interrupts it in between.
+   */
+  const viaPool = (outgoing: Outgoing, attempt: number): Result =>
+    Effect.suspend(() => {
+      const ticket = pool.ticket()
+      const acquire =
+        attempt === 0
+          ? pool.acquire(outgoing.endpoint, outgoing.pipelined, ticket)
+          : pool.acquireFresh(outgoing.endpoint, ticket)
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          restore(Effect.mapError(acquire, (cause) => transportError(outgoing.request, cause))),
+          (connection) =>
+            restore(
+              outgoing.body._tag === "Stream"
+                ? streamOn(outgoing, connection, ticket, outgoing.body)
+                : exchangeOn(outgoing, connection, attempt, ticket)
+            )
+        )
+      ).pipe(Effect.ensuring(Effect.sync(() => ticket.settle())))
+    })
 
   return (request: HttpClientRequest.HttpClientRequest): Result => {
     counters.requestsMade++
@@ -204,15 +262,25 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters) => {
         })
       )
     }
-    const isHead = method === "HEAD"
-    if (body._tag === "Stream") return acquireThenSend(request, endpoint, head, body, isHead)
-    const bytes = body._tag === "Bytes" ? body.bytes : undefined
-    // The common case, folded into one suspension: an idle connection, a body in memory.
+    const inMemory = body._tag !== "Stream"
+    const safe = idempotent(method)
+    const outgoing: Outgoing = {
+      request,
+      endpoint,
+      head,
+      body,
+      bytes: body._tag === "Bytes" ? body.bytes : undefined,
+      isHead: method === "HEAD",
+      pipelined: inMemory && options.pipelining > 1 && (safe || options.pipelineNonIdempotent),
+      replayable: inMemory && (safe || options.retryNonIdempotent)
+    }
+    if (!inMemory) return viaPool(outgoing, 0)
+    // The common case, folded into one suspension: a connection at hand, a body in memory.
     return Effect.async((resume) => {
-      const connection = pool.takeIdle(endpoint)
-      if (connection === undefined) return resume(acquireThenSend(request, endpoint, head, body, isHead))
-      const exchange = connection.send(head, bytes, isHead)
-      exchange.listen(onHead(request, connection, exchange, resume))
+      const connection = pool.tryAcquire(endpoint, outgoing.pipelined)
+      if (connection === undefined) return resume(viaPool(outgoing, 0))
+      const exchange = connection.send(head, outgoing.bytes, outgoing.isHead)
+      exchange.listen(onHead(outgoing, connection, exchange, 0, resume))
       return abandonOnInterrupt(exchange)
     })
   }

@@ -1,7 +1,7 @@
 /**
- * An HTTP/1.1 connection: a socket, a response parser, and the exchange in
- * flight. It drives the sans-IO codec from socket events and knows whether
- * it can carry another exchange.
+ * An HTTP/1.1 connection: a socket, a response parser, and the exchanges in
+ * flight on it, answered in the order they were written. It drives the
+ * sans-IO codec from socket events and knows whether it can carry more.
  *
  * @internal
  */
@@ -16,6 +16,7 @@ import {
   type RequestsError
 } from "../errors.js"
 import { Exchange, type ExchangeOwner } from "./exchange.js"
+import { parseKeepAlive } from "./keep-alive.js"
 import { chunkHeader, CRLF, LAST_CHUNK } from "./request-serializer.js"
 import {
   type ParseError,
@@ -27,10 +28,12 @@ import {
 
 /** What a connection tells the pool that owns it. */
 export interface ConnectionOwner {
-  /** The exchange completed and the connection may carry another. */
+  /** An exchange completed and the connection can carry more. */
   release(connection: H1Connection): void
   /** The connection is gone; the owner drops it and closes its scope. */
-  closed(connection: H1Connection): void
+  closed(connection: H1Connection, failed: boolean): void
+  /** A response said the server will not answer what was pipelined behind it. */
+  pipelineRefused(connection: H1Connection): void
 }
 
 /** @internal */
@@ -48,17 +51,32 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   /** Exchanges completed on this connection. */
   uses = 0
   closed = false
+  /** The server said it will close after the current response: nothing more may be written. */
+  draining = false
+  /** The pool retired it (lifetime, uses): what is in flight finishes, nothing new is written. */
+  retiring = false
+  /** Clock time when the connection was made, and when it last went idle, in ms. */
+  createdAt = 0
+  idleSince = 0
+  /** The server's `Keep-Alive: timeout` in ms, if it sent one. */
+  keepAliveTimeout: number | undefined = undefined
+  /** The server's `Keep-Alive: max`: requests it still accepts, if it said. */
+  remainingUses: number | undefined = undefined
+  /** Handed to a waiting request that has not written yet. */
+  reserved = 0
   private readonly parser: ResponseParser
-  private current: Exchange | undefined = undefined
-  private keepAlive = false
-  /** Whether the whole request has been written; reuse before that would interleave bodies. */
-  private requestWritten = false
+  /** Written and not yet fully answered, oldest first. */
+  private readonly inflight: Array<Exchange> = []
+  /** The exchange whose request body is still being streamed; nothing may be written behind it. */
+  private streaming: Exchange | undefined = undefined
 
   constructor(
     readonly endpoint: Endpoint,
     readonly socket: net.Socket,
     private readonly owner: ConnectionOwner,
-    private readonly options: ConnectionOptions
+    private readonly options: ConnectionOptions,
+    /** A socket the user handed in is never closed by the client, only let go. */
+    readonly ownsSocket = true
   ) {
     this.parser = new ResponseParser(this, options.parserLimits)
     socket.on("data", this.onData)
@@ -67,9 +85,25 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     socket.on("close", this.onClose)
   }
 
-  /** Idle, open, and with nothing unread: safe to hand to the next request. */
-  get reusable(): boolean {
-    return !this.closed && this.current === undefined && !this.socket.destroyed && this.socket.readable
+  /** Exchanges written and not yet answered, plus those promised to waiting requests. */
+  get load(): number {
+    return this.inflight.length + this.reserved
+  }
+
+  /** Open, accepting requests, with nothing unanswered. */
+  get idle(): boolean {
+    return this.load === 0 && this.writable
+  }
+
+  /** Open and accepting more requests. */
+  get writable(): boolean {
+    return (
+      !this.closed &&
+      !this.draining &&
+      !this.retiring &&
+      this.streaming === undefined &&
+      !this.socket.destroyed
+    )
   }
 
   // --- requests -------------------------------------------------------------
@@ -91,14 +125,13 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
       socket.write(body)
       socket.uncork()
     }
-    this.requestWritten = true
     return exchange
   }
 
   /**
    * Writes a request whose body is a stream, honouring the socket's
    * backpressure. `length` is the declared Content-Length, or `undefined`
-   * for chunked encoding.
+   * for chunked encoding. Nothing is pipelined behind a streamed body.
    */
   sendStreaming<E>(
     head: Buffer,
@@ -107,6 +140,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   ): Effect.Effect<Exchange, RequestsError> {
     return Effect.suspend(() => {
       const exchange = this.begin(false)
+      this.streaming = exchange
       this.socket.write(head)
       let written = 0
       const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError> => {
@@ -136,7 +170,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
           if (length !== undefined && written !== length)
             return Effect.fail(this.bodyLengthMismatch(length, written))
           if (length === undefined) this.socket.write(LAST_CHUNK)
-          this.requestWritten = true
+          this.streaming = undefined
           return Effect.void
         }),
         Effect.tapError(() => Effect.sync(() => this.abandon(exchange))),
@@ -148,10 +182,13 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   }
 
   private begin(isHead: boolean): Exchange {
-    const exchange = new Exchange(this, isHead, this.options.highWaterMark)
-    this.current = exchange
-    this.requestWritten = false
-    this.keepAlive = false
+    const exchange = new Exchange(
+      this,
+      isHead,
+      this.options.highWaterMark,
+      this.uses > 0 || this.inflight.length > 0
+    )
+    this.inflight.push(exchange)
     this.parser.expect(isHead)
     return exchange
   }
@@ -190,32 +227,46 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   }
 
   onHead(head: ResponseHead): void {
-    this.keepAlive = head.keepAlive
-    this.current?.setHead(head)
+    const hint = head.headers["keep-alive"]
+    if (hint !== undefined) {
+      const parsed = parseKeepAlive(hint)
+      if (parsed.timeout !== undefined) this.keepAliveTimeout = parsed.timeout
+      if (parsed.max !== undefined) this.remainingUses = parsed.max
+    }
+    if (!head.keepAlive) this.draining = true
+    this.inflight[0]?.setHead(head)
   }
 
   onBody(chunk: Uint8Array): void {
-    if (this.current?.pushBody(chunk) === true) this.socket.pause()
+    if (this.inflight[0]?.pushBody(chunk) === true) this.socket.pause()
   }
 
   onComplete(): void {
-    const exchange = this.current
+    const exchange = this.inflight.shift()
     if (exchange === undefined) return
-    this.current = undefined
     this.uses++
+    if (this.remainingUses !== undefined) this.remainingUses--
     exchange.complete()
-    if (this.keepAlive && this.requestWritten && !this.closed) {
-      if (this.socket.isPaused()) this.socket.resume()
-      this.owner.release(this)
-    } else {
-      this.destroy()
+    if (exchange === this.streaming) {
+      // Answered before its body was fully sent: the rest can no longer be framed.
+      this.streaming = undefined
+      return this.destroy()
     }
+    if (this.draining) {
+      if (this.inflight.length > 0) {
+        this.owner.pipelineRefused(this)
+        this.failUnanswered(undefined)
+      }
+      return this.destroy()
+    }
+    if (this.socket.isPaused()) this.socket.resume()
+    this.owner.release(this)
   }
 
   // --- socket events ----------------------------------------------------------
 
   private readonly onData = (chunk: Buffer): void => {
-    const exchange = this.current
+    const exchange = this.inflight[0]
     if (exchange !== undefined) exchange.responseStarted = true
     const error = this.parser.feed(chunk)
     if (error !== undefined) this.failProtocol(error)
@@ -239,7 +290,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   }
 
   private failProtocol(error: ParseError): void {
-    const exchange = this.current
+    const exchange = this.inflight.shift()
     exchange?.fail(
       new ProtocolError({
         endpoint: this.endpoint.key,
@@ -249,41 +300,61 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
         detail: error.detail
       })
     )
-    this.destroy()
+    this.failUnanswered(error)
+    this.destroy(true)
   }
 
   private failClosed(cause: unknown): void {
-    const exchange = this.current
-    if (exchange !== undefined && !exchange.settled) {
+    if (this.closed && this.inflight.length === 0) return
+    if (this.inflight.length > 1) this.owner.pipelineRefused(this)
+    this.failUnanswered(cause)
+    this.destroy(cause !== undefined)
+  }
+
+  /** Every exchange still waiting learns the connection is gone; those behind the first never got a byte. */
+  private failUnanswered(cause: unknown): void {
+    for (const exchange of this.inflight.splice(0)) {
+      if (exchange.settled) continue
       exchange.fail(
         new ClosedError({
           endpoint: this.endpoint.key,
           protocol: "http/1.1",
           phase: exchange.head === undefined ? "headers" : "body",
-          reused: this.uses > 0,
+          reused: exchange.reused,
           responseStarted: exchange.responseStarted,
           cause
         })
       )
     }
-    this.destroy()
   }
 
   // --- ExchangeOwner ----------------------------------------------------------
 
   abandon(exchange: Exchange): void {
-    if (exchange === this.current && !exchange.done) this.destroy()
+    if (!exchange.done && this.inflight.includes(exchange)) this.destroy()
   }
 
   resumeReading(): void {
     if (this.socket.isPaused()) this.socket.resume()
   }
 
-  /** Closes the connection now; an exchange in flight is left to its failure. */
-  destroy(): void {
+  /**
+   * Closes the connection now; exchanges in flight are left to their
+   * failure. A socket the user handed in is let go, not closed.
+   */
+  destroy(failed = false): void {
     if (this.closed) return
     this.closed = true
-    this.socket.destroy()
-    this.owner.closed(this)
+    this.failUnanswered(undefined)
+    if (this.ownsSocket) {
+      this.socket.destroy()
+    } else {
+      this.socket.off("data", this.onData)
+      this.socket.off("end", this.onEnd)
+      this.socket.off("error", this.onError)
+      this.socket.off("close", this.onClose)
+      if (this.socket.isPaused()) this.socket.resume()
+    }
+    this.owner.closed(this, failed)
   }
 }

@@ -43,7 +43,9 @@ export class Exchange {
   constructor(
     readonly owner: ExchangeOwner,
     readonly isHead: boolean,
-    private readonly highWaterMark: number
+    private readonly highWaterMark: number,
+    /** Written on a connection that had carried other exchanges: a failure before any byte may be a stale socket. */
+    readonly reused: boolean
   ) {}
 
   // --- pushed by the connection ---------------------------------------------

@@ -91,7 +91,7 @@ describe("Dialer", () => {
         dialOnce({ connectTimeout: "3 seconds", lookup }, Endpoint.make("http", "blackhole.test", 80))
       )
       yield* Deferred.await(lookupCalled)
-      yield* awaitTimer
+      yield* awaitTimer("3 seconds")
       yield* TestClock.adjust("3 seconds")
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit)).toBe(true)
@@ -114,7 +114,7 @@ describe("Dialer", () => {
         )
       )
       yield* Deferred.await(accepted)
-      yield* awaitTimer
+      yield* awaitTimer("2 seconds")
       yield* TestClock.adjust("2 seconds")
       const error = yield* Effect.flip(Fiber.join(fiber))
       expect(error).toMatchObject({ _tag: "TimeoutError", phase: "tls", timeoutMillis: 2000 })
