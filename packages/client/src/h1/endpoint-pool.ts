@@ -26,6 +26,8 @@ export interface Waiter {
   readonly pipelined: boolean
   readonly ticket: Ticket
   readonly resume: (effect: Effect.Effect<H1Connection, AcquireError>) => void
+  /** Clock time in ms past which the request gives up waiting. */
+  readonly deadline: number
 }
 
 /** @internal */
@@ -37,6 +39,8 @@ export class EndpointPool {
   readonly counters = new EndpointCounters()
   /** Dials started for waiting requests and not finished. */
   dialing = 0
+  /** Whether a fiber is watching the waiters' deadlines. */
+  watching = false
   /** Cleared for good once the server shows it does not answer pipelined requests. */
   pipelining: boolean
 

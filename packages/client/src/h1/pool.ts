@@ -277,6 +277,25 @@ export const make = (options: H1Options = {}) =>
         timeoutMillis: config.acquireTimeout
       })
 
+    /**
+     * Fails waiters whose `acquireTimeout` passed. Every waiter of an endpoint
+     * waits the same time, so the oldest always expires first: one sleeping
+     * fiber per endpoint with waiters, instead of a timer raced against each.
+     */
+    const watchDeadlines = (state: EndpointPool): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const oldest = state.waiters[0]
+        if (oldest === undefined) {
+          state.watching = false
+          return Effect.void
+        }
+        const wait = oldest.deadline - state.now()
+        if (wait > 0) return Effect.zipRight(Effect.sleep(wait), watchDeadlines(state))
+        state.waiters.shift()
+        oldest.resume(Effect.fail(acquireTimeout(state.endpoint)))
+        return watchDeadlines(state)
+      }).pipe(Effect.onInterrupt(() => Effect.sync(() => (state.watching = false))))
+
     const acquire = (endpoint: Endpoint, pipelined: boolean, ticket: Ticket) =>
       Effect.suspend((): Effect.Effect<H1Connection, AcquireError> => {
         if (!open) return Effect.fail(new ClientClosedError({ endpoint: endpoint.key }))
@@ -288,16 +307,18 @@ export const make = (options: H1Options = {}) =>
         }
         if (state.userSocket && state.connections.size === 0) return Effect.fail(userSocketGone(state))
         return Effect.async<H1Connection, AcquireError>((resume) => {
-          const waiter: Waiter = { pipelined, ticket, resume }
+          const waiter: Waiter = { pipelined, ticket, resume, deadline: state.now() + config.acquireTimeout }
           state.waiters.push(waiter)
           demand(state)
+          if (!state.watching) {
+            state.watching = true
+            runFork(watchDeadlines(state))
+          }
           return Effect.sync(() => {
             const i = state.waiters.indexOf(waiter)
             if (i >= 0) state.waiters.splice(i, 1)
           })
-        }).pipe(
-          Effect.timeoutFail({ duration: config.acquireTimeout, onTimeout: () => acquireTimeout(endpoint) })
-        )
+        })
       })
 
     const acquireFresh = (endpoint: Endpoint, ticket: Ticket) =>

@@ -3,7 +3,7 @@ import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer, RawServer } from "@effect-requests/testing"
-import { Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
+import { Clock, Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
 import { awaitTimer } from "../helpers.js"
 
 const get = (url: string, id?: string) =>
@@ -333,5 +333,36 @@ describe("H1Pool ownership", () => {
       yield* server.awaitClosedConnections(1)
       expect(server.stats.openConnections).toBe(0)
     })
+  )
+
+  it.scoped("a response received in full but never read hands its connection back", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      yield* Effect.scoped(HttpClient.get(`${server.url}/bytes/100`))
+      yield* get(`${server.url}/bytes/1`)
+      expect(server.stats.connectionsOpened).toBe(1)
+    }).pipe(Effect.provide(Requests.layer()))
+  )
+
+  it.scoped("a closed layer leaves no socket and no timer behind", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length
+      const before = { sockets: count("TCPSocketWrap"), timers: count("Timeout") }
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Effect.forEach(Array.from({ length: 20 }), () => get(`${server.url}/bytes/10`), {
+            concurrency: 5
+          })
+          expect(server.stats.openConnections).toBe(5)
+          // The pool's housekeeping timer is live now; it must be gone after the close.
+          expect(count("Timeout")).toBeGreaterThan(before.timers)
+        }).pipe(Effect.provide(Layer.fresh(Requests.layer())))
+      )
+      yield* server.awaitClosedConnections(5)
+      expect(server.stats.openConnections).toBe(0)
+      expect(count("TCPSocketWrap")).toBeLessThanOrEqual(before.sockets)
+      expect(count("Timeout")).toBeLessThanOrEqual(before.timers)
+    }).pipe(Effect.withClock(Clock.make()))
   )
 })
