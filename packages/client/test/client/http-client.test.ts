@@ -121,4 +121,27 @@ describe("HttpClient over HTTP/1.1", () => {
       expect(error._tag).toBe("RequestError")
     }).pipe(Effect.provide(Layer.fresh(client)))
   )
+
+  it.scoped("decodes form bodies: multipart and url-encoded", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make({
+        handler: (req, res) => {
+          if (req.url === "/form") {
+            res.writeHead(200, { "content-type": "multipart/form-data; boundary=XyZ" })
+            res.end('--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--XyZ--\r\n')
+          } else {
+            res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
+            res.end("a=1&b=two")
+          }
+        }
+      })
+      const form = yield* Effect.flatMap(HttpClient.get(`${server.url}/form`), (r) => r.formData)
+      expect(form.get("a")).toBe("1")
+      const params = yield* Effect.flatMap(HttpClient.get(`${server.url}/params`), (r) => r.urlParamsBody)
+      expect(params).toEqual([
+        ["a", "1"],
+        ["b", "two"]
+      ])
+    }).pipe(Effect.provide(client))
+  )
 })

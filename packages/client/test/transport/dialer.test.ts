@@ -149,4 +149,21 @@ describe("Dialer", () => {
       expect(second).toBe(true)
     })
   )
+
+  it.scoped("presents a client certificate to a server that requires one", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make({ tls: { requestCert: true } })
+      const endpoint = Endpoint.make("https", "localhost", server.port)
+      const withCert = yield* dialOnce({ tls: { ca: TestCerts.ca, ...TestCerts.client } }, endpoint)
+      // TLS 1.3 sends the verdict on the client certificate after the handshake: one exchange shows it.
+      const status = yield* Effect.async<string>((resume) => {
+        withCert.dialed.socket.write("GET /bytes/1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        withCert.dialed.socket.once("data", (chunk: Buffer) =>
+          resume(Effect.succeed(chunk.toString("latin1", 0, 12)))
+        )
+      })
+      expect(status).toBe("HTTP/1.1 200")
+      yield* Scope.close(withCert.scope, Exit.void)
+    })
+  )
 })
