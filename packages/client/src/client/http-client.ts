@@ -164,11 +164,8 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters, options
       resume: (effect: Result) => void
     ): HeadListener =>
     (head, failure) => {
-      if (head !== undefined) {
-        // The head is announced before the rest of its chunk is parsed; building the
-        // response when the fiber resumes lets a body that came along count as arrived.
-        return resume(Effect.suspend(() => responseOf(outgoing, connection, exchange, head)))
-      }
+      // Heads are announced once their chunk is parsed: a body that came along is complete here.
+      if (head !== undefined) return resume(responseOf(outgoing, connection, exchange, head))
       if (worthRetry(failure!, outgoing, attempt)) {
         counters.retries++
         return resume(viaPool(outgoing, attempt + 1))

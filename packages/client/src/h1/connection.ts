@@ -270,6 +270,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     if (exchange !== undefined) exchange.responseStarted = true
     const error = this.parser.feed(chunk)
     if (error !== undefined) this.failProtocol(error)
+    else this.inflight[0]?.announce()
   }
 
   private readonly onEnd = (): void => {

@@ -59,17 +59,27 @@ export class Exchange {
     return this.buffered > this.highWaterMark
   }
 
+  /** Records the head; the caller hears of it in {@link announce}, once its chunk is parsed. */
   setHead(head: ResponseHead): void {
     this.head = head
+  }
+
+  /**
+   * Tells the caller the head arrived. The connection calls it after the
+   * whole chunk is parsed, so a body that came in the same chunk is already
+   * complete when the caller builds its response.
+   */
+  announce(): void {
     const listener = this.headListener
-    if (listener) {
+    if (listener !== undefined && this.head !== undefined) {
       this.headListener = undefined
-      listener(head, undefined)
+      listener(this.head, undefined)
     }
   }
 
   complete(): void {
     this.done = true
+    this.announce()
     this.wakeBody()
   }
 
