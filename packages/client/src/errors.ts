@@ -185,3 +185,54 @@ export type RequestsError =
   | RequestBodyError
   | InvalidRequestError
   | ClientClosedError
+  | GoAwayError
+  | StreamResetError
+
+/**
+ * The HTTP/2 peer sent GOAWAY and the stream could not complete because of
+ * it: either it was above `lastStreamId` (never processed) and its body could
+ * not be sent again, or the GOAWAY carried an error code and the session was
+ * torn down under it.
+ *
+ * `streamId > lastStreamId` tells that the server did not process the
+ * request, so it is safe to send again by other means.
+ *
+ * @since 0.1.0
+ */
+export class GoAwayError extends Data.TaggedError("GoAwayError")<{
+  readonly endpoint: string
+  /** The GOAWAY error code, e.g. `0`. */
+  readonly code: number
+  /** Its RFC 9113 name, e.g. `NO_ERROR`, or `UNKNOWN_0x…` for codes outside the registry. */
+  readonly codeName: string
+  /** The highest stream the server says it may have processed. */
+  readonly lastStreamId: number
+  /** The stream this request used; `0` when it never got one. */
+  readonly streamId: number
+  readonly phase: Phase
+}> {
+  readonly protocol = "h2" as const
+  override get message(): string {
+    return `GOAWAY ${this.codeName} (last stream ${this.lastStreamId}) from ${this.endpoint} ended stream ${this.streamId} during ${this.phase}`
+  }
+}
+
+/**
+ * The HTTP/2 peer reset the stream with RST_STREAM: `REFUSED_STREAM` after
+ * the one safe retry, `INTERNAL_ERROR`, `HTTP_1_1_REQUIRED` and so on.
+ *
+ * @since 0.1.0
+ */
+export class StreamResetError extends Data.TaggedError("StreamResetError")<{
+  readonly endpoint: string
+  /** The RST_STREAM error code, e.g. `2`. */
+  readonly code: number
+  /** Its RFC 9113 name, e.g. `INTERNAL_ERROR`, or `UNKNOWN_0x…` for codes outside the registry. */
+  readonly codeName: string
+  readonly phase: Phase
+}> {
+  readonly protocol = "h2" as const
+  override get message(): string {
+    return `stream reset by ${this.endpoint} with ${this.codeName} during ${this.phase}`
+  }
+}

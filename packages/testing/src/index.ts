@@ -21,6 +21,13 @@ export * as TestCerts from "./TestCerts.js"
 export * as HttpTestServer from "./HttpTestServer.js"
 
 /**
+ * A real HTTP/2 server (TLS with ALPN h2, or h2c) with built-in routes, awaitable counters and fault controls.
+ *
+ * @since 0.1.0
+ */
+export * as Http2TestServer from "./Http2TestServer.js"
+
+/**
  * A TCP/TLS server whose connections are driven by a script, for exact bytes.
  *
  * @since 0.1.0

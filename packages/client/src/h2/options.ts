@@ -1,0 +1,132 @@
+/**
+ * Options of the HTTP/2 pool, given as `h2` in `Requests.layer`.
+ *
+ * @since 0.1.0
+ */
+import { Duration } from "effect"
+
+/**
+ * Options of the HTTP/2 connection pool. Every field is optional; durations
+ * accept anything `Duration.decode` does, including `Duration.infinity` to turn
+ * a timer off.
+ *
+ * @since 0.1.0
+ */
+export interface H2Options {
+  /**
+   * Connections opened to one endpoint when every open one is full. Default `4`.
+   *
+   * Servers usually allow 100 to 250 streams per connection, so one connection
+   * is almost always enough; a few more help only against a server with a
+   * small limit, and each extra one costs the server a TLS session and its
+   * memory. Four lets a client facing a 10-stream server keep 40 requests in
+   * flight while staying a polite single-digit load on the server.
+   */
+  readonly maxConnectionsPerEndpoint?: number
+  /**
+   * Keep a single connection per endpoint and queue requests beyond the
+   * server's stream limit instead of opening more. Default `false`.
+   */
+  readonly strictMaxConcurrentStreams?: boolean
+  /**
+   * Longest a request waits in the queue for a stream slot. Default `30 seconds`:
+   * long enough to ride out a burst, short enough to surface a stuck endpoint.
+   */
+  readonly acquireTimeout?: Duration.DurationInput
+  /**
+   * Longest a new connection waits for the server's first SETTINGS frame.
+   * Default `10 seconds`, the dialer's own connect and TLS deadlines: a
+   * server that completed the handshake but sends no preface is broken.
+   */
+  readonly settingsTimeout?: Duration.DurationInput
+  /**
+   * A PING is sent when nothing was heard from the server for this long.
+   * Default `30 seconds`: under the common 60-second idle timeouts of NATs and
+   * load balancers, so an idle connection stays reachable, and a dead peer is
+   * found within `pingInterval + pingTimeout` instead of on the next request.
+   */
+  readonly pingInterval?: Duration.DurationInput
+  /**
+   * Longest wait for a PING's acknowledgement before the connection is
+   * declared dead. Default `10 seconds`: a PONG can queue behind a large
+   * window of DATA on a slow link, yet a peer silent for longer is gone.
+   */
+  readonly pingTimeout?: Duration.DurationInput
+  /**
+   * A connection that has been silent for this long is pinged before it
+   * carries a new request, so a request is not lost on a peer that vanished
+   * while the connection sat unused. Default `15 seconds`: half the typical
+   * idle timeout of middleboxes, and one round trip is a small price after
+   * that much quiet.
+   */
+  readonly pingBeforeReuseAfter?: Duration.DurationInput
+  /**
+   * A connection with no stream for this long is closed with GOAWAY.
+   * Default `90 seconds`, as Go's transport: long enough to serve the next
+   * burst, short enough not to hold server resources for nothing.
+   */
+  readonly idleTimeout?: Duration.DurationInput
+  /**
+   * Receive window of each stream (SETTINGS_INITIAL_WINDOW_SIZE), in bytes.
+   * Default `1 MiB`: about 80 Mbit/s per stream at 100 ms round trip, while a
+   * reader that stops reading holds at most this much per stream.
+   */
+  readonly initialWindowSize?: number
+  /**
+   * Receive window of the whole connection, in bytes. Default `16 MiB`, so
+   * sixteen streams can have full windows in flight and one big download
+   * cannot starve the others.
+   */
+  readonly connectionWindowSize?: number
+  /**
+   * Response bytes buffered for a reader that has not caught up before the
+   * stream is paused, which stops its window updates. Default `65536`, as
+   * the HTTP/1.1 pool.
+   */
+  readonly highWaterMark?: number
+  /**
+   * Largest response header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE),
+   * in bytes as HTTP/2 counts them. Default `65536`: room for large cookies
+   * and tokens, a bound on what a hostile server can make us hold.
+   */
+  readonly maxHeaderListSize?: number
+}
+
+/**
+ * The options with every default applied and durations in milliseconds.
+ *
+ * @internal
+ */
+export interface ResolvedH2Options {
+  readonly maxConnectionsPerEndpoint: number
+  readonly strictMaxConcurrentStreams: boolean
+  readonly acquireTimeout: number
+  readonly settingsTimeout: number
+  readonly pingInterval: number
+  readonly pingTimeout: number
+  readonly pingBeforeReuseAfter: number
+  readonly idleTimeout: number
+  readonly initialWindowSize: number
+  readonly connectionWindowSize: number
+  readonly highWaterMark: number
+  readonly maxHeaderListSize: number
+}
+
+const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
+  Duration.toMillis(input ?? fallback)
+
+/** @internal */
+export const resolveOptions = (options: H2Options = {}): ResolvedH2Options => ({
+  maxConnectionsPerEndpoint: Math.max(1, options.maxConnectionsPerEndpoint ?? 4),
+  strictMaxConcurrentStreams: options.strictMaxConcurrentStreams ?? false,
+  acquireTimeout: millis(options.acquireTimeout, "30 seconds"),
+  settingsTimeout: millis(options.settingsTimeout, "10 seconds"),
+  pingInterval: millis(options.pingInterval, "30 seconds"),
+  pingTimeout: millis(options.pingTimeout, "10 seconds"),
+  pingBeforeReuseAfter: millis(options.pingBeforeReuseAfter, "15 seconds"),
+  idleTimeout: millis(options.idleTimeout, "90 seconds"),
+  initialWindowSize: options.initialWindowSize ?? 1024 * 1024,
+  connectionWindowSize: options.connectionWindowSize ?? 16 * 1024 * 1024,
+  highWaterMark: options.highWaterMark ?? 64 * 1024,
+  maxHeaderListSize: options.maxHeaderListSize ?? 64 * 1024
+})

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Http2TestServer } from "@effect-requests/testing"
+import { Duration, Effect, Fiber, TestClock } from "effect"
+import { awaitDeadline, fetchText, poolLayer, stats } from "./support.js"
+
+describe("H2ConnectionPool health", () => {
+  it.scoped(
+    "a peer that stops answering is declared dead within pingTimeout; the next request gets a new connection",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        yield* fetchText(`${server.url}/bytes/1`)
+        yield* server.stall
+        // The first keep-alive tick still sees the response just read; the next one finds silence.
+        yield* awaitDeadline(30_000)
+        yield* TestClock.adjust("30 seconds")
+        yield* awaitDeadline(30_000)
+        yield* TestClock.adjust("30 seconds")
+        yield* awaitDeadline(10_000)
+        expect((yield* stats).connections).toBe(1)
+        yield* TestClock.adjust("10 seconds")
+        yield* server.awaitClosedConnections(1)
+        expect((yield* stats).connections).toBe(0)
+        const again = yield* fetchText(`${server.url}/bytes/2`)
+        expect(again.text).toBe("ab")
+        expect(server.stats.connectionsOpened).toBe(2)
+      }).pipe(Effect.provide(poolLayer({ pingInterval: "30 seconds", pingTimeout: "10 seconds" })))
+  )
+
+  it.scoped("in-flight streams on a connection declared dead fail at once with ClosedError", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make()
+      const waiting = yield* Effect.fork(fetchText(`${server.url}/delay-headers`))
+      yield* server.awaitRequests(1)
+      yield* server.stall
+      yield* awaitDeadline(30_000)
+      yield* TestClock.adjust("30 seconds")
+      yield* awaitDeadline(10_000)
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Effect.flip(Fiber.join(waiting))
+      expect(error).toMatchObject({
+        _tag: "ClosedError",
+        protocol: "h2",
+        phase: "headers",
+        cause: { _tag: "TimeoutError", phase: "idle", timeoutMillis: 10_000 }
+      })
+    }).pipe(Effect.provide(poolLayer({ pingInterval: "30 seconds", pingTimeout: "10 seconds" })))
+  )
+
+  it.scoped(
+    "a connection silent past pingBeforeReuseAfter is pinged before reuse, and replaced if dead",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        yield* fetchText(`${server.url}/bytes/1`)
+        yield* TestClock.adjust("11 seconds")
+        // Alive: the ping is answered and the connection carries the request.
+        expect((yield* fetchText(`${server.url}/bytes/1`)).text).toBe("a")
+        expect(server.stats.connectionsOpened).toBe(1)
+        yield* server.stall
+        yield* TestClock.adjust("11 seconds")
+        const next = yield* Effect.fork(fetchText(`${server.url}/bytes/3`))
+        yield* awaitDeadline(5_000)
+        yield* TestClock.adjust("5 seconds")
+        expect((yield* Fiber.join(next)).text).toBe("abc")
+        expect(server.stats.connectionsOpened).toBe(2)
+        // The stalled connection saw no request: the ping stood in for it.
+        expect(server.stats.requests).toBe(3)
+      }).pipe(
+        Effect.provide(
+          poolLayer({
+            pingInterval: Duration.infinity,
+            idleTimeout: Duration.infinity,
+            pingBeforeReuseAfter: "10 seconds",
+            pingTimeout: "5 seconds"
+          })
+        )
+      )
+  )
+
+  it.scoped("an idle connection is closed with our GOAWAY after idleTimeout", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make()
+      yield* fetchText(`${server.url}/bytes/1`)
+      yield* awaitDeadline(60_000)
+      yield* TestClock.adjust("60 seconds")
+      yield* server.awaitSessionsClosed(1)
+      expect(server.sessions[0]!.goaway).toMatchObject({ code: 0 })
+      expect((yield* stats).connections).toBe(0)
+    }).pipe(Effect.provide(poolLayer({ idleTimeout: "60 seconds", pingInterval: Duration.infinity })))
+  )
+})
