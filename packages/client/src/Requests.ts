@@ -18,10 +18,11 @@
  * @since 0.1.0
  */
 import { HttpClient } from "@effect/platform"
-import { Context, type Duration, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, Layer, Option } from "effect"
 import { type ClientCounters, makeClient, makeSend } from "./client/http-client.js"
 import { resolveH1Options } from "./h1/options.js"
 import { H1Pool, type H1Options, type H1Stats } from "./h1/pool.js"
+import { H2ConnectionPool, type H2Options, type H2Stats } from "./h2/pool.js"
 import { Dialer, type Lookup, type TlsOptions } from "./transport/dialer.js"
 
 /**
@@ -40,8 +41,18 @@ export interface Options {
   readonly lookup?: Lookup
   /** Happy eyeballs across IPv6 and IPv4. Default `true`. */
   readonly autoSelectFamily?: boolean
+  /**
+   * Which protocol to speak. `"http1"`: HTTP/1.1 everywhere. `"http2"`:
+   * HTTP/2 for `https` URLs (TLS, ALPN h2 only), HTTP/1.1 for `http` ones.
+   * `"h2c"`: HTTP/2 everywhere, with prior knowledge (no upgrade) for `http`
+   * URLs. Default `"http1"`; choosing by ALPN per origin comes with the
+   * protocol router.
+   */
+  readonly protocol?: "http1" | "http2" | "h2c"
   /** HTTP/1.1 settings. */
   readonly h1?: H1Options
+  /** HTTP/2 settings. */
+  readonly h2?: H2Options
   /**
    * Create a client span per request and propagate trace headers, as
    * @effect/platform's own clients do. Costs tens of microseconds of CPU per
@@ -62,6 +73,8 @@ export interface Stats {
   readonly retries: number
   /** The HTTP/1.1 pool's figures, in total and per endpoint. */
   readonly h1: H1Stats
+  /** The HTTP/2 pool's figures; `None` while no HTTP/2 connection is open. */
+  readonly h2: Option.Option<H2Stats>
 }
 
 /**
@@ -89,22 +102,29 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
   const client = Layer.effectContext(
     Effect.gen(function* () {
       const pool = yield* H1Pool
+      const h2Pool = yield* H2ConnectionPool
       const counters: ClientCounters = { requestsMade: 0, retries: 0 }
       const h1 = resolveH1Options(options.h1)
-      const send = makeSend(pool, counters, h1)
-      const stats = Effect.map(pool.stats, (h1Stats): Stats => ({
+      const protocol = options.protocol ?? "http1"
+      const send = makeSend(pool, h2Pool, counters, {
+        ...h1,
+        http2: protocol === "h2c" ? "always" : protocol === "http2" ? "https" : "never"
+      })
+      const stats = Effect.map(Effect.zip(pool.stats, h2Pool.stats), ([h1Stats, h2Stats]): Stats => ({
         requestsMade: counters.requestsMade,
         retries: counters.retries,
-        h1: h1Stats
+        h1: h1Stats,
+        h2: h2Stats.connections > 0 ? Option.some(h2Stats) : Option.none()
       }))
+      const flush = Effect.zipRight(pool.flush, h2Pool.flush)
       return Context.make(
         HttpClient.HttpClient,
         makeClient(send, { tracing: options.tracing ?? false })
-      ).pipe(Context.add(Requests, Requests.of({ stats, flush: pool.flush })))
+      ).pipe(Context.add(Requests, Requests.of({ stats, flush })))
     })
   )
   return client.pipe(
-    Layer.provide(H1Pool.layer(options.h1)),
+    Layer.provide(Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2))),
     Layer.provide(
       Dialer.layer({
         ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),

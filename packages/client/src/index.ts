@@ -18,3 +18,6 @@ export * as Dialer from "./transport/dialer.js"
 
 /** The HTTP/1.1 connection pool, its options and figures. @since 0.1.0 */
 export * as H1Pool from "./h1/pool.js"
+
+/** The HTTP/2 connection pool, its options and figures. @since 0.1.0 */
+export * as H2ConnectionPool from "./h2/pool.js"

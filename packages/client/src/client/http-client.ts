@@ -18,6 +18,7 @@ import type { H1Connection } from "../h1/connection.js"
 import type { Exchange, HeadListener } from "../h1/exchange.js"
 import type { ResponseHead } from "../h1/response-parser.js"
 import type { H1Pool } from "../h1/pool.js"
+import type { H2ConnectionPool } from "../h2/pool.js"
 import type { Ticket } from "../h1/ticket.js"
 import { isSerializeError, type RequestFraming, serializeHead } from "../h1/request-serializer.js"
 import { type PreparedBody, prepareBody } from "./request-body.js"
@@ -113,6 +114,8 @@ export interface SendOptions {
   readonly pipelining: number
   readonly pipelineNonIdempotent: boolean
   readonly retryNonIdempotent: boolean
+  /** Which endpoints speak HTTP/2: none, `https` ones (ALPN h2), or all (h2c for `http`). */
+  readonly http2: "never" | "https" | "always"
 }
 
 /**
@@ -136,7 +139,12 @@ const worthRetry = (failure: RequestsError, outgoing: Outgoing, attempt: number)
  *
  * @internal
  */
-export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters, options: SendOptions) => {
+export const makeSend = (
+  pool: H1Pool["Type"],
+  h2: H2ConnectionPool["Type"],
+  counters: ClientCounters,
+  options: SendOptions
+) => {
   type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
   const responseOf = (
@@ -233,6 +241,34 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters, options
       ).pipe(Effect.ensuring(Effect.sync(() => ticket.settle())))
     })
 
+  /** HTTP/2 carries the same request; its head was validated by the serializer above. */
+  const viaH2 = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: Endpoint.Endpoint,
+    target: string,
+    body: PreparedBody
+  ): Result => {
+    const contentType = body._tag === "Empty" ? undefined : body.contentType
+    const headers =
+      contentType === undefined || request.headers["content-type"] !== undefined
+        ? request.headers
+        : { ...request.headers, "content-type": contentType }
+    return Effect.mapBoth(
+      h2.request(endpoint, {
+        method: request.method,
+        path: target,
+        authority: endpoint.authority,
+        headers,
+        body
+      }),
+      {
+        onFailure: (cause) => transportError(request, cause),
+        onSuccess: (response) =>
+          new ClientResponse(request, response.head, response.body, response.remoteAddress)
+      }
+    )
+  }
+
   return (request: HttpClientRequest.HttpClientRequest): Result => {
     counters.requestsMade++
     const parsed = targetOf(request)
@@ -258,6 +294,9 @@ export const makeSend = (pool: H1Pool["Type"], counters: ClientCounters, options
           detail: head.detail
         })
       )
+    }
+    if (options.http2 === "always" || (options.http2 === "https" && endpoint.scheme === "https")) {
+      return viaH2(request, endpoint, target, body)
     }
     const inMemory = body._tag !== "Stream"
     const safe = idempotent(method)

@@ -1,0 +1,50 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Requests } from "@effect-requests/client"
+import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
+import { Effect, Option } from "effect"
+
+const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
+
+describe("choosing the protocol", () => {
+  it.scoped('protocol "http2" multiplexes https requests over one HTTP/2 connection', () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true })
+      const bodies = yield* Effect.forEach(
+        Array.from({ length: 100 }, (_, i) => i),
+        () => Effect.flatMap(HttpClient.get(`https://localhost:${server.port}/bytes/26`), (r) => r.text),
+        { concurrency: "unbounded" }
+      )
+      expect(new Set(bodies)).toEqual(new Set(["abcdefghijklmnopqrstuvwxyz"]))
+      expect(server.stats.connectionsOpened).toBe(1)
+      const s = yield* stats
+      expect(
+        Option.map(s.h2, (h2) => ({ connections: h2.connections, totalStreams: h2.totalStreams }))
+      ).toEqual(Option.some({ connections: 1, totalStreams: 100 }))
+      expect(s.h1.created).toBe(0)
+    }).pipe(Effect.provide(Requests.layer({ protocol: "http2", tls: { ca: TestCerts.ca } })))
+  )
+
+  it.scoped('protocol "h2c" speaks HTTP/2 with prior knowledge to http URLs, bodies included', () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make()
+      const echoed = yield* HttpClient.execute(
+        HttpClientRequest.post(`${server.url}/echo`).pipe(
+          HttpClientRequest.bodyText("over h2c", "text/plain")
+        )
+      ).pipe(Effect.flatMap((r) => r.json))
+      expect(echoed).toMatchObject({ method: "POST", body: "over h2c" })
+      expect(server.stats.sessionsOpened).toBe(1)
+    }).pipe(Effect.provide(Requests.layer({ protocol: "h2c" })))
+  )
+
+  it.scoped('protocol "http2" leaves http URLs on HTTP/1.1, and h2 stats absent', () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      expect(yield* Effect.flatMap(HttpClient.get(`${server.url}/bytes/3`), (r) => r.text)).toBe("abc")
+      const s = yield* stats
+      expect(Option.isNone(s.h2)).toBe(true)
+      expect(s.h1.created).toBe(1)
+    }).pipe(Effect.provide(Requests.layer({ protocol: "http2" })))
+  )
+})
