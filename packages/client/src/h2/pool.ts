@@ -30,7 +30,7 @@ import { keepAlive, needsPingBeforeReuse, ping } from "./health.js"
 import { type H2Options, resolveOptions } from "./options.js"
 import { EndpointQueue, type Grant, Waiter } from "./queue.js"
 import type { H2Request, H2Response } from "./request.js"
-import { H2Counters, type H2Stats } from "./stats.js"
+import { H2Counters, type H2Stats, publish } from "./stats.js"
 import { H2Stream } from "./stream.js"
 
 export type { H2Options } from "./options.js"
@@ -465,7 +465,7 @@ export const make = (
         )
       )
 
-    const stats = Effect.sync((): H2Stats => {
+    const snapshot = Effect.sync((): H2Stats => {
       let connections = 0
       let activeStreams = 0
       let maxConcurrent = 0
@@ -484,6 +484,11 @@ export const make = (
         goaways: counters.goaways
       }
     })
+
+    const stats = Effect.tap(snapshot, (figures) => publish(figures, counters))
+
+    // Metrics follow the pool even when nobody reads its figures.
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep("5 seconds"), stats)))
 
     const flush = Effect.sync(() => {
       for (const connection of [...scopes.keys()]) connection.drain()

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import { Effect, Metric } from "effect"
 
 /**
  * A snapshot of the HTTP/2 pool.
@@ -40,4 +41,58 @@ export class H2Counters {
   refused = 0
   resets = 0
   goaways = 0
+  /** What was last published as metrics, to publish counters by difference. */
+  published = { totalStreams: 0, refused: 0, resets: 0, goaways: 0 }
 }
+
+const gauges = {
+  connections: Metric.gauge("effect_requests_h2_connections", { description: "HTTP/2 connections open" }),
+  activeStreams: Metric.gauge("effect_requests_h2_active_streams", {
+    description: "HTTP/2 streams in flight"
+  }),
+  maxConcurrent: Metric.gauge("effect_requests_h2_max_concurrent", {
+    description: "HTTP/2 stream slots the servers allow on connections taking streams"
+  })
+}
+const counterMetrics = {
+  totalStreams: Metric.counter("effect_requests_h2_streams", { description: "HTTP/2 streams opened" }),
+  refused: Metric.counter("effect_requests_h2_refused", {
+    description: "RST_STREAM(REFUSED_STREAM) received"
+  }),
+  resets: Metric.counter("effect_requests_h2_resets", {
+    description: "RST_STREAM with another code received"
+  }),
+  goaways: Metric.counter("effect_requests_h2_goaways", {
+    description: "HTTP/2 connections that received GOAWAY"
+  })
+}
+
+/**
+ * Publishes a snapshot as Effect metrics: gauges as they are, counters by
+ * what they grew since the last publication. Runs when figures are read or
+ * on the pool's tick, never per request.
+ *
+ * @internal
+ */
+export const publish = (stats: H2Stats, counters: H2Counters): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const last = counters.published
+    counters.published = {
+      totalStreams: stats.totalStreams,
+      refused: stats.refused,
+      resets: stats.resets,
+      goaways: stats.goaways
+    }
+    return Effect.all(
+      [
+        Metric.set(gauges.connections, stats.connections),
+        Metric.set(gauges.activeStreams, stats.activeStreams),
+        Metric.set(gauges.maxConcurrent, stats.maxConcurrent),
+        Metric.incrementBy(counterMetrics.totalStreams, stats.totalStreams - last.totalStreams),
+        Metric.incrementBy(counterMetrics.refused, stats.refused - last.refused),
+        Metric.incrementBy(counterMetrics.resets, stats.resets - last.resets),
+        Metric.incrementBy(counterMetrics.goaways, stats.goaways - last.goaways)
+      ],
+      { discard: true }
+    )
+  })

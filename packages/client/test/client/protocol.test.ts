@@ -2,7 +2,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
-import { Effect, Option } from "effect"
+import { Effect, Metric, Option } from "effect"
 
 const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
 
@@ -46,5 +46,24 @@ describe("choosing the protocol", () => {
       expect(Option.isNone(s.h2)).toBe(true)
       expect(s.h1.created).toBe(1)
     }).pipe(Effect.provide(Requests.layer({ protocol: "http2" })))
+  )
+
+  it.scoped("the figures are published as Effect metrics, tagged by endpoint for HTTP/1.1", () =>
+    Effect.gen(function* () {
+      const h2Server = yield* Http2TestServer.make({ tls: true })
+      const h1Server = yield* HttpTestServer.make()
+      yield* Effect.flatMap(HttpClient.get(`https://localhost:${h2Server.port}/bytes/1`), (r) => r.text)
+      yield* Effect.flatMap(HttpClient.get(`${h1Server.url}/bytes/1`), (r) => r.text)
+      yield* stats
+      const metrics = yield* Metric.snapshot
+      const named = (name: string) => metrics.filter((pair) => pair.metricKey.name === name)
+      expect(named("effect_requests_h2_streams").length).toBeGreaterThan(0)
+      const created = named("effect_requests_h1_connections_created").find((pair) =>
+        pair.metricKey.tags.some(
+          (tag) => tag.key === "endpoint" && tag.value === `http://127.0.0.1:${h1Server.port}`
+        )
+      )
+      expect(created?.metricState).toMatchObject({ count: 1 })
+    }).pipe(Effect.provide(Requests.layer({ protocol: "http2", tls: { ca: TestCerts.ca } })))
   )
 })
