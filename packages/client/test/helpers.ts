@@ -31,3 +31,25 @@ const gc = vm.runInNewContext("gc") as () => void
 
 /** Runs a full garbage collection. */
 export const collectGarbage = (): void => gc()
+
+/**
+ * Tracks how far resident memory grows above where it stood when made,
+ * sampling every eighth call. Every socket read allocates a fresh buffer and
+ * V8 collects them only once 64 MiB of such garbage has piled up; what must
+ * stay bounded is what a transfer keeps alive, so garbage is collected
+ * before each sample.
+ */
+export const memoryGrowth = () => {
+  collectGarbage()
+  const baseline = process.memoryUsage().rss
+  let peak = baseline
+  let seen = 0
+  return {
+    sample: Effect.sync(() => {
+      if (++seen % 8 !== 0) return
+      collectGarbage()
+      peak = Math.max(peak, process.memoryUsage().rss)
+    }),
+    peakGrowth: () => peak - baseline
+  }
+}

@@ -10,6 +10,7 @@
  * @internal
  */
 import { Chunk, Effect, Option } from "effect"
+import { joinChunks } from "../client/chunks.js"
 import type { RequestsError } from "../errors.js"
 import type { ResponseHead } from "./response-parser.js"
 
@@ -170,18 +171,4 @@ export class Exchange {
   get settled(): boolean {
     return this.done || this.failure !== undefined
   }
-}
-
-/** Joins body chunks into one contiguous buffer. */
-export const joinChunks = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (chunks.length === 1) return chunks[0]!
-  let total = 0
-  for (const c of chunks) total += c.byteLength
-  const out = Buffer.allocUnsafe(total)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
 }

@@ -12,6 +12,7 @@
  */
 import type * as http2 from "node:http2"
 import { Chunk, Effect, Option, Stream } from "effect"
+import { joinChunks } from "../client/chunks.js"
 import type { ResponseBody, ResponseHeadLike } from "../client/response.js"
 import {
   ClosedError,
@@ -447,18 +448,4 @@ export class H2Stream implements ResponseBody {
   readonly abandon = (): void => {
     if (!this.done || !this.released) this.cancel()
   }
-}
-
-/** Joins body chunks into one contiguous buffer. */
-const joinChunks = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (chunks.length === 1) return chunks[0]!
-  let total = 0
-  for (const c of chunks) total += c.byteLength
-  const out = Buffer.allocUnsafe(total)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer, RawServer } from "@effect-requests/testing"
 import { Deferred, Effect, Fiber, Stream } from "effect"
-import { collectGarbage } from "../helpers.js"
+import { memoryGrowth } from "../helpers.js"
 
 const client = Requests.layer()
 
@@ -157,18 +157,7 @@ describe("HTTP/1.1 large bodies", () => {
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()
       const chunk = new Uint8Array(MiB).fill(97)
-      // Every socket read allocates a fresh buffer, and V8 collects them only once
-      // 64 MiB of such garbage has piled up; what must stay bounded is what the
-      // transfer keeps alive, so garbage is collected before each sample.
-      collectGarbage()
-      const baseline = process.memoryUsage().rss
-      let peak = baseline
-      let seen = 0
-      const sample = Effect.sync(() => {
-        if (++seen % 8 !== 0) return
-        collectGarbage()
-        peak = Math.max(peak, process.memoryUsage().rss)
-      })
+      const { sample, peakGrowth } = memoryGrowth()
       const upload = Stream.repeatValue(chunk).pipe(
         Stream.take(100),
         Stream.tap(() => sample)
@@ -187,7 +176,7 @@ describe("HTTP/1.1 large bodies", () => {
         )
       )
       expect(downloaded).toBe(100 * MiB)
-      expect(peak - baseline).toBeLessThan(64 * MiB)
+      expect(peakGrowth()).toBeLessThan(64 * MiB)
     }).pipe(Effect.provide(client))
   )
 })

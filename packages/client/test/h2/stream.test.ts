@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Http2TestServer } from "@effect-requests/testing"
 import { Deferred, Effect, Either, Fiber, Stream } from "effect"
-import { collectGarbage } from "../helpers.js"
+import { memoryGrowth } from "../helpers.js"
 import { fetchText, poolLayer, send } from "./support.js"
 
 const MiB = 1024 * 1024
@@ -13,17 +13,7 @@ describe("H2ConnectionPool streams", () => {
       Effect.gen(function* () {
         const server = yield* Http2TestServer.make()
         const chunk = new Uint8Array(MiB).fill(97)
-        // What must stay bounded is what the transfers keep alive, so garbage
-        // is collected before each sample.
-        collectGarbage()
-        const baseline = process.memoryUsage().rss
-        let peak = baseline
-        let seen = 0
-        const sample = Effect.sync(() => {
-          if (++seen % 8 !== 0) return
-          collectGarbage()
-          peak = Math.max(peak, process.memoryUsage().rss)
-        })
+        const { sample, peakGrowth } = memoryGrowth()
         const smallDone = yield* Deferred.make<void>()
         const uploadPaused = yield* Deferred.make<void>()
         const downloadPaused = yield* Deferred.make<void>()
@@ -93,7 +83,7 @@ describe("H2ConnectionPool streams", () => {
         expect(uploaded.bytes).toBe(100 * MiB)
         expect(yield* Fiber.join(downloading)).toBe(100 * MiB)
         expect(server.stats.sessionsOpened).toBe(1)
-        expect(peak - baseline).toBeLessThan(64 * MiB)
+        expect(peakGrowth()).toBeLessThan(64 * MiB)
       }).pipe(Effect.provide(poolLayer()))
   )
 
