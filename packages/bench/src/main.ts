@@ -1,5 +1,4 @@
 import { loadavg } from "node:os"
-import { fileURLToPath } from "node:url"
 import { prepareLauncher } from "./harness/build.js"
 import { errorMessage } from "./harness/messages.js"
 import { parseOptions } from "./harness/options.js"
@@ -11,27 +10,24 @@ import type { BenchReport } from "./report/types.js"
 import { writeReport } from "./report/write.js"
 import { startServer } from "./servers/start.js"
 
-const resultsDir = fileURLToPath(new URL("../results", import.meta.url))
-
 // Progress goes to stderr so that stdout carries only the report.
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 
 const main = async (): Promise<void> => {
   const options = parseOptions(process.argv.slice(2))
   const started = process.hrtime.bigint()
+  if (options.skipped.length > 0) log(`skipped (${options.mode} mode): ${options.skipped.join(", ")}`)
   log("building with tsc -b")
   const build = await prepareLauncher()
   log(`client processes: ${build.note}`)
   const loadBefore = loadavg()
   const { server, note } = await startServer(options.server, build.launcher)
-  log(
-    `server: ${server.description} on ${server.host}:${server.port}${note === undefined ? "" : ` (${note})`}`
-  )
+  log(`server: ${server.description} on ${server.host}${note === undefined ? "" : ` (${note})`}`)
   const results: Array<ScenarioResult> = []
   try {
-    for (const scenario of options.scenarios) {
+    for (const { scenario, variants } of options.planned) {
       results.push(
-        await runScenario(server, scenario, {
+        await runScenario(server, scenario, variants, {
           mode: options.mode,
           rounds: options.rounds,
           clients: options.clients,
@@ -51,9 +47,10 @@ const main = async (): Promise<void> => {
     server: { kind: server.kind, description: server.description, note },
     loadAverage: { before: loadBefore, after: loadavg() },
     durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+    skipped: options.skipped,
     scenarios: results
   }
-  const written = await writeReport(report, resultsDir)
+  const written = await writeReport(report, options.outDir)
   process.stdout.write(markdown(report))
   log(`wrote ${written.join(", ")}`)
 }

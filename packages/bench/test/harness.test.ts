@@ -1,56 +1,123 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { clients, isClientId } from "../src/clients/registry.js"
+import { clients } from "../src/clients/registry.js"
 import type { ClientId } from "../src/clients/registry.js"
+import { prepareLauncher } from "../src/harness/build.js"
+import { parseOptions } from "../src/harness/options.js"
 import { sourceLauncher } from "../src/harness/fork.js"
+import type { Launcher } from "../src/harness/fork.js"
 import { runClient } from "../src/harness/run-client.js"
+import { targetFor } from "../src/harness/target.js"
 import type { ScenarioResult } from "../src/harness/runner.js"
 import { markdown } from "../src/report/markdown.js"
+import { readmeTable } from "../src/report/readme-table.js"
 import { scenarioSvg } from "../src/report/svg.js"
 import type { BenchReport } from "../src/report/types.js"
-import { resources } from "../src/servers/resources.js"
+import { download, resources } from "../src/servers/resources.js"
+import { scenarios } from "../src/scenarios.js"
+import type { Scenario, Variant } from "../src/scenarios.js"
 import { startServer } from "../src/servers/start.js"
 import type { BenchServer } from "../src/servers/types.js"
 
-const clientIds: ReadonlyArray<ClientId> = Object.keys(clients).filter(isClientId)
+/** A handful of requests per adapter, in every setting a scenario uses it with (download size aside). */
+interface AdapterCase {
+  readonly name: string
+  readonly client: ClientId
+  readonly scenario: Scenario
+  readonly variant: Variant
+}
+
+const small = (variant: Variant): Variant => ({
+  ...variant,
+  concurrency: Math.min(variant.concurrency, 4),
+  connections: variant.pipelining > 1 ? 2 : Math.min(variant.connections, 4),
+  pipelining: Math.min(variant.pipelining, 2)
+})
+
+const adapterCases: ReadonlyArray<AdapterCase> = (() => {
+  const cases = new Map<string, AdapterCase>()
+  for (const scenario of scenarios) {
+    const [variant] = scenario.variants
+    if (variant === undefined) continue
+    const setting = [
+      scenario.transport,
+      scenario.exchange.method,
+      variant.pipelining > 1 ? "pipelined" : "",
+      scenario.origins > 1 ? `${scenario.origins} origins` : "",
+      scenario.shape === "fresh-client" ? "fresh client per iteration" : ""
+    ]
+      .filter((part) => part !== "")
+      .join(", ")
+    for (const client of scenario.clients) {
+      const name = `${client}: ${setting}`
+      if (!cases.has(name)) cases.set(name, { name, client, scenario, variant: small(variant) })
+    }
+  }
+  return [...cases.values()]
+})()
 
 describe("client adapters against the harness's Node server", () => {
   let server: BenchServer
+  let launcher: Launcher = sourceLauncher
   beforeAll(async () => {
-    server = (await startServer("node", sourceLauncher)).server
+    // The path `npm run bench` takes: client processes on plain node start in a fraction of the time tsx
+    // needs to load Effect; if the build fails, the sources are run instead.
+    launcher = (await prepareLauncher()).launcher
+    server = (await startServer("node", launcher)).server
   })
   afterAll(() => server.stop())
 
-  it.each(clientIds)("%s completes its requests in its own process", async (client) => {
-    const outcome = await runClient(sourceLauncher, server, {
-      client,
-      target: {
-        url: `http://${server.host}:${server.port}${resources["1k"].path}`,
-        host: server.host,
-        port: server.port,
-        path: resources["1k"].path,
-        expectedBytes: resources["1k"].bytes,
-        concurrency: 4
-      },
-      warmup: { minRequests: 4, minMs: 0 },
-      measure: { minRequests: 20, minMs: 0 },
-      timeoutMs: 30_000
-    })
-    // The reason is part of the expectation so that a failing adapter explains itself.
-    expect(outcome.ok ? "ok" : outcome.reason).toBe("ok")
-    if (!outcome.ok) return
-    expect(outcome.sample.warmupRequests).toBe(4)
-    expect(outcome.sample.requests).toBe(20)
-    expect(outcome.sample.serverRequests).toBe(24)
-    expect(outcome.sample.connections).toBeGreaterThan(0)
-    expect(outcome.sample.connections).toBeLessThanOrEqual(24)
-    expect(outcome.sample.p50Us).toBeGreaterThan(0)
-    expect(outcome.sample.maxRssKiB).toBeGreaterThan(0)
+  it("covers every client of the registry", () => {
+    const covered = new Set<string>(adapterCases.map((entry) => entry.client))
+    expect(Object.keys(clients).filter((client) => !covered.has(client))).toEqual([])
+  })
+
+  it.each(adapterCases)(
+    "$name completes its requests in its own process",
+    async ({ client, scenario, variant }) => {
+      const fresh = scenario.shape === "fresh-client"
+      // Fresh-client budgets count requests: two iterations to warm up, three measured.
+      const perIteration = fresh ? variant.concurrency : 1
+      const outcome = await runClient(launcher, server, {
+        client,
+        target: targetFor(server, scenario, variant),
+        shape: scenario.shape,
+        warmup: { minRequests: 2 * perIteration, minMs: 0 },
+        measure: { minRequests: (fresh ? 3 : 10) * perIteration, minMs: 0 },
+        timeoutMs: 30_000
+      })
+      // The reason is part of the expectation so that a failing adapter explains itself.
+      expect(outcome.ok ? "ok" : outcome.reason).toBe("ok")
+      if (!outcome.ok) return
+      const { sample } = outcome
+      const total = sample.warmupRequests + sample.requests
+      expect(sample.requests).toBe((fresh ? 3 : 10) * perIteration)
+      expect(sample.serverRequests).toBe(total)
+      expect(sample.clients).toBe(fresh ? 5 : 1)
+      expect(sample.connections).toBeGreaterThan(0)
+      expect(sample.connections).toBeLessThanOrEqual(total)
+      expect(sample.p50Us).toBeGreaterThan(0)
+      expect(sample.maxRssKiB).toBeGreaterThan(0)
+    }
+  )
+})
+
+describe("options", () => {
+  it("runs h1 and HTTP/2 at 50 and a first-request scenario in quick mode, naming what it skips", () => {
+    const quick = parseOptions(["--quick"])
+    const run = quick.planned.flatMap(({ scenario, variants }) =>
+      variants.map((variant) => `${scenario.id} ${variant.id}`)
+    )
+    expect(run).toEqual(expect.arrayContaining(["h1-keepalive-get-1k c50", "h2-get-1k c50"]))
+    expect(quick.planned.some(({ scenario }) => scenario.shape === "fresh-client")).toBe(true)
+    expect(quick.skipped).toContain("h1-keepalive-get-1k c1")
+    expect(parseOptions(["--full"]).skipped).toEqual([])
   })
 })
 
 describe("report", () => {
   const figure = (median: number) => ({ median, min: median, max: median })
   const sample = {
+    clients: 1,
     warmupRequests: 10,
     requests: 100,
     elapsedNs: 1e7,
@@ -62,7 +129,7 @@ describe("report", () => {
     connections: 1,
     serverRequests: 110
   }
-  const ok = (client: "undici-pool" | "floor", cpu: number) => ({
+  const ok = (client: ClientId, cpu: number) => ({
     client,
     label: clients[client].label,
     samples: [sample],
@@ -80,12 +147,18 @@ describe("report", () => {
   const scenario: ScenarioResult = {
     id: "example",
     title: "Example",
-    protocol: "http/1.1",
-    resource: resources["1k"],
+    transport: "http",
+    shape: "steady",
+    exchange: download(resources["1k"]),
+    origins: 1,
+    baseline: "undici-pool",
+    floor: "floor",
     variants: [
       {
         id: "c1",
         concurrency: 1,
+        connections: 1,
+        pipelining: 1,
         budget: { warmup: { minRequests: 10, minMs: 0 }, measure: { minRequests: 100, minMs: 0 } },
         rounds: 1,
         results: [
@@ -116,6 +189,7 @@ describe("report", () => {
     server: { kind: "node", description: "node:http", note: undefined },
     loadAverage: { before: [0, 0, 0], after: [0, 0, 0] },
     durationSeconds: 1,
+    skipped: ["example c50"],
     scenarios: [scenario]
   }
 
@@ -129,6 +203,40 @@ describe("report", () => {
 
   it("gives every figure as a ratio to undici and to the floor", () => {
     expect(markdown(report)).toContain("| undici Pool | 10,000 (1.00, 1.00) | 20.0 (1.00, 2.00) |")
+  })
+
+  it("takes each scenario's own baseline and floor: undici allowH2 and node:http2 for HTTP/2", () => {
+    const [variant] = scenario.variants
+    if (variant === undefined) throw new Error("fixture without a variant")
+    const http2: ScenarioResult = {
+      ...scenario,
+      transport: "h2",
+      baseline: "undici-h2",
+      floor: "floor-h2",
+      variants: [
+        { ...variant, results: [ok("effect-requests-h2", 30), ok("undici-h2", 60), ok("floor-h2", 20)] }
+      ]
+    }
+    const text = markdown({ ...report, scenarios: [http2] })
+    expect(text).toContain(`Ratios: ÷ ${clients["undici-h2"].label}, ÷ ${clients["floor-h2"].label}.`)
+    expect(text).toContain(
+      `| ${clients["effect-requests-h2"].label} | 10,000 (1.00, 1.00) | 30.0 (0.50, 1.50) |`
+    )
+  })
+
+  it("lists what quick mode left out", () => {
+    expect(markdown(report)).toContain("- Not run (quick mode): example c50")
+  })
+
+  it("writes the README summary with CPU and throughput ratios, the setting and how to reproduce", () => {
+    const text = readmeTable(report)
+    expect(text).toContain("Latest quick run: 2026-01-01")
+    expect(text).toContain("| undici Pool | 20.0 (1.00, 2.00) | 10,000 (1.00, 1.00) |")
+    expect(text).toContain(
+      "| effect-requests (HttpClient) | failed: load: Cannot find module \\| somewhere | – |"
+    )
+    expect(text).toContain("[chart](packages/bench/results/example.svg)")
+    expect(text).toContain("npm run bench")
   })
 
   it("draws a bar per client and marks failures in the chart", () => {

@@ -1,15 +1,30 @@
-import { HttpClient } from "@effect/platform"
-import { Data, Effect, ManagedRuntime } from "effect"
-import type { Layer } from "effect"
+// Modules by path rather than through the packages' index, which loads every module of effect,
+// @effect/platform and @effect/platform-node: a second or more per client process on a small machine.
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Layer from "effect/Layer"
+import { requestBody, rotation, urls } from "./target-helpers.js"
+import { statusMismatch } from "./types.js"
 import type { ClientDriver, RunPlan, Target } from "./types.js"
 
 class BenchResponseError extends Data.TaggedError("BenchResponseError")<{ readonly message: string }> {}
 
-const getOnce = (target: Target) =>
-  HttpClient.get(target.url).pipe(
+/** One exchange as an application writes it: the request is built per call, the body read to the end. */
+const exchangeWith = (target: Target, url: string) => {
+  const bytes = requestBody(target)
+  const send =
+    target.method === "GET"
+      ? HttpClient.get(url)
+      : HttpClient.put(url, {
+          body: bytes === undefined ? HttpBody.empty : HttpBody.uint8Array(bytes, "application/octet-stream")
+        })
+  return send.pipe(
     Effect.filterOrFail(
-      (response) => response.status === 200,
-      (response) => new BenchResponseError({ message: `status ${response.status}` })
+      (response) => response.status === target.expectedStatus,
+      (response) => new BenchResponseError({ message: statusMismatch(target, response.status) })
     ),
     Effect.flatMap((response) => response.arrayBuffer),
     Effect.filterOrFail(
@@ -19,6 +34,16 @@ const getOnce = (target: Target) =>
     ),
     Effect.asVoid
   )
+}
+
+/** With one origin the exchange is used as is; with several, each call takes the next origin's. */
+const exchange = (target: Target) => {
+  const perOrigin = urls(target).map((url) => exchangeWith(target, url))
+  const [only] = perOrigin
+  if (only !== undefined && perOrigin.length === 1) return only
+  const next = rotation(perOrigin)
+  return Effect.suspend(next)
+}
 
 /** Long-lived worker fibers, as an application would write a bounded-concurrency loop. */
 const workers = <E, R>(request: Effect.Effect<void, E, R>, plan: RunPlan): Effect.Effect<void, E, R> =>
@@ -36,7 +61,7 @@ const workers = <E, R>(request: Effect.Effect<void, E, R>, plan: RunPlan): Effec
     )
   })
 
-/** Drives any `HttpClient` layer: one runtime for the whole run, one `runPromise` per batch. */
+/** Drives any `HttpClient` layer: one runtime per client, one `runPromise` per batch. */
 export const startEffectClient = async <E>(
   layer: Layer.Layer<HttpClient.HttpClient, E>,
   target: Target
@@ -44,7 +69,7 @@ export const startEffectClient = async <E>(
   const runtime = ManagedRuntime.make(layer)
   // Building the layer here makes a broken layer a start failure rather than a run failure.
   await runtime.runtime()
-  const request = getOnce(target)
+  const request = exchange(target)
   return {
     run: (plan) => runtime.runPromise(workers(request, plan)),
     close: () => runtime.dispose()

@@ -6,37 +6,69 @@ export interface ClientEntry {
   readonly load: () => Promise<ClientAdapter>
 }
 
+/**
+ * Every client a scenario may list. HTTP/1.1 clients take the scenario's TLS and pipelining settings from
+ * the target; HTTP/2 clients negotiate h2 over TLS, or speak h2c where the scenario asks for it.
+ */
 export const clients = {
   "effect-requests": {
     label: "effect-requests (HttpClient)",
     load: async () => (await import("./effect-requests.js")).adapter
   },
+  "effect-requests-h2": {
+    label: "effect-requests HTTP/2 (HttpClient)",
+    load: async () => (await import("./effect-requests-h2.js")).adapter
+  },
   "undici-pool": {
     label: "undici Pool",
     load: async () => (await import("./undici-pool.js")).adapter
+  },
+  "undici-h2": {
+    label: "undici allowH2 (H2CClient for h2c)",
+    load: async () => (await import("./undici-h2.js")).adapter
   },
   fetch: {
     label: "fetch (Node global)",
     load: async () => (await import("./fetch.js")).adapter
   },
   "node-http": {
-    label: "node:http Agent",
+    label: "node:http(s) keep-alive Agent",
     load: async () => (await import("./node-http.js")).adapter
+  },
+  got: {
+    label: "got (keep-alive Agent)",
+    load: async () => (await import("./got.js")).adapter
+  },
+  "got-h2": {
+    label: "got http2",
+    load: async () => (await import("./got-h2.js")).adapter
+  },
+  axios: {
+    label: "axios (keep-alive Agent)",
+    load: async () => (await import("./axios.js")).adapter
   },
   "platform-node-undici": {
     label: "@effect/platform-node layerUndici",
     load: async () => (await import("./platform-node-undici.js")).adapter
   },
+  "platform-node-undici-h2": {
+    label: "@effect/platform-node layerUndici, allowH2",
+    load: async () => (await import("./platform-node-undici-h2.js")).adapter
+  },
+  "platform-node-agent": {
+    label: "@effect/platform-node layerWithoutAgent, keep-alive Agent",
+    load: async () => (await import("./platform-node-agent.js")).adapter
+  },
   floor: {
     label: "floor (raw socket)",
     load: async () => (await import("./floor.js")).adapter
+  },
+  "floor-h2": {
+    label: "floor (node:http2, one session)",
+    load: async () => (await import("./floor-h2.js")).adapter
   }
 } satisfies Record<string, ClientEntry>
 
 export type ClientId = keyof typeof clients
-
-/** Every table reports each figure relative to these two. */
-export const baselineClient: ClientId = "undici-pool"
-export const floorClient: ClientId = "floor"
 
 export const isClientId = (value: string): value is ClientId => Object.hasOwn(clients, value)

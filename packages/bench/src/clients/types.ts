@@ -1,12 +1,36 @@
-/** Where a client sends its requests, and what a correct response looks like. */
-export interface Target {
-  readonly url: string
+/**
+ * How the server is reached: HTTP/1.1 in clear text or over TLS, HTTP/2 over TLS (ALPN h2), or HTTP/2 in
+ * clear text with prior knowledge (h2c).
+ */
+export type Transport = "http" | "https" | "h2" | "h2c"
+
+/** One origin of the target; a multi-origin scenario lists several (one server, different ports). */
+export interface Origin {
+  /** `scheme://host:port`, without a path. */
+  readonly origin: string
   readonly host: string
   readonly port: number
+}
+
+/** Where a client sends its requests, how it may connect, and what a correct response looks like. */
+export interface Target {
+  readonly transport: Transport
+  /** Requests go to these in turn; most scenarios have one. */
+  readonly origins: ReadonlyArray<Origin>
   readonly path: string
+  readonly method: "GET" | "PUT"
+  /** Bytes of the request body; 0 sends none. */
+  readonly requestBytes: number
+  readonly expectedStatus: number
   readonly expectedBytes: number
-  /** Clients size their pools from this, so every client gets the same number of connections to work with. */
+  /** Requests in flight at once. */
   readonly concurrency: number
+  /** Connections a client may open per origin; clients size their pools from this. */
+  readonly connections: number
+  /** Requests written ahead on one HTTP/1.1 connection; 1 means no pipelining. */
+  readonly pipelining: number
+  /** PEM of the CA that signed the server's certificate, for TLS transports. */
+  readonly ca: string | undefined
 }
 
 /** How long one phase of a run lasts: until both minimums are met. */
@@ -31,6 +55,7 @@ export interface ClientDriver {
 }
 
 export interface ClientAdapter {
+  /** Builds a new client: nothing is shared between two drivers, so a fresh one knows no origin. */
   readonly start: (target: Target) => Promise<ClientDriver>
 }
 
@@ -41,9 +66,15 @@ export class UnexpectedResponse extends Error {
   }
 }
 
+/** The HTTP/2 listeners answer 505 to HTTP/1.1, so a 505 there means the client did not speak HTTP/2. */
+export const statusMismatch = (target: Target, status: number): string =>
+  status === 505 && target.transport === "h2"
+    ? `status 505 from the HTTP/2-only listener: the request came over HTTP/1.1`
+    : `status ${status}, expected ${target.expectedStatus}`
+
 /** Every client checks status and body length so that none is measured returning early. */
 export const checkResponse = (target: Target, status: number, bodyBytes: number): void => {
-  if (status !== 200) throw new UnexpectedResponse(`status ${status}`)
+  if (status !== target.expectedStatus) throw new UnexpectedResponse(statusMismatch(target, status))
   if (bodyBytes !== target.expectedBytes) {
     throw new UnexpectedResponse(`${bodyBytes} body bytes, expected ${target.expectedBytes}`)
   }

@@ -3,10 +3,10 @@
  * that memory and start-up cost belong to the client being measured.
  */
 import { clients } from "../clients/registry.js"
-import type { ClientDriver } from "../clients/types.js"
+import type { ClientAdapter, PhaseBudget, Target } from "../clients/types.js"
 import { describeError, isRunMessage } from "./messages.js"
 import { LatencyLog, percentile, phase } from "./plan.js"
-import type { ChildReply, FailurePhase, RunMessage } from "./messages.js"
+import type { ChildMeasurement, ChildReply, FailurePhase, RunMessage } from "./messages.js"
 
 class PhaseError extends Error {
   constructor(
@@ -25,41 +25,104 @@ const inPhase = async <A>(phase: FailurePhase, action: () => Promise<A>): Promis
   }
 }
 
-const measure = async (driver: ClientDriver, message: RunMessage): Promise<ChildReply> => {
+interface Counts {
+  readonly clients: number
+  readonly warmupRequests: number
+  readonly requests: number
+}
+
+/** Times and costs `measured` alone, then fills in the figures every shape reports. */
+const timed = async (latencies: LatencyLog, measured: () => Promise<Counts>): Promise<ChildMeasurement> => {
+  const cpuBefore = process.cpuUsage()
+  const started = process.hrtime.bigint()
+  const counts = await measured()
+  const elapsedNs = Number(process.hrtime.bigint() - started)
+  const cpu = process.cpuUsage(cpuBefore)
+  const sorted = latencies.sorted()
+  return {
+    ...counts,
+    elapsedNs,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    p50Us: percentile(sorted, 0.5) / 1000,
+    p99Us: percentile(sorted, 0.99) / 1000,
+    maxRssKiB: process.resourceUsage().maxRSS
+  }
+}
+
+/** One client for the whole process, warmed up, then measured over a time-bound phase. */
+const steady = async (adapter: ClientAdapter, message: RunMessage): Promise<ChildMeasurement> => {
   const { concurrency } = message.target
+  const driver = await inPhase("start", () => adapter.start(message.target))
   const warmup = phase(concurrency, message.warmup)
   await inPhase("warmup", () => driver.run(warmup.plan))
   warmup.dispose()
   const latencies = new LatencyLog()
-  const measured = phase(concurrency, message.measure, latencies)
-  const cpuBefore = process.cpuUsage()
-  const started = process.hrtime.bigint()
-  await inPhase("run", () => driver.run(measured.plan))
-  const elapsedNs = Number(process.hrtime.bigint() - started)
-  const cpu = process.cpuUsage(cpuBefore)
-  measured.dispose()
+  const result = await timed(latencies, async () => {
+    const measured = phase(concurrency, message.measure, latencies)
+    await inPhase("run", () => driver.run(measured.plan))
+    measured.dispose()
+    return { clients: 1, warmupRequests: warmup.completed(), requests: measured.completed() }
+  })
   await inPhase("close", () => driver.close())
-  const sorted = latencies.sorted()
-  return {
-    type: "result",
-    measurement: {
-      warmupRequests: warmup.completed(),
-      requests: measured.completed(),
-      elapsedNs,
-      cpuUserUs: cpu.user,
-      cpuSystemUs: cpu.system,
-      p50Us: percentile(sorted, 0.5) / 1000,
-      p99Us: percentile(sorted, 0.99) / 1000,
-      maxRssKiB: process.resourceUsage().maxRSS
-    }
+  return result
+}
+
+/**
+ * A new client per iteration, which sends `concurrency` requests at once and is closed. Each latency runs
+ * from just before the client was built, so that connecting and handshakes count; its CPU includes
+ * building and closing the client.
+ */
+const iterations = async (
+  adapter: ClientAdapter,
+  target: Target,
+  budget: PhaseBudget,
+  latencies?: LatencyLog
+): Promise<{ readonly clients: number; readonly requests: number }> => {
+  const perIteration = target.concurrency
+  const gate = phase(1, { minRequests: Math.ceil(budget.minRequests / perIteration), minMs: budget.minMs })
+  let clientsBuilt = 0
+  let requests = 0
+  while (gate.plan.next()) {
+    const began = process.hrtime.bigint()
+    const driver = await adapter.start(target)
+    clientsBuilt++
+    let claimed = 0
+    await driver.run({
+      concurrency: perIteration,
+      next: () => claimed++ < perIteration,
+      record: () => {
+        requests++
+        latencies?.push(Number(process.hrtime.bigint() - began))
+      }
+    })
+    await driver.close()
   }
+  gate.dispose()
+  return { clients: clientsBuilt, requests }
+}
+
+const freshClients = async (adapter: ClientAdapter, message: RunMessage): Promise<ChildMeasurement> => {
+  const warmup = await inPhase("warmup", () => iterations(adapter, message.target, message.warmup))
+  const latencies = new LatencyLog()
+  return timed(latencies, async () => {
+    const measured = await inPhase("run", () =>
+      iterations(adapter, message.target, message.measure, latencies)
+    )
+    return {
+      clients: warmup.clients + measured.clients,
+      warmupRequests: warmup.requests,
+      requests: measured.requests
+    }
+  })
 }
 
 const handle = async (message: RunMessage): Promise<ChildReply> => {
   try {
     const adapter = await inPhase("load", () => clients[message.client].load())
-    const driver = await inPhase("start", () => adapter.start(message.target))
-    return await measure(driver, message)
+    const measurement =
+      message.shape === "steady" ? await steady(adapter, message) : await freshClients(adapter, message)
+    return { type: "result", measurement }
   } catch (error) {
     return error instanceof PhaseError
       ? { type: "failed", phase: error.phase, reason: error.message }

@@ -34,14 +34,18 @@ export const compiledLauncher: Launcher = {
   module: (name) => fileURLToPath(new URL(`dist/${name}.js`, pathToFileURL(benchDir)))
 }
 
-export const forkModule = (modulePath: string): ChildProcess =>
+export const forkModule = (modulePath: string, env: Readonly<Record<string, string>> = {}): ChildProcess =>
   modulePath.endsWith(".ts")
     ? fork(modulePath, [], {
         execArgv: ["--import", tsxLoader],
-        env: { ...process.env, TSX_TSCONFIG_PATH: sourceTsconfig },
+        env: { ...process.env, ...env, TSX_TSCONFIG_PATH: sourceTsconfig },
         stdio: ["ignore", "pipe", "pipe", "ipc"]
       })
-    : fork(modulePath, [], { execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc"] })
+    : fork(modulePath, [], {
+        execArgv: [],
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe", "ipc"]
+      })
 
 /** Keeps the last bytes a child printed, for failure reports. */
 export const captureOutput = (child: ChildProcess, limit = 4096): (() => string) => {

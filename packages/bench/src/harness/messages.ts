@@ -1,18 +1,22 @@
 import { isClientId } from "../clients/registry.js"
 import type { ClientId } from "../clients/registry.js"
-import type { PhaseBudget, Target } from "../clients/types.js"
+import type { Origin, PhaseBudget, Target } from "../clients/types.js"
+import type { Shape } from "../scenarios.js"
 
 /** Parent → client process: the one job a client process does before exiting. */
 export interface RunMessage {
   readonly type: "run"
   readonly client: ClientId
   readonly target: Target
+  readonly shape: Shape
   readonly warmup: PhaseBudget
   readonly measure: PhaseBudget
 }
 
 /** What a client process measures about itself over the measured requests (warm-up excluded). */
 export interface ChildMeasurement {
+  /** Client instances the process built, warm-up included: 1, or one per iteration with a fresh client each. */
+  readonly clients: number
   readonly warmupRequests: number
   readonly requests: number
   readonly elapsedNs: number
@@ -35,14 +39,31 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value)
 
+const isOrigin = (value: unknown): value is Origin =>
+  isRecord(value) &&
+  typeof value.origin === "string" &&
+  typeof value.host === "string" &&
+  isNumber(value.port)
+
+const transports: ReadonlyArray<unknown> = ["http", "https", "h2", "h2c"] satisfies ReadonlyArray<
+  Target["transport"]
+>
+
 const isTarget = (value: unknown): value is Target =>
   isRecord(value) &&
-  typeof value.url === "string" &&
-  typeof value.host === "string" &&
+  transports.includes(value.transport) &&
+  Array.isArray(value.origins) &&
+  value.origins.length > 0 &&
+  value.origins.every(isOrigin) &&
   typeof value.path === "string" &&
-  isNumber(value.port) &&
+  (value.method === "GET" || value.method === "PUT") &&
+  isNumber(value.requestBytes) &&
+  isNumber(value.expectedStatus) &&
   isNumber(value.expectedBytes) &&
-  isNumber(value.concurrency)
+  isNumber(value.concurrency) &&
+  isNumber(value.connections) &&
+  isNumber(value.pipelining) &&
+  (value.ca === undefined || typeof value.ca === "string")
 
 const isBudget = (value: unknown): value is PhaseBudget =>
   isRecord(value) && isNumber(value.minRequests) && isNumber(value.minMs)
@@ -53,10 +74,12 @@ export const isRunMessage = (value: unknown): value is RunMessage =>
   typeof value.client === "string" &&
   isClientId(value.client) &&
   isTarget(value.target) &&
+  (value.shape === "steady" || value.shape === "fresh-client") &&
   isBudget(value.warmup) &&
   isBudget(value.measure)
 
 const measurementKeys = [
+  "clients",
   "warmupRequests",
   "requests",
   "elapsedNs",

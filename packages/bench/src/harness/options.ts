@@ -1,29 +1,66 @@
+import { fileURLToPath } from "node:url"
 import { clients, isClientId } from "../clients/registry.js"
 import type { ClientId } from "../clients/registry.js"
 import { rounds as defaultRounds, scenarios } from "../scenarios.js"
-import type { Mode, Scenario } from "../scenarios.js"
+import type { Mode, Scenario, Variant } from "../scenarios.js"
 import type { ServerChoice } from "../servers/start.js"
+
+export interface PlannedScenario {
+  readonly scenario: Scenario
+  readonly variants: ReadonlyArray<Variant>
+}
 
 export interface Options {
   readonly mode: Mode
   readonly rounds: number
   readonly clients: ReadonlyArray<ClientId>
-  readonly scenarios: ReadonlyArray<Scenario>
+  readonly planned: ReadonlyArray<PlannedScenario>
+  /** `scenario variant` pairs left out of this run, for the report. */
+  readonly skipped: ReadonlyArray<string>
   readonly server: ServerChoice
+  readonly outDir: string
 }
 
-export const usage = `usage: tsx src/main.ts [--quick | --full] [--rounds N] [--clients a,b] [--scenario id] [--server auto|nginx|node]
+/**
+ * A full run writes where the project README links to; a quick run writes to a git-ignored directory, so
+ * that it never replaces the full run's committed results.
+ */
+const defaultOutDir: Record<Mode, string> = {
+  full: fileURLToPath(new URL("../../results", import.meta.url)),
+  quick: fileURLToPath(new URL("../../results/tmp/quick", import.meta.url))
+}
+
+export const usage = `usage: tsx src/main.ts [--quick | --full] [--rounds N] [--clients a,b] [--scenario a,b] [--server auto|nginx|node] [--out dir]
+  --quick runs the variants marked quick; --scenario runs every variant of the scenarios named.
   clients:   ${Object.keys(clients).join(", ")}
   scenarios: ${scenarios.map((scenario) => scenario.id).join(", ")}`
 
 const list = (value: string): ReadonlyArray<string> => value.split(",").filter((entry) => entry !== "")
 
+const plan = (mode: Mode, named: ReadonlyArray<string> | undefined): Pick<Options, "planned" | "skipped"> => {
+  const planned: Array<PlannedScenario> = []
+  const skipped: Array<string> = []
+  for (const scenario of scenarios) {
+    const wanted = (variant: Variant): boolean =>
+      named === undefined ? mode === "full" || variant.quick : named.includes(scenario.id)
+    const variants = scenario.variants.filter(wanted)
+    skipped.push(
+      ...scenario.variants
+        .filter((variant) => !wanted(variant))
+        .map((variant) => `${scenario.id} ${variant.id}`)
+    )
+    if (variants.length > 0) planned.push({ scenario, variants })
+  }
+  return { planned, skipped }
+}
+
 export const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let mode: Mode = "quick"
   let rounds: number | undefined
   let selectedClients: ReadonlyArray<ClientId> = Object.keys(clients).filter(isClientId)
-  let selectedScenarios = scenarios
+  let named: ReadonlyArray<string> | undefined
   let server: ServerChoice = "auto"
+  let outDir: string | undefined
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]
     const value = (): string => {
@@ -48,10 +85,9 @@ export const parseOptions = (argv: ReadonlyArray<string>): Options => {
         break
       }
       case "--scenario": {
-        const ids = list(value())
-        selectedScenarios = scenarios.filter((scenario) => ids.includes(scenario.id))
-        if (selectedScenarios.length !== ids.length)
-          throw new Error(`unknown scenario in ${ids.join(", ")}\n${usage}`)
+        named = list(value())
+        const unknown = named.filter((id) => !scenarios.some((scenario) => scenario.id === id))
+        if (unknown.length > 0) throw new Error(`unknown scenarios: ${unknown.join(", ")}\n${usage}`)
         break
       }
       case "--server": {
@@ -61,6 +97,9 @@ export const parseOptions = (argv: ReadonlyArray<string>): Options => {
         server = choice
         break
       }
+      case "--out":
+        outDir = value()
+        break
       default:
         throw new Error(`unknown argument ${flag}\n${usage}`)
     }
@@ -69,7 +108,8 @@ export const parseOptions = (argv: ReadonlyArray<string>): Options => {
     mode,
     rounds: rounds ?? defaultRounds[mode],
     clients: selectedClients,
-    scenarios: selectedScenarios,
-    server
+    ...plan(mode, named),
+    server,
+    outDir: outDir ?? defaultOutDir[mode]
   }
 }

@@ -1,5 +1,7 @@
 import type { ClientId } from "../clients/registry.js"
 import type { PhaseBudget, Target } from "../clients/types.js"
+import type { Shape } from "../scenarios.js"
+import { certPaths } from "../servers/certs.js"
 import type { BenchServer } from "../servers/types.js"
 import { captureOutput, forkModule } from "./fork.js"
 import type { Launcher } from "./fork.js"
@@ -9,6 +11,7 @@ import type { ChildMeasurement, ChildReply, RunMessage } from "./messages.js"
 export interface ClientRun {
   readonly client: ClientId
   readonly target: Target
+  readonly shape: Shape
   readonly warmup: PhaseBudget
   readonly measure: PhaseBudget
   readonly timeoutMs: number
@@ -27,7 +30,10 @@ export type RunOutcome =
 
 const runChild = (launcher: Launcher, run: ClientRun): Promise<ChildReply> =>
   new Promise((resolve) => {
-    const child = forkModule(launcher.module("harness/child"))
+    // Global fetch takes no TLS options; every other client is given the CA explicitly as well.
+    const env: Record<string, string> =
+      run.target.ca === undefined ? {} : { NODE_EXTRA_CA_CERTS: certPaths.ca }
+    const child = forkModule(launcher.module("harness/child"), env)
     const output = captureOutput(child)
     let reply: ChildReply | undefined
     const fail = (reason: string): ChildReply => ({ type: "failed", phase: "run", reason })
@@ -51,6 +57,7 @@ const runChild = (launcher: Launcher, run: ClientRun): Promise<ChildReply> =>
       type: "run",
       client: run.client,
       target: run.target,
+      shape: run.shape,
       warmup: run.warmup,
       measure: run.measure
     }

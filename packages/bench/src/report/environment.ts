@@ -69,7 +69,9 @@ export const environment = (): Environment => ({
     effect: installedVersion("effect"),
     "@effect/platform": installedVersion("@effect/platform"),
     "@effect/platform-node": installedVersion("@effect/platform-node"),
-    undici: installedVersion("undici")
+    undici: installedVersion("undici"),
+    got: installedVersion("got"),
+    axios: installedVersion("axios")
   },
   git: gitDescription()
 })

@@ -1,5 +1,4 @@
-import { baselineClient, floorClient } from "../clients/registry.js"
-import type { ClientResult, Figures, VariantResult } from "../harness/runner.js"
+import type { ClientResult, Figures, ScenarioResult, VariantResult } from "../harness/runner.js"
 
 export type FigureKey = keyof Figures
 
@@ -25,20 +24,26 @@ export interface Ratios {
   readonly toFloor: number | undefined
 }
 
-export const ratios = (variant: VariantResult, result: ClientResult, key: FigureKey): Ratios => {
+/** The figure divided by the scenario's baseline's (undici for the protocol) and by its floor's. */
+export const ratios = (
+  scenario: ScenarioResult,
+  variant: VariantResult,
+  result: ClientResult,
+  key: FigureKey
+): Ratios => {
   const value = medianOf(result, key)
   const divide = (by: number | undefined): number | undefined =>
     value === undefined || by === undefined || by === 0 ? undefined : value / by
   return {
     toBaseline: divide(
       medianOf(
-        variant.results.find((entry) => entry.client === baselineClient),
+        variant.results.find((entry) => entry.client === scenario.baseline),
         key
       )
     ),
     toFloor: divide(
       medianOf(
-        variant.results.find((entry) => entry.client === floorClient),
+        variant.results.find((entry) => entry.client === scenario.floor),
         key
       )
     )

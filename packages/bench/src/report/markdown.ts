@@ -1,8 +1,9 @@
-import { clients, baselineClient, floorClient } from "../clients/registry.js"
+import { clients } from "../clients/registry.js"
 import type { ClientResult, ScenarioResult, VariantResult } from "../harness/runner.js"
 import { spread } from "../harness/stats.js"
 import { formatCount, formatNumber, formatRatio, ratios, shortReason } from "./format.js"
 import type { FigureKey } from "./format.js"
+import { scenarioSetup } from "./setup.js"
 import type { BenchReport } from "./types.js"
 
 const columns: ReadonlyArray<{ readonly key: FigureKey; readonly title: string }> = [
@@ -13,24 +14,35 @@ const columns: ReadonlyArray<{ readonly key: FigureKey; readonly title: string }
   { key: "peakRssMiB", title: "peak RSS MiB" }
 ]
 
-const escapeCell = (text: string): string => text.replace(/\|/g, "\\|")
+export const escapeCell = (text: string): string => text.replace(/\|/g, "\\|")
 
-const row = (variant: VariantResult, result: ClientResult): string => {
+const row = (scenario: ScenarioResult, variant: VariantResult, result: ClientResult): string => {
   const figures = result.figures
   if (figures === undefined) {
     const reason = `failed: ${shortReason(result.failure ?? "no successful round")}`
     return `| ${result.label} | ${escapeCell(reason)} |${" – |".repeat(columns.length + 1)}`
   }
   const cells = columns.map(({ key }) => {
-    const { toBaseline, toFloor } = ratios(variant, result, key)
+    const { toBaseline, toFloor } = ratios(scenario, variant, result, key)
     return `${formatNumber(figures[key].median)} (${formatRatio(toBaseline)}, ${formatRatio(toFloor)})`
   })
   const noise = `${Math.round(spread(figures.cpuUsPerReq) * 100)}% / ${Math.round(spread(figures.reqPerSec) * 100)}%`
   return `| ${result.label} | ${cells.join(" | ")} | ${formatCount(figures.connections.median)} | ${noise} |`
 }
 
+const budgetLine = (scenario: ScenarioResult, variant: VariantResult): string => {
+  const { warmup, measure } = variant.budget
+  const unit = scenario.shape === "fresh-client" ? "first requests" : "requests"
+  return (
+    `Each round: warm-up of at least ${warmup.minRequests.toLocaleString("en-US")} ${unit} and ` +
+    `${warmup.minMs} ms, then at least ${measure.minMs} ms measured; median of ${variant.rounds} ` +
+    `round${variant.rounds === 1 ? "" : "s"}.`
+  )
+}
+
 const variantSection = (scenario: ScenarioResult, variant: VariantResult): string => {
-  const header = `| client | ${columns.map((column) => column.title).join(" | ")} | conns | spread CPU / req/s |`
+  const connectionsTitle = scenario.shape === "fresh-client" ? "conns per client" : "conns"
+  const header = `| client | ${columns.map((column) => column.title).join(" | ")} | ${connectionsTitle} | spread CPU / req/s |`
   const align = `|:--|${columns.map(() => "--:").join("|")}|--:|--:|`
   const warnings = variant.results.flatMap((result) =>
     result.warnings.map((warning) => `- ${result.label}: ${warning}`)
@@ -38,24 +50,27 @@ const variantSection = (scenario: ScenarioResult, variant: VariantResult): strin
   return [
     `### ${scenario.title}, ${variant.concurrency} concurrent`,
     "",
-    `Each round: warm-up of at least ${variant.budget.warmup.minRequests.toLocaleString("en-US")} requests and ` +
-      `${variant.budget.warmup.minMs} ms, then ${variant.budget.measure.minMs} ms measured; ` +
-      `median of ${variant.rounds} round${variant.rounds === 1 ? "" : "s"}.`,
+    `${scenarioSetup(scenario, variant)} ${budgetLine(scenario, variant)}`,
+    "",
+    `Ratios: ÷ ${clients[scenario.baseline].label}, ÷ ${clients[scenario.floor].label}.`,
     "",
     header,
     align,
-    ...variant.results.map((result) => row(variant, result)),
+    ...variant.results.map((result) => row(scenario, variant, result)),
     ...(warnings.length > 0 ? ["", "Warnings:", "", ...warnings] : [])
   ].join("\n")
 }
 
 const legend = [
-  `Cells read \`median (÷ ${clients[baselineClient].label}, ÷ ${clients[floorClient].label})\`.`,
+  "Cells read `median (÷ undici, ÷ floor)`, where undici is undici's client for the scenario's protocol " +
+    "(`Pool` for HTTP/1.1, `allowH2` for HTTP/2) and the floor is a loop no client can beat (a raw socket " +
+    "for HTTP/1.1, one node:http2 session for HTTP/2); each table names both.",
   "req/s: higher is better. CPU µs/req: user + system CPU of the client process over the measured requests, " +
     "divided by their number; lower is better, and it is the figure a shared machine disturbs least.",
-  "p50/p99: per-request latency inside the client, queueing included. Peak RSS: the client process's maximum " +
-    "resident set, start and warm-up included. conns: connections the server accepted from that client process. " +
-    "spread: (max − min) / median across rounds."
+  "p50/p99: per-request latency inside the client, queueing included; with a fresh client per iteration it " +
+    "runs from just before the client is built. Peak RSS: the client process's maximum resident set, start " +
+    "and warm-up included. conns: connections the server accepted from the client process (per client " +
+    "instance where each iteration builds one). spread: (max − min) / median across rounds."
 ].join("\n\n")
 
 export const markdown = (report: BenchReport): string => {
@@ -75,6 +90,7 @@ export const markdown = (report: BenchReport): string => {
       (report.server.note === undefined ? "" : ` — ${report.server.note}`),
     `- Client processes: ${report.build.note}`,
     `- Mode: ${report.mode}, ${report.rounds} round${report.rounds === 1 ? "" : "s"}; each client runs in a fresh process, round-robin across clients`,
+    ...(report.skipped.length > 0 ? [`- Not run (${report.mode} mode): ${report.skipped.join(", ")}`] : []),
     `- Load average (1/5/15 min): ${load(report.loadAverage.before)} before, ${load(report.loadAverage.after)} after`,
     `- Duration: ${Math.round(report.durationSeconds)} s`,
     "",

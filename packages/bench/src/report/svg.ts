@@ -1,12 +1,11 @@
-import { baselineClient, floorClient } from "../clients/registry.js"
 import type { ClientId } from "../clients/registry.js"
 import type { ScenarioResult, VariantResult } from "../harness/runner.js"
 import { formatNumber } from "./format.js"
 import type { FigureKey } from "./format.js"
 
-const width = 760
-const labelWidth = 250
-const barWidth = 400
+const width = 980
+const labelWidth = 450
+const barWidth = 420
 const rowHeight = 22
 const panelTitleHeight = 28
 const panelGap = 18
@@ -14,16 +13,17 @@ const panelGap = 18
 const escapeXml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 
-const color = (client: ClientId): string =>
-  client === "effect-requests"
+const color = (scenario: ScenarioResult, client: ClientId): string =>
+  client === "effect-requests" || client === "effect-requests-h2"
     ? "#7b3fe4"
-    : client === floorClient
+    : client === scenario.floor
       ? "#9e9e9e"
-      : client === baselineClient
+      : client === scenario.baseline
         ? "#1f6fb2"
         : "#6fa8dc"
 
 interface Panel {
+  readonly scenario: ScenarioResult
   readonly title: string
   readonly variant: VariantResult
   readonly key: FigureKey
@@ -44,7 +44,7 @@ const drawPanel = (panel: Panel, top: number): string => {
     const length = Math.max(1, (value / largest) * barWidth)
     return (
       `${label}<rect x="${labelWidth}" y="${y + 3}" width="${length.toFixed(1)}" height="${rowHeight - 6}" ` +
-      `fill="${color(result.client)}"/>` +
+      `fill="${color(panel.scenario, result.client)}"/>` +
       `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 15}">${formatNumber(value)}</text>`
     )
   })
@@ -53,20 +53,28 @@ const drawPanel = (panel: Panel, top: number): string => {
   )
 }
 
-/** One horizontal bar chart per figure and concurrency; hand-written SVG keeps the suite dependency-free. */
+/**
+ * One horizontal bar chart per figure and concurrency: CPU and throughput for a long-lived client; CPU,
+ * first-request latency and connections where each iteration builds a new client. Hand-written SVG keeps
+ * the suite dependency-free.
+ */
 export const scenarioSvg = (scenario: ScenarioResult, subtitle: string): string => {
-  const panels: ReadonlyArray<Panel> = scenario.variants.flatMap((variant) => [
-    {
-      title: `${variant.concurrency} concurrent: CPU µs per request (lower is better)`,
+  const panels: ReadonlyArray<Panel> = scenario.variants.flatMap((variant): ReadonlyArray<Panel> => {
+    const panel = (key: FigureKey, what: string): Panel => ({
+      scenario,
+      title: `${variant.concurrency} concurrent: ${what}`,
       variant,
-      key: "cpuUsPerReq"
-    },
-    {
-      title: `${variant.concurrency} concurrent: requests per second (higher is better)`,
-      variant,
-      key: "reqPerSec"
-    }
-  ])
+      key
+    })
+    const cpu = panel("cpuUsPerReq", "CPU µs per request (lower is better)")
+    return scenario.shape === "fresh-client"
+      ? [
+          cpu,
+          panel("p50Us", "p50 latency µs from a new client (lower is better)"),
+          panel("connections", "connections per new client")
+        ]
+      : [cpu, panel("reqPerSec", "requests per second (higher is better)")]
+  })
   const titleHeight = 52
   const drawn: Array<string> = []
   let top = titleHeight

@@ -17,5 +17,7 @@ export interface BenchReport {
   /** 1, 5 and 15 minute load averages: a busy machine at the start explains a noisy run. */
   readonly loadAverage: { readonly before: ReadonlyArray<number>; readonly after: ReadonlyArray<number> }
   readonly durationSeconds: number
+  /** `scenario variant` pairs this run left out (quick mode runs a subset). */
+  readonly skipped: ReadonlyArray<string>
   readonly scenarios: ReadonlyArray<ScenarioResult>
 }

@@ -1,19 +1,34 @@
 import * as net from "node:net"
 
-/** Asks the kernel for a free port. Another process may take it before nginx binds; nginx then reports it. */
-export const freePort = (host: string): Promise<number> =>
+const listening = (host: string): Promise<net.Server> =>
   new Promise((resolve, reject) => {
     const server = net.createServer()
     server.once("error", reject)
-    server.listen(0, host, () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error(`unexpected listen address ${String(address)}`))
-      )
-    })
+    server.listen(0, host, () => resolve(server))
   })
+
+const closed = (server: net.Server): Promise<void> =>
+  new Promise((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error))))
+
+/**
+ * Asks the kernel for `count` distinct free ports, holding each until all are known so that none comes
+ * twice. Another process may take one before nginx binds it; nginx then fails to start and says so.
+ */
+export const freePorts = async (host: string, count: number): Promise<ReadonlyArray<number>> => {
+  const servers: Array<net.Server> = []
+  try {
+    while (servers.length < count) servers.push(await listening(host))
+    return servers.map((server) => {
+      const address = server.address()
+      if (typeof address !== "object" || address === null) {
+        throw new Error(`unexpected listen address ${String(address)}`)
+      }
+      return address.port
+    })
+  } finally {
+    await Promise.all(servers.map(closed))
+  }
+}
 
 /** Resolves once something accepts connections on host:port. */
 export const waitForPort = async (host: string, port: number, timeoutMs: number): Promise<void> => {

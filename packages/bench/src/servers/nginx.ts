@@ -1,160 +1,102 @@
-import { execFile, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { constants } from "node:fs"
-import { access, chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises"
-import * as http from "node:http"
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { delimiter, join } from "node:path"
-import { freePort, waitForPort } from "./free-port.js"
-import { resourceBody, resources } from "./resources.js"
-import type { BenchServer, ServerStats } from "./types.js"
+import { join } from "node:path"
+import { certPaths } from "./certs.js"
+import { freePorts, waitForPort } from "./free-port.js"
+import { inspect } from "./nginx-binary.js"
+import type { NginxBuild } from "./nginx-binary.js"
+import { nginxConfig } from "./nginx-config.js"
+import type { NginxLayout, NginxModules } from "./nginx-config.js"
+import { accessLogStats, stubStatusStats } from "./nginx-stats.js"
+import { resourceBody, resources, uploads } from "./resources.js"
+import { httpOriginCount } from "./types.js"
+import type { ServerStats } from "./types.js"
 
 const host = "127.0.0.1"
 const statusPath = "/nginx-status"
 
-/** nginx lives in sbin, which is not always on a non-root PATH. */
-export const findNginx = async (): Promise<string | undefined> => {
-  const directories = [
-    ...(process.env.PATH ?? "").split(delimiter),
-    "/usr/sbin",
-    "/usr/local/sbin",
-    "/usr/local/nginx/sbin"
-  ]
-  for (const directory of directories.filter((entry) => entry !== "")) {
-    const candidate = join(directory, "nginx")
-    const found = await access(candidate, constants.X_OK).then(
-      () => true,
-      () => false
-    )
-    if (found) return candidate
+/** nginx's part of the bench server: the listeners its build can serve, and its counters. */
+export interface NginxServer {
+  readonly description: string
+  readonly listeners: NginxLayout["listeners"]
+  readonly stats: () => Promise<ServerStats>
+  readonly stop: () => Promise<void>
+}
+
+/** Memory-backed when the machine has /dev/shm, so that 10 MiB uploads written by WebDAV never wait on a disk. */
+const scratchParent = (): Promise<string> =>
+  access("/dev/shm", constants.W_OK).then(
+    () => "/dev/shm",
+    () => tmpdir()
+  )
+
+const writeSite = async (dir: string): Promise<void> => {
+  // Workers drop to an unprivileged user when started as root: they must still read the files and write
+  // the uploads.
+  await chmod(dir, 0o755)
+  await mkdir(join(dir, "www", "upload"), { recursive: true })
+  await mkdir(join(dir, "tmp"))
+  await chmod(join(dir, "www", "upload"), 0o777)
+  for (const resource of Object.values(resources)) {
+    await writeFile(join(dir, "www", resource.path), resourceBody(resource), { mode: 0o644 })
   }
-  return undefined
-}
-
-interface NginxBuild {
-  readonly version: string
-  readonly stubStatus: boolean
-}
-
-const inspect = (binary: string): Promise<NginxBuild> =>
-  new Promise((resolve, reject) => {
-    // `nginx -V` prints to stderr.
-    execFile(binary, ["-V"], (error, _stdout, stderr) => {
-      if (error !== null) return reject(error)
-      resolve({
-        version: /nginx version: (\S+)/.exec(stderr)?.[1] ?? "nginx (unknown version)",
-        stubStatus: stderr.includes("http_stub_status_module")
-      })
-    })
-  })
-
-const config = (dir: string, port: number, stubStatus: boolean): string => `
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  default_type application/octet-stream;
-  log_format bench '$connection $request_uri $status';
-  # With stub_status the log is only a record, so it is buffered; without, it is the connection count.
-  access_log ${dir}/access.log bench${stubStatus ? " buffer=64k flush=1s" : ""};
-  client_body_temp_path ${dir}/tmp/client_body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 120s;
-  tcp_nodelay on;
-  open_file_cache max=64 inactive=600s;
-  server {
-    listen ${host}:${port} backlog=4096;
-    root ${dir}/www;
-    ${stubStatus ? `location = ${statusPath} { stub_status; access_log off; }` : ""}
-  }
-}
-`
-
-const getText = (port: number, path: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const request = http.get({ host, port, path, agent: false }, (response) => {
-      const chunks: Array<Buffer> = []
-      response.on("data", (chunk: Buffer) => chunks.push(chunk))
-      response.on("error", reject)
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8")
-        if (response.statusCode === 200) resolve(text)
-        else reject(new Error(`GET ${path}: status ${response.statusCode}: ${text}`))
-      })
-    })
-    request.on("error", reject)
-  })
-
-/** stub_status counts its own queries; subtracting them leaves only the clients' traffic. */
-const stubStatusStats = (port: number) => {
-  let queries = 0
-  return async (): Promise<ServerStats> => {
-    queries++
-    const text = await getText(port, statusPath)
-    const counts = /server accepts handled requests\s+(\d+)\s+(\d+)\s+(\d+)/.exec(text)
-    if (counts?.[1] === undefined || counts[3] === undefined)
-      throw new Error(`unreadable stub_status: ${text}`)
-    return { connections: Number(counts[1]) - queries, requests: Number(counts[3]) - queries }
+  for (const upload of Object.values(uploads)) {
+    await writeFile(join(dir, "www", upload.path), "", { mode: 0o666 })
   }
 }
 
-/** Without stub_status: distinct `$connection` serials in the unbuffered access log, read incrementally. */
-const accessLogStats = (logPath: string) => {
-  let offset = 0
-  let partial = ""
-  let requests = 0
-  const seen = new Set<string>()
-  return async (): Promise<ServerStats> => {
-    const file = await open(logPath, "r")
-    try {
-      const { size } = await file.stat()
-      const buffer = Buffer.alloc(size - offset)
-      await file.read(buffer, 0, buffer.length, offset)
-      offset = size
-      const lines = (partial + buffer.toString("utf8")).split("\n")
-      partial = lines.pop() ?? ""
-      for (const line of lines) {
-        requests++
-        seen.add(line.slice(0, line.indexOf(" ")))
-      }
-    } finally {
-      await file.close()
-    }
-    return { connections: seen.size, requests }
+const allocateListeners = async (modules: NginxModules): Promise<NginxLayout["listeners"]> => {
+  const ports = await freePorts(host, httpOriginCount + 3)
+  const http = ports.slice(0, httpOriginCount)
+  const [first] = http
+  const [https, h2, h2c] = ports.slice(httpOriginCount)
+  return {
+    http,
+    ...(modules.dav && first !== undefined ? { upload: first } : {}),
+    ...(modules.ssl && https !== undefined ? { https } : {}),
+    ...(modules.ssl && modules.http2 && h2 !== undefined ? { h2 } : {}),
+    ...(modules.http2 && h2c !== undefined ? { h2c } : {})
   }
 }
 
-const waitForExit = (child: ReturnType<typeof spawn>): Promise<void> =>
+const describe = (build: NginxBuild, listeners: NginxLayout["listeners"]): string => {
+  const served = [
+    "HTTP/1.1",
+    listeners.https === undefined ? undefined : "HTTPS",
+    listeners.h2 === undefined ? undefined : "HTTP/2 over TLS",
+    listeners.h2c === undefined ? undefined : "h2c",
+    listeners.upload === undefined ? undefined : "uploads (WebDAV PUT)"
+  ].filter((entry) => entry !== undefined)
+  const counts = build.modules.stubStatus ? "stub_status" : "access log"
+  return `${build.version} (1 worker, ${counts} counts: ${served.join(", ")})`
+}
+
+const waitForExit = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve()
     child.once("exit", () => resolve())
   })
 
-export const startNginx = async (binary: string): Promise<BenchServer> => {
+/** Starts nginx with its own config in a scratch directory, on free loopback ports. */
+export const startNginx = async (binary: string): Promise<NginxServer> => {
   const build = await inspect(binary)
-  const dir = await mkdtemp(join(tmpdir(), "effect-requests-bench-nginx-"))
-  // Workers drop to an unprivileged user when started as root; they must still read the files.
-  await chmod(dir, 0o755)
-  await mkdir(join(dir, "www"))
-  await mkdir(join(dir, "tmp"))
-  for (const resource of Object.values(resources)) {
-    await writeFile(join(dir, "www", resource.path), resourceBody(resource), { mode: 0o644 })
-  }
-  const port = await freePort(host)
+  const dir = await mkdtemp(join(await scratchParent(), "effect-requests-bench-nginx-"))
+  const listeners = await allocateListeners(build.modules)
+  const [statusPort] = listeners.http
+  if (statusPort === undefined) throw new Error("nginx needs at least one HTTP port")
   const configPath = join(dir, "nginx.conf")
-  await writeFile(configPath, config(dir, port, build.stubStatus))
+  const layout: NginxLayout = { dir, host, statusPath, listeners, certs: certPaths }
+  await writeSite(dir)
+  await writeFile(configPath, nginxConfig(layout, build.modules))
 
   const child = spawn(binary, ["-p", dir, "-c", configPath, "-e", join(dir, "error.log")], {
     stdio: ["ignore", "ignore", "pipe"]
   })
   let stderr = ""
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
   const stop = async (): Promise<void> => {
     child.kill("SIGTERM")
     await waitForExit(child)
@@ -170,7 +112,7 @@ export const startNginx = async (binary: string): Promise<BenchServer> => {
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null): void => void exitError(code).then(reject)
       child.once("exit", onExit)
-      waitForPort(host, port, 5000).then(() => {
+      waitForPort(host, statusPort, 5000).then(() => {
         child.off("exit", onExit)
         resolve()
       }, reject)
@@ -181,11 +123,11 @@ export const startNginx = async (binary: string): Promise<BenchServer> => {
   }
 
   return {
-    kind: "nginx",
-    description: `${build.version} (1 worker, ${build.stubStatus ? "stub_status" : "access log"} counts)`,
-    host,
-    port,
-    stats: build.stubStatus ? stubStatusStats(port) : accessLogStats(join(dir, "access.log")),
+    description: describe(build, listeners),
+    listeners,
+    stats: build.modules.stubStatus
+      ? stubStatusStats(host, statusPort, statusPath)
+      : accessLogStats(join(dir, "access.log")),
     stop
   }
 }

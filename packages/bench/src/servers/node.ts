@@ -1,20 +1,29 @@
 import type { ChildProcess } from "node:child_process"
 import { captureOutput, forkModule } from "../harness/fork.js"
 import type { Launcher } from "../harness/fork.js"
-import type { BenchServer, ServerStats } from "./types.js"
-
-const host = "127.0.0.1"
+import type { Listeners, ServerStats } from "./types.js"
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null
 
-const waitForListening = (child: ChildProcess, output: () => string): Promise<number> =>
+const isPort = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value)
+
+const isListeners = (value: unknown): value is Listeners =>
+  isRecord(value) &&
+  Array.isArray(value.http) &&
+  value.http.every(isPort) &&
+  isPort(value.https) &&
+  isPort(value.h2) &&
+  isPort(value.h2c) &&
+  isPort(value.upload)
+
+const waitForListening = (child: ChildProcess, output: () => string): Promise<Listeners> =>
   new Promise((resolve, reject) => {
     const onMessage = (message: unknown): void => {
-      if (isRecord(message) && message.type === "listening" && typeof message.port === "number") {
+      if (isRecord(message) && message.type === "listening" && isListeners(message.listeners)) {
         child.off("exit", onExit)
         child.off("message", onMessage)
-        resolve(message.port)
+        resolve(message.listeners)
       }
     }
     const onExit = (code: number | null): void =>
@@ -24,10 +33,18 @@ const waitForListening = (child: ChildProcess, output: () => string): Promise<nu
     child.once("error", reject)
   })
 
-export const startNodeServer = async (launcher: Launcher): Promise<BenchServer> => {
+/** The Node server's part of the bench server: every listener, and its counters. */
+export interface NodeServer {
+  readonly description: string
+  readonly listeners: Listeners
+  readonly stats: () => Promise<ServerStats>
+  readonly stop: () => Promise<void>
+}
+
+export const startNodeServer = async (launcher: Launcher): Promise<NodeServer> => {
   const child = forkModule(launcher.module("servers/node-server-process"))
   const output = captureOutput(child)
-  const port = await waitForListening(child, output)
+  const listeners = await waitForListening(child, output)
 
   // The server answers stats requests in order, and the harness asks one at a time.
   const waiting: Array<{ resolve: (stats: ServerStats) => void; reject: (error: Error) => void }> = []
@@ -47,10 +64,8 @@ export const startNodeServer = async (launcher: Launcher): Promise<BenchServer> 
   })
 
   return {
-    kind: "node",
-    description: `node:http ${process.version} (1 process)`,
-    host,
-    port,
+    description: `node:http, node:https and node:http2 ${process.version} (1 process)`,
+    listeners,
     stats: () =>
       new Promise((resolve, reject) => {
         if (child.exitCode !== null || !child.connected) {

@@ -1,31 +1,103 @@
 import type { Launcher } from "../harness/fork.js"
 import { errorMessage } from "../harness/messages.js"
-import { findNginx, startNginx } from "./nginx.js"
+import { readCerts } from "./certs.js"
+import { findNginx } from "./nginx-binary.js"
+import { startNginx } from "./nginx.js"
+import type { NginxServer } from "./nginx.js"
 import { startNodeServer } from "./node.js"
-import type { BenchServer } from "./types.js"
+import type { NodeServer } from "./node.js"
+import type { BenchServer, Listeners } from "./types.js"
 
 export type ServerChoice = "auto" | "nginx" | "node"
 
 export interface StartedServer {
   readonly server: BenchServer
-  /** Why the preferred server is not the one running, for the report. */
+  /** Why the preferred server is not the one running, or not for every listener, for the report. */
   readonly note: string | undefined
+}
+
+const host = "127.0.0.1"
+
+const nodeOnly = (node: NodeServer): BenchServer => ({
+  kind: "node",
+  description: node.description,
+  host,
+  listeners: node.listeners,
+  ca: readCerts().ca,
+  stats: node.stats,
+  stop: node.stop
+})
+
+const missingFromNginx = (nginx: NginxServer): ReadonlyArray<keyof Listeners> =>
+  (["https", "h2", "h2c", "upload"] as const).filter((key) => nginx.listeners[key] === undefined)
+
+/**
+ * nginx serves what its build can; the Node server, in its own process, serves the rest. The harness runs
+ * one client at a time, so summing both servers' counts attributes them correctly.
+ */
+const withNodeFallback = async (nginx: NginxServer, launcher: Launcher): Promise<StartedServer> => {
+  const missing = missingFromNginx(nginx)
+  const { https, h2, h2c, upload } = nginx.listeners
+  if (https !== undefined && h2 !== undefined && h2c !== undefined && upload !== undefined) {
+    return {
+      server: {
+        kind: "nginx",
+        description: nginx.description,
+        host,
+        listeners: { http: nginx.listeners.http, https, h2, h2c, upload },
+        ca: readCerts().ca,
+        stats: nginx.stats,
+        stop: nginx.stop
+      },
+      note: undefined
+    }
+  }
+  const node = await startNodeServer(launcher).catch(async (error: unknown) => {
+    await nginx.stop()
+    throw error
+  })
+  return {
+    server: {
+      kind: "nginx+node",
+      description: `${nginx.description}; ${node.description} for ${missing.join(", ")}`,
+      host,
+      listeners: {
+        http: nginx.listeners.http,
+        https: https ?? node.listeners.https,
+        h2: h2 ?? node.listeners.h2,
+        h2c: h2c ?? node.listeners.h2c,
+        upload: upload ?? node.listeners.upload
+      },
+      ca: readCerts().ca,
+      stats: async () => {
+        const [a, b] = await Promise.all([nginx.stats(), node.stats()])
+        return { connections: a.connections + b.connections, requests: a.requests + b.requests }
+      },
+      stop: async () => {
+        await Promise.all([nginx.stop(), node.stop()])
+      }
+    },
+    note: `this nginx build lacks modules for ${missing.join(", ")}; the Node server serves those`
+  }
 }
 
 /** nginx when installed (a server much faster than the clients under test), else a Node process. */
 export const startServer = async (choice: ServerChoice, launcher: Launcher): Promise<StartedServer> => {
-  if (choice === "node") return { server: await startNodeServer(launcher), note: undefined }
+  if (choice === "node") return { server: nodeOnly(await startNodeServer(launcher)), note: undefined }
   const nginx = await findNginx()
   if (nginx === undefined) {
     if (choice === "nginx") throw new Error("nginx is not installed")
-    return { server: await startNodeServer(launcher), note: "nginx not found; using the Node server" }
+    return {
+      server: nodeOnly(await startNodeServer(launcher)),
+      note: "nginx not found; using the Node server"
+    }
   }
-  if (choice === "nginx") return { server: await startNginx(nginx), note: undefined }
+  if (choice === "nginx") return withNodeFallback(await startNginx(nginx), launcher)
   try {
-    return { server: await startNginx(nginx), note: undefined }
+    return await withNodeFallback(await startNginx(nginx), launcher)
   } catch (error) {
     return {
-      server: await startNodeServer(launcher),
+      server: nodeOnly(await startNodeServer(launcher)),
       note: `nginx failed to start (${errorMessage(error)}); using the Node server`
     }
   }

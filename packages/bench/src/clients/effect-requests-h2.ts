@@ -1,0 +1,16 @@
+import { Requests } from "@effect-requests/client"
+import { startEffectClient } from "./effect-loop.js"
+import { effectRequestsOptions } from "./effect-requests-options.js"
+import type { BenchOptions } from "./effect-requests-options.js"
+import type { ClientAdapter } from "./types.js"
+
+/** The project's own client asked for HTTP/2: negotiated by ALPN over TLS, or h2c with prior knowledge. */
+export const adapter: ClientAdapter = {
+  start: (target) => {
+    const options: BenchOptions = {
+      ...effectRequestsOptions(target),
+      protocol: target.transport === "h2c" ? "h2c" : "http2"
+    }
+    return startEffectClient(Requests.layer(options), target)
+  }
+}

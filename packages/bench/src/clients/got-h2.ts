@@ -1,0 +1,39 @@
+import got from "got"
+import { loadHttp2Wrapper } from "./got-http2-wrapper.js"
+import { promiseLoop } from "./promise-loop.js"
+import { requestBody, rotation, urls } from "./target-helpers.js"
+import { checkResponse } from "./types.js"
+import type { ClientAdapter } from "./types.js"
+
+const wrapper = loadHttp2Wrapper()
+
+/** got with `http2: true` (ALPN over TLS only), with its own http2-wrapper agent; retries off, as for all. */
+export const adapter: ClientAdapter = {
+  start: async (target) => {
+    const agent = new wrapper.Agent()
+    const client = got.extend({
+      http2: true,
+      agent: { http2: agent },
+      retry: { limit: 0 },
+      ...(target.ca === undefined ? {} : { https: { certificateAuthority: target.ca } })
+    })
+    const nextUrl = rotation(urls(target))
+    const body = requestBody(target)
+    const request = async (): Promise<void> => {
+      const response = await client(nextUrl(), {
+        method: target.method,
+        responseType: "buffer",
+        ...(body === undefined ? {} : { body })
+      })
+      checkResponse(target, response.statusCode, response.body.byteLength)
+    }
+    return {
+      run: promiseLoop(request),
+      close: async () => {
+        agent.destroy()
+        // The ALPN answers are cached per origin for the whole process; a fresh client must not inherit them.
+        wrapper.auto.protocolCache.clear()
+      }
+    }
+  }
+}

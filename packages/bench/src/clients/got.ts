@@ -1,0 +1,40 @@
+import got from "got"
+import * as http from "node:http"
+import * as https from "node:https"
+import { promiseLoop } from "./promise-loop.js"
+import { requestBody, rotation, urls } from "./target-helpers.js"
+import { checkResponse } from "./types.js"
+import type { ClientAdapter } from "./types.js"
+
+/** got over HTTP/1.1 with keep-alive agents sized like every other client's pool; retries off, as for all. */
+export const adapter: ClientAdapter = {
+  start: async (target) => {
+    const sockets = { keepAlive: true, maxSockets: target.connections }
+    const agent = {
+      http: new http.Agent(sockets),
+      https: new https.Agent({ ...sockets, ...(target.ca === undefined ? {} : { ca: target.ca }) })
+    }
+    const client = got.extend({
+      agent,
+      retry: { limit: 0 },
+      ...(target.ca === undefined ? {} : { https: { certificateAuthority: target.ca } })
+    })
+    const nextUrl = rotation(urls(target))
+    const body = requestBody(target)
+    const request = async (): Promise<void> => {
+      const response = await client(nextUrl(), {
+        method: target.method,
+        responseType: "buffer",
+        ...(body === undefined ? {} : { body })
+      })
+      checkResponse(target, response.statusCode, response.body.byteLength)
+    }
+    return {
+      run: promiseLoop(request),
+      close: async () => {
+        agent.http.destroy()
+        agent.https.destroy()
+      }
+    }
+  }
+}
