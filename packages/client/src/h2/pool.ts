@@ -347,30 +347,57 @@ export const make = (
       )
     }
 
+    const acquireTimeoutError = (endpoint: Endpoint) =>
+      new TimeoutError({
+        endpoint: endpoint.key,
+        phase: "acquire",
+        protocol: "h2",
+        timeoutMillis: resolved.acquireTimeout
+      })
+
+    /**
+     * Fails waiters whose `acquireTimeout` passed. Every waiter of an endpoint
+     * waits as long, so the longest waiter always expires first: one sleeping
+     * fiber per endpoint while requests wait, instead of a timer raced
+     * against each of them.
+     */
+    const watchDeadlines = (endpoint: Endpoint, queue: EndpointQueue): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const due = queue.oldestDeadline()
+        if (due === undefined) {
+          queue.watching = false
+          return Effect.void
+        }
+        const wait = due - now()
+        if (wait > 0) return Effect.zipRight(Effect.sleep(wait), watchDeadlines(endpoint, queue))
+        queue.expireOldest(acquireTimeoutError(endpoint))
+        return watchDeadlines(endpoint, queue)
+      }).pipe(Effect.onInterrupt(() => Effect.sync(() => (queue.watching = false))))
+
     const awaitGrant = (
       endpoint: Endpoint,
       queue: EndpointQueue,
       restore: Restore
     ): Effect.Effect<Grant, RequestsError> => {
       const waiter = new Waiter()
+      waiter.deadline = now() + resolved.acquireTimeout
       const wait = Effect.async<Grant, RequestsError>((resume) => {
         waiter.resume = resume
         queue.enqueue(waiter)
         queue.dispatch()
       })
-      const bounded = Number.isFinite(resolved.acquireTimeout)
-        ? Effect.timeoutFail(wait, {
-            duration: resolved.acquireTimeout,
-            onTimeout: () =>
-              new TimeoutError({
-                endpoint: endpoint.key,
-                phase: "acquire",
-                protocol: "h2",
-                timeoutMillis: resolved.acquireTimeout
-              })
-          })
-        : wait
-      return Effect.onExit(restore(bounded), (exit) =>
+      // Forked interruptible: the caller runs uninterruptibly here, and the pool's close must be able to stop it.
+      const watched =
+        Number.isFinite(resolved.acquireTimeout) && !queue.watching
+          ? Effect.zipRight(
+              Effect.sync(() => (queue.watching = true)),
+              Effect.zipRight(
+                Effect.forkIn(Effect.interruptible(watchDeadlines(endpoint, queue)), poolScope),
+                wait
+              )
+            )
+          : wait
+      return Effect.onExit(restore(watched), (exit) =>
         Effect.sync(() => {
           if (Exit.isSuccess(exit)) return queue.settle(waiter)
           queue.abandon(waiter)

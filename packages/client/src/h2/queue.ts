@@ -25,6 +25,8 @@ export class Waiter {
   state: 0 | 1 | 2 = WAITING
   grant: Grant | undefined = undefined
   resume: ((effect: Effect.Effect<Grant, RequestsError>) => void) | undefined = undefined
+  /** Clock time in ms past which the waiter gives up. */
+  deadline = Number.POSITIVE_INFINITY
   prev: Waiter | undefined = undefined
   next: Waiter | undefined = undefined
 }
@@ -35,6 +37,8 @@ export class EndpointQueue {
   readonly connections: Array<H2Connection> = []
   /** Dials in progress, granted or not. */
   dialing = 0
+  /** Whether a fiber is watching the waiters' deadlines. */
+  watching = false
   private head: Waiter | undefined = undefined
   private tail: Waiter | undefined = undefined
 
@@ -138,6 +142,20 @@ export class EndpointQueue {
   settle(waiter: Waiter): void {
     waiter.state = DONE
     waiter.grant = undefined
+  }
+
+  /** The deadline of the longest waiter: every waiter waits as long, so it expires first. */
+  oldestDeadline(): number | undefined {
+    return this.head?.deadline
+  }
+
+  /** Fails the longest waiter, whose deadline passed. */
+  expireOldest(error: RequestsError): void {
+    const waiter = this.head
+    if (waiter === undefined) return
+    this.unlink(waiter)
+    waiter.state = DONE
+    waiter.resume?.(Effect.fail(error))
   }
 
   /** Fails every waiter, e.g. when the only connection died before its SETTINGS. */
