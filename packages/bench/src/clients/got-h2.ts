@@ -1,8 +1,7 @@
 import got from "got"
 import { loadHttp2Wrapper } from "./got-http2-wrapper.js"
 import { promiseLoop } from "./promise-loop.js"
-import { requestBody, rotation, urls } from "./target-helpers.js"
-import { checkResponse } from "./types.js"
+import { gotRequest } from "./got.js"
 import type { ClientAdapter } from "./types.js"
 
 const wrapper = loadHttp2Wrapper()
@@ -17,18 +16,8 @@ export const adapter: ClientAdapter = {
       retry: { limit: 0 },
       ...(target.ca === undefined ? {} : { https: { certificateAuthority: target.ca } })
     })
-    const nextUrl = rotation(urls(target))
-    const body = requestBody(target)
-    const request = async (): Promise<void> => {
-      const response = await client(nextUrl(), {
-        method: target.method,
-        responseType: "buffer",
-        ...(body === undefined ? {} : { body })
-      })
-      checkResponse(target, response.statusCode, response.body.byteLength)
-    }
     return {
-      run: promiseLoop(request),
+      run: promiseLoop(gotRequest(client, target)),
       close: async () => {
         agent.destroy()
         // The ALPN answers are cached per origin for the whole process; a fresh client must not inherit them.

@@ -1,10 +1,24 @@
-import got from "got"
+import got, { type Got } from "got"
 import * as http from "node:http"
 import * as https from "node:https"
 import { promiseLoop } from "./promise-loop.js"
 import { requestBody, rotation, urls } from "./target-helpers.js"
 import { checkResponse } from "./types.js"
-import type { ClientAdapter } from "./types.js"
+import type { ClientAdapter, Target } from "./types.js"
+
+/** One request of the scenario through a got instance, rotating over the target's URLs. */
+export const gotRequest = (client: Got, target: Target): (() => Promise<void>) => {
+  const nextUrl = rotation(urls(target))
+  const body = requestBody(target)
+  return async () => {
+    const response = await client(nextUrl(), {
+      method: target.method,
+      responseType: "buffer",
+      ...(body === undefined ? {} : { body })
+    })
+    checkResponse(target, response.statusCode, response.body.byteLength)
+  }
+}
 
 /** got over HTTP/1.1 with keep-alive agents sized like every other client's pool; retries off, as for all. */
 export const adapter: ClientAdapter = {
@@ -19,18 +33,8 @@ export const adapter: ClientAdapter = {
       retry: { limit: 0 },
       ...(target.ca === undefined ? {} : { https: { certificateAuthority: target.ca } })
     })
-    const nextUrl = rotation(urls(target))
-    const body = requestBody(target)
-    const request = async (): Promise<void> => {
-      const response = await client(nextUrl(), {
-        method: target.method,
-        responseType: "buffer",
-        ...(body === undefined ? {} : { body })
-      })
-      checkResponse(target, response.statusCode, response.body.byteLength)
-    }
     return {
-      run: promiseLoop(request),
+      run: promiseLoop(gotRequest(client, target)),
       close: async () => {
         agent.http.destroy()
         agent.https.destroy()

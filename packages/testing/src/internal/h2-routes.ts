@@ -22,6 +22,13 @@ const parseCount = (value: string | undefined): number | undefined =>
   value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined
 
 /** @internal */
+/** The head of a 200 answer carrying `count` bytes. */
+const octetHead = (count: number) => ({
+  ":status": 200,
+  "content-type": "application/octet-stream",
+  "content-length": count
+})
+
 export const handle = (
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
@@ -37,7 +44,7 @@ export const handle = (
       if (method !== "GET" && method !== "HEAD")
         return drain(stream, () => text(stream, 405, `${method} not allowed`))
       return drain(stream, () => {
-        const head = { ":status": 200, "content-type": "application/octet-stream", "content-length": count }
+        const head = octetHead(count)
         if (method === "HEAD") return stream.respond(head, { endStream: true })
         stream.respond(head)
         stream.end(slice(0, count))
@@ -45,11 +52,7 @@ export const handle = (
     case "stream":
       if (count === undefined) return text(stream, 400, `expected a non-negative integer, got ${String(arg)}`)
       return drain(stream, () => {
-        stream.respond({
-          ":status": 200,
-          "content-type": "application/octet-stream",
-          "content-length": count
-        })
+        stream.respond(octetHead(count))
         pump(stream, count)
       })
     case "echo":
@@ -79,11 +82,7 @@ export const handle = (
     case "reset-body":
       if (count === undefined) return text(stream, 400, `expected a non-negative integer, got ${String(arg)}`)
       return drain(stream, () => {
-        stream.respond({
-          ":status": 200,
-          "content-type": "application/octet-stream",
-          "content-length": count
-        })
+        stream.respond(octetHead(count))
         // `close(code)` would end the stream cleanly first; only destroying with
         // an error resets it mid-body, with INTERNAL_ERROR.
         stream.write(slice(0, Math.floor(count / 2)), () => stream.destroy(new Error("reset-body")))
