@@ -14,7 +14,7 @@ import type * as net from "node:net"
 import { Context, Deferred, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Scope } from "effect"
 import type { Endpoint } from "../endpoint.js"
 import { ClientClosedError, ClosedError, type ConnectError, TimeoutError, type TlsError } from "../errors.js"
-import { Dialer } from "../transport/dialer.js"
+import { type Dialed, Dialer } from "../transport/dialer.js"
 import { type ConnectionOwner, H1Connection } from "./connection.js"
 import { type AcquireError, EndpointPool, type Waiter } from "./endpoint-pool.js"
 import { type H1Options, resolveH1Options } from "./options.js"
@@ -59,6 +59,13 @@ export class H1Pool extends Context.Tag("@effect-requests/client/H1Pool")<
     readonly stats: Effect.Effect<H1Stats>
     /** Closes idle connections; busy ones finish their exchanges and are closed then. */
     readonly flush: Effect.Effect<void>
+    /**
+     * Takes over a socket another step dialed (e.g. a TLS handshake whose
+     * ALPN chose HTTP/1.1), with the scope it lives in: from now on the pool
+     * closes that scope when the connection ends or the pool closes. Waits
+     * for a connection slot of the endpoint like a dial would.
+     */
+    readonly adopt: (endpoint: Endpoint, dialed: Dialed, scope: Scope.CloseableScope) => Effect.Effect<void>
   }
 >() {
   /**
@@ -401,7 +408,30 @@ export const make = (options: H1Options = {}) =>
       })
     )
 
+    const adopt = (endpoint: Endpoint, dialed: Dialed, adopted: Scope.CloseableScope): Effect.Effect<void> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          if (!open) return yield* Scope.close(adopted, Exit.void)
+          const state = stateOf(endpoint)
+          // The adopted scope hangs off a child of the pool's connections, so the pool's
+          // close reaches it and a connection's end removes it without a trace.
+          const scope = yield* Scope.fork(connectionsScope, ExecutionStrategy.sequential)
+          yield* Scope.addFinalizer(scope, Scope.close(adopted, Exit.void))
+          const endpointSlots = slots.get(state)!
+          yield* restore(endpointSlots.take(1)).pipe(Effect.onInterrupt(() => Scope.close(scope, Exit.void)))
+          yield* Scope.addFinalizer(scope, endpointSlots.release(1))
+          const connection = new H1Connection(endpoint, dialed.socket, owner, config)
+          connection.createdAt = connection.idleSince = state.now()
+          scopes.set(connection, scope)
+          state.connections.add(connection)
+          state.counters.created++
+          openTotal++
+          state.serve(connection)
+        })
+      )
+
     return H1Pool.of({
+      adopt,
       tryAcquire,
       acquire,
       acquireFresh,
