@@ -18,11 +18,12 @@
  * @since 0.1.0
  */
 import { HttpClient } from "@effect/platform"
-import { Context, type Duration, Effect, Layer, Option } from "effect"
+import { Context, Duration, Effect, Layer, Option } from "effect"
 import { type ClientCounters, makeClient, makeSend } from "./client/http-client.js"
 import { resolveH1Options } from "./h1/options.js"
 import { H1Pool, type H1Options, type H1Stats } from "./h1/pool.js"
 import { H2ConnectionPool, type H2Options, type H2Stats } from "./h2/pool.js"
+import * as ProtocolRouter from "./router/protocol-router.js"
 import { Dialer, type Lookup, type TlsOptions } from "./transport/dialer.js"
 
 /**
@@ -42,13 +43,16 @@ export interface Options {
   /** Happy eyeballs across IPv6 and IPv4. Default `true`. */
   readonly autoSelectFamily?: boolean
   /**
-   * Which protocol to speak. `"http1"`: HTTP/1.1 everywhere. `"http2"`:
-   * HTTP/2 for `https` URLs (TLS, ALPN h2 only), HTTP/1.1 for `http` ones.
-   * `"h2c"`: HTTP/2 everywhere, with prior knowledge (no upgrade) for `http`
-   * URLs. Default `"http1"`; choosing by ALPN per origin comes with the
-   * protocol router.
+   * Which protocol to speak. `"auto"`: for `https` URLs, offer `h2` and
+   * `http/1.1` by ALPN on the first connection to an origin and keep what
+   * the server chose; HTTP/1.1 for `http` URLs. `"http1"`: HTTP/1.1
+   * everywhere. `"http2"`: HTTP/2 for `https` URLs (ALPN h2 only), HTTP/1.1
+   * for `http` ones. `"h2c"`: HTTP/2 everywhere, with prior knowledge for
+   * `http` URLs. Default `"auto"`.
    */
-  readonly protocol?: "http1" | "http2" | "h2c"
+  readonly protocol?: "auto" | "http1" | "http2" | "h2c"
+  /** How long the protocol an origin chose by ALPN is trusted before it is asked again. Default `10 minutes`. */
+  readonly protocolHintTtl?: Duration.DurationInput
   /** HTTP/1.1 settings. */
   readonly h1?: H1Options
   /** HTTP/2 settings. */
@@ -99,17 +103,29 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
  * @since 0.1.0
  */
 export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | Requests> => {
-  const client = Layer.effectContext(
+  const client = Layer.scopedContext(
     Effect.gen(function* () {
       const pool = yield* H1Pool
       const h2Pool = yield* H2ConnectionPool
       const counters: ClientCounters = { requestsMade: 0, retries: 0 }
       const h1 = resolveH1Options(options.h1)
-      const protocol = options.protocol ?? "http1"
-      const send = makeSend(pool, h2Pool, counters, {
-        ...h1,
-        http2: protocol === "h2c" ? "always" : protocol === "http2" ? "https" : "never"
-      })
+      const protocol = options.protocol ?? "auto"
+      const router =
+        protocol === "auto"
+          ? yield* ProtocolRouter.make({
+              dialer: yield* Dialer,
+              h1: pool,
+              h2: h2Pool,
+              hintTtl: Duration.toMillis(options.protocolHintTtl ?? "10 minutes")
+            })
+          : undefined
+      const send = makeSend(
+        pool,
+        h2Pool,
+        counters,
+        { ...h1, http2: protocol === "h2c" ? "always" : protocol === "http2" ? "https" : "never" },
+        router
+      )
       const stats = Effect.map(Effect.zip(pool.stats, h2Pool.stats), ([h1Stats, h2Stats]): Stats => ({
         requestsMade: counters.requestsMade,
         retries: counters.retries,

@@ -19,6 +19,7 @@ import type { Exchange, HeadListener } from "../h1/exchange.js"
 import type { ResponseHead } from "../h1/response-parser.js"
 import type { H1Pool } from "../h1/pool.js"
 import type { H2ConnectionPool } from "../h2/pool.js"
+import type { ProtocolRouter } from "../router/protocol-router.js"
 import type { Ticket } from "../h1/ticket.js"
 import { isSerializeError, type RequestFraming, serializeHead } from "../h1/request-serializer.js"
 import { type PreparedBody, prepareBody } from "./request-body.js"
@@ -143,7 +144,9 @@ export const makeSend = (
   pool: H1Pool["Type"],
   h2: H2ConnectionPool["Type"],
   counters: ClientCounters,
-  options: SendOptions
+  options: SendOptions,
+  /** Chooses the protocol of `https` endpoints by ALPN; absent when the protocol is fixed. */
+  router?: ProtocolRouter
 ) => {
   type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
@@ -269,6 +272,36 @@ export const makeSend = (
     )
   }
 
+  const viaH1 = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: Endpoint.Endpoint,
+    head: Buffer,
+    body: PreparedBody
+  ): Result => {
+    const method = request.method
+    const inMemory = body._tag !== "Stream"
+    const safe = idempotent(method)
+    const outgoing: Outgoing = {
+      request,
+      endpoint,
+      head,
+      body,
+      bytes: body._tag === "Bytes" ? body.bytes : undefined,
+      isHead: method === "HEAD",
+      pipelined: inMemory && options.pipelining > 1 && (safe || options.pipelineNonIdempotent),
+      replayable: inMemory && (safe || options.retryNonIdempotent)
+    }
+    if (!inMemory) return viaPool(outgoing, 0)
+    // The common case, folded into one suspension: a connection at hand, a body in memory.
+    return Effect.async((resume) => {
+      const connection = pool.tryAcquire(endpoint, outgoing.pipelined)
+      if (connection === undefined) return resume(viaPool(outgoing, 0))
+      const exchange = connection.send(head, outgoing.bytes, outgoing.isHead)
+      exchange.listen(onHead(outgoing, connection, exchange, 0, resume))
+      return abandonOnInterrupt(exchange)
+    })
+  }
+
   return (request: HttpClientRequest.HttpClientRequest): Result => {
     counters.requestsMade++
     const parsed = targetOf(request)
@@ -298,27 +331,14 @@ export const makeSend = (
     if (options.http2 === "always" || (options.http2 === "https" && endpoint.scheme === "https")) {
       return viaH2(request, endpoint, target, body)
     }
-    const inMemory = body._tag !== "Stream"
-    const safe = idempotent(method)
-    const outgoing: Outgoing = {
-      request,
-      endpoint,
-      head,
-      body,
-      bytes: body._tag === "Bytes" ? body.bytes : undefined,
-      isHead: method === "HEAD",
-      pipelined: inMemory && options.pipelining > 1 && (safe || options.pipelineNonIdempotent),
-      replayable: inMemory && (safe || options.retryNonIdempotent)
+    if (router !== undefined && endpoint.scheme === "https") {
+      return Effect.flatMap(
+        Effect.mapError(router.protocolFor(endpoint), (cause) => transportError(request, cause)),
+        (protocol) =>
+          protocol === "h2" ? viaH2(request, endpoint, target, body) : viaH1(request, endpoint, head, body)
+      )
     }
-    if (!inMemory) return viaPool(outgoing, 0)
-    // The common case, folded into one suspension: a connection at hand, a body in memory.
-    return Effect.async((resume) => {
-      const connection = pool.tryAcquire(endpoint, outgoing.pipelined)
-      if (connection === undefined) return resume(viaPool(outgoing, 0))
-      const exchange = connection.send(head, outgoing.bytes, outgoing.isHead)
-      exchange.listen(onHead(outgoing, connection, exchange, 0, resume))
-      return abandonOnInterrupt(exchange)
-    })
+    return viaH1(request, endpoint, head, body)
   }
 }
 

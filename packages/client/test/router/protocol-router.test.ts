@@ -1,0 +1,67 @@
+import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Requests } from "@effect-requests/client"
+import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
+import { Effect, Option } from "effect"
+
+const client = Requests.layer({ tls: { ca: TestCerts.ca } })
+const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
+const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
+const h2Connections = Effect.map(stats, (s) => Option.map(s.h2, (h2) => h2.connections))
+
+describe('protocol "auto"', () => {
+  it.scoped("an h2 server: the discovery connection is adopted and carries the next 100 requests", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true })
+      const url = `https://localhost:${server.port}/bytes/5`
+      expect(yield* text(url)).toBe("abcde")
+      yield* Effect.forEach(Array.from({ length: 100 }), () => text(url), { concurrency: "unbounded" })
+      // One TCP connection, so one TLS handshake, for all 101 requests.
+      expect(server.stats.connectionsOpened).toBe(1)
+      expect(yield* h2Connections).toEqual(Option.some(1))
+      expect((yield* stats).h1.created).toBe(0)
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("an HTTP/1.1-only TLS server: the discovery connection is adopted by the HTTP/1.1 pool", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make({ tls: true })
+      const url = `https://localhost:${server.port}/bytes/3`
+      for (let i = 0; i < 5; i++) expect(yield* text(url)).toBe("abc")
+      expect(server.stats.connectionsOpened).toBe(1)
+      const s = yield* stats
+      expect(s.h1).toMatchObject({ created: 1, reused: 4 })
+      expect(Option.isNone(s.h2)).toBe(true)
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("plain http stays on HTTP/1.1 without any discovery", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      expect(yield* text(`${server.url}/bytes/2`)).toBe("ab")
+      expect((yield* stats).h1.created).toBe(1)
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a cold burst of 100 first requests to an h2 origin opens one connection", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true })
+      const url = `https://localhost:${server.port}/bytes/1`
+      const bodies = yield* Effect.forEach(Array.from({ length: 100 }), () => text(url), {
+        concurrency: "unbounded"
+      })
+      expect(bodies).toHaveLength(100)
+      expect(server.stats.connectionsOpened).toBe(1)
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a cold burst to an HTTP/1.1-only origin spreads over at most maxConnectionsPerEndpoint", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make({ tls: true })
+      const url = `https://localhost:${server.port}/bytes/1`
+      yield* Effect.forEach(Array.from({ length: 100 }), () => text(url), { concurrency: "unbounded" })
+      expect(server.stats.connectionsOpened).toBeGreaterThan(1)
+      expect(server.stats.peakOpenConnections).toBeLessThanOrEqual(10)
+    }).pipe(Effect.provide(client))
+  )
+})
