@@ -55,6 +55,12 @@ export interface Options {
   readonly maxConcurrentStreams?: number
   /** SETTINGS_INITIAL_WINDOW_SIZE the server announces. Defaults to node's 65535. */
   readonly initialWindowSize?: number
+  /**
+   * Also accept HTTP/1.1 over TLS (ALPN `http/1.1`, or none) and answer it
+   * with this handler, as a server that offers both protocols does. Default:
+   * HTTP/2 only.
+   */
+  readonly http1Handler?: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void
   /** Replaces the built-in routes. A handler that throws has its stream reset. */
   readonly handler?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void
 }
@@ -268,7 +274,19 @@ export const make = (options: Options = {}): Effect.Effect<Http2TestServer, neve
     const server =
       tls === undefined
         ? http2.createServer({ settings })
-        : http2.createSecureServer({ cert: tls.cert, key: tls.key, settings })
+        : http2.createSecureServer({
+            cert: tls.cert,
+            key: tls.key,
+            settings,
+            allowHTTP1: options.http1Handler !== undefined
+          })
+    const http1Handler = options.http1Handler
+    if (http1Handler !== undefined) {
+      // The compatibility layer reports HTTP/2 streams here too; those belong to the stream handler below.
+      server.on("request", (req, res) => {
+        if (req.httpVersionMajor === 1) http1Handler(req, res)
+      })
+    }
     backendConnections.track(server)
     const context = {
       hold: (key: string, answer: () => void, stream: http2.ServerHttp2Stream) =>

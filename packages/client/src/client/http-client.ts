@@ -119,6 +119,18 @@ export interface SendOptions {
   readonly http2: "never" | "https" | "always"
 }
 
+/** RFC 9113 error code HTTP_1_1_REQUIRED. */
+const HTTP_1_1_REQUIRED = 0xd
+
+/** The server asked for HTTP/1.1, on a stream or for the whole connection. */
+const http11Required = (error: HttpClientError.HttpClientError): boolean => {
+  if (error._tag !== "RequestError") return false
+  const cause = error.cause as RequestsError
+  return (
+    (cause._tag === "StreamResetError" || cause._tag === "GoAwayError") && cause.code === HTTP_1_1_REQUIRED
+  )
+}
+
 /**
  * A stale keep-alive connection shows itself by closing before any byte of
  * the response: the server never saw the request, or dropped it unread.
@@ -335,7 +347,21 @@ export const makeSend = (
       return Effect.flatMap(
         Effect.mapError(router.protocolFor(endpoint), (cause) => transportError(request, cause)),
         (protocol) =>
-          protocol === "h2" ? viaH2(request, endpoint, target, body) : viaH1(request, endpoint, head, body)
+          protocol === "h1"
+            ? viaH1(request, endpoint, head, body)
+            : Effect.catchIf(
+                viaH2(request, endpoint, target, body),
+                (error) => body._tag !== "Stream" && http11Required(error),
+                // The server refused before processing (RFC 9113 §8.7): say HTTP/1.1 from now on and send again.
+                () =>
+                  Effect.zipRight(
+                    Effect.zipRight(
+                      router.remember(endpoint, "h1"),
+                      Effect.sync(() => counters.retries++)
+                    ),
+                    viaH1(request, endpoint, head, body)
+                  )
+              )
       )
     }
     return viaH1(request, endpoint, head, body)

@@ -64,4 +64,21 @@ describe('protocol "auto"', () => {
       expect(server.stats.peakOpenConnections).toBeLessThanOrEqual(10)
     }).pipe(Effect.provide(client))
   )
+
+  it.scoped("HTTP_1_1_REQUIRED moves the request, and the ones after it, to HTTP/1.1", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({
+        tls: true,
+        http1Handler: (req, res) => res.end(`h1 ${req.url}`)
+      })
+      const base = `https://localhost:${server.port}`
+      // ALPN picks h2; the route resets the stream with HTTP_1_1_REQUIRED (0xd).
+      expect(yield* text(`${base}/reset/13`)).toBe("h1 /reset/13")
+      expect(yield* text(`${base}/bytes/1`)).toBe("h1 /bytes/1")
+      expect(server.stats.requests).toBe(1)
+      const s = yield* stats
+      expect(s.retries).toBe(1)
+      expect(s.h1.created).toBe(1)
+    }).pipe(Effect.provide(client))
+  )
 })
