@@ -22,7 +22,7 @@ import type { H2ConnectionPool } from "../h2/pool.js"
 import type { ProtocolRouter } from "../router/protocol-router.js"
 import type { Ticket } from "../h1/ticket.js"
 import { isSerializeError, type RequestFraming, serializeHead } from "../h1/request-serializer.js"
-import { type PreparedBody, prepareBody } from "./request-body.js"
+import { expectsBody, type PreparedBody, prepareBody } from "./request-body.js"
 
 type StreamBody = Extract<PreparedBody, { readonly _tag: "Stream" }>
 import { parseRequestTarget, type RequestTarget } from "./request-target.js"
@@ -38,9 +38,6 @@ export interface ClientCounters {
 const framingNone: RequestFraming = { _tag: "none" }
 const framingChunked: RequestFraming = { _tag: "chunked" }
 const framingEmpty: RequestFraming = { _tag: "length", length: 0 }
-
-/** Methods whose requests carry a body by convention, so an empty one is announced as `Content-Length: 0`. */
-const expectsBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH"
 
 const framingOf = (method: string, body: PreparedBody): RequestFraming => {
   switch (body._tag) {
@@ -263,17 +260,12 @@ export const makeSend = (
     target: string,
     body: PreparedBody
   ): Result => {
-    const contentType = body._tag === "Empty" ? undefined : body.contentType
-    const headers =
-      contentType === undefined || request.headers["content-type"] !== undefined
-        ? request.headers
-        : { ...request.headers, "content-type": contentType }
     return Effect.mapBoth(
       h2.request(endpoint, {
         method: request.method,
         path: target,
         authority: endpoint.authority,
-        headers,
+        headers: request.headers,
         body
       }),
       {
@@ -284,13 +276,32 @@ export const makeSend = (
     )
   }
 
+  /** HTTP/1.1 carries the request: its head is serialized (and validated) here, before any byte is sent. */
   const viaH1 = (
     request: HttpClientRequest.HttpClientRequest,
     endpoint: Endpoint.Endpoint,
-    head: Buffer,
+    target: string,
     body: PreparedBody
   ): Result => {
     const method = request.method
+    const head = serializeHead(
+      method,
+      target,
+      endpoint.authority,
+      request.headers,
+      framingOf(method, body),
+      body._tag === "Empty" ? undefined : body.contentType
+    )
+    if (isSerializeError(head)) {
+      return fail(
+        request,
+        "Encode",
+        new InvalidRequestError({
+          reason: head.reason === "InvalidTarget" ? "InvalidUrl" : head.reason,
+          detail: head.detail
+        })
+      )
+    }
     const inMemory = body._tag !== "Stream"
     const safe = idempotent(method)
     const outgoing: Outgoing = {
@@ -321,25 +332,6 @@ export const makeSend = (
     const { endpoint, target } = parsed.right
     const body = prepareBody(request.body)
     if (body instanceof InvalidRequestError) return fail(request, "Encode", body)
-    const method = request.method
-    const head = serializeHead(
-      method,
-      target,
-      endpoint.authority,
-      request.headers,
-      framingOf(method, body),
-      body._tag === "Empty" ? undefined : body.contentType
-    )
-    if (isSerializeError(head)) {
-      return fail(
-        request,
-        "Encode",
-        new InvalidRequestError({
-          reason: head.reason === "InvalidTarget" ? "InvalidUrl" : head.reason,
-          detail: head.detail
-        })
-      )
-    }
     if (options.http2 === "always" || (options.http2 === "https" && endpoint.scheme === "https")) {
       return viaH2(request, endpoint, target, body)
     }
@@ -348,7 +340,7 @@ export const makeSend = (
         Effect.mapError(router.protocolFor(endpoint), (cause) => transportError(request, cause)),
         (protocol) =>
           protocol === "h1"
-            ? viaH1(request, endpoint, head, body)
+            ? viaH1(request, endpoint, target, body)
             : Effect.catchIf(
                 viaH2(request, endpoint, target, body),
                 (error) => body._tag !== "Stream" && http11Required(error),
@@ -359,12 +351,12 @@ export const makeSend = (
                       router.remember(endpoint, "h1"),
                       Effect.sync(() => counters.retries++)
                     ),
-                    viaH1(request, endpoint, head, body)
+                    viaH1(request, endpoint, target, body)
                   )
               )
       )
     }
-    return viaH1(request, endpoint, head, body)
+    return viaH1(request, endpoint, target, body)
   }
 }
 

@@ -21,6 +21,15 @@ export type PreparedBody =
     }
 
 const empty: PreparedBody = { _tag: "Empty" }
+
+/**
+ * Methods whose requests carry a body by convention, so an empty one is
+ * announced with a zero content length.
+ *
+ * @internal
+ */
+export const expectsBody = (method: string): boolean =>
+  method === "POST" || method === "PUT" || method === "PATCH"
 const encoder = new TextEncoder()
 
 const fromWebStream = (body: ReadableStream<Uint8Array>) =>

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { isFieldValue, isTarget, isToken } from "./tokens.js"
+import { isFieldValue, isTarget, isToken } from "../tokens.js"
 
 /**
  * Why a request head could not be serialized.

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { FIELD_VALUE, HEX, isToken, TCHAR } from "./tokens.js"
+import { FIELD_VALUE, HEX, isToken, TCHAR } from "../tokens.js"
 
 /**
  * Bounds on what a peer can make the parser hold.

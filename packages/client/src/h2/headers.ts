@@ -4,8 +4,9 @@
  * @internal
  */
 import type * as http2 from "node:http2"
-import type { PreparedBody } from "../client/request-body.js"
+import { expectsBody, type PreparedBody } from "../client/request-body.js"
 import { InvalidRequestError } from "../errors.js"
+import { isFieldValue, isTarget, isToken } from "../tokens.js"
 
 /**
  * Fields that mean something only to an HTTP/1.1 connection; RFC 9113 §8.2.2
@@ -21,12 +22,6 @@ const connectionSpecific = new Set([
   "http2-settings"
 ])
 
-/** Field values may not carry CR, LF or NUL (RFC 9113 §8.2.1); node does not check. */
-const invalidValue = /[\r\n\0]/
-
-/** Methods whose requests carry a body by convention, so an empty one is announced as `content-length: 0`. */
-const expectsBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH"
-
 /** @internal */
 export const buildHeaders = (
   scheme: "http" | "https",
@@ -36,6 +31,11 @@ export const buildHeaders = (
   fields: Record<string, string>,
   body: PreparedBody
 ): http2.OutgoingHttpHeaders | InvalidRequestError => {
+  // Node checks little of this (no CR, LF or NUL in values): nothing invalid may reach the wire.
+  if (!isToken(method))
+    return new InvalidRequestError({ reason: "InvalidMethod", detail: "method is not a token" })
+  if (!isTarget(path))
+    return new InvalidRequestError({ reason: "InvalidUrl", detail: "request target is not visible ASCII" })
   const out: http2.OutgoingHttpHeaders = {
     ":method": method,
     ":scheme": scheme,
@@ -47,7 +47,9 @@ export const buildHeaders = (
     if (connectionSpecific.has(name)) continue
     // "te: trailers" is the one TE value HTTP/2 allows.
     if (name === "te" && value !== "trailers") continue
-    if (invalidValue.test(value)) {
+    if (!isToken(name))
+      return new InvalidRequestError({ reason: "InvalidHeaderName", detail: "a header name is not a token" })
+    if (!isFieldValue(value)) {
       return new InvalidRequestError({ reason: "InvalidHeaderValue", detail: `value of ${name}` })
     }
     out[name] = value

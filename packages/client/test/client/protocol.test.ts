@@ -66,4 +66,24 @@ describe("choosing the protocol", () => {
       expect(created?.metricState).toMatchObject({ count: 1 })
     }).pipe(Effect.provide(Requests.layer({ protocol: "http2", tls: { ca: TestCerts.ca } })))
   )
+
+  it.scoped("header injection over HTTP/2 is refused before a stream opens", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make()
+      const attempts = [
+        HttpClientRequest.get(`${server.url}/echo`).pipe(
+          HttpClientRequest.setHeader("x-a", "v\r\nx-injected: 1")
+        ),
+        HttpClientRequest.get(`${server.url}/echo`).pipe(HttpClientRequest.setHeader("x-a", "v\u0001")),
+        HttpClientRequest.get(`${server.url}/echo`).pipe(HttpClientRequest.setHeader("x-a\r\nx-b", "v")),
+        HttpClientRequest.make("GET /" as "GET")(`${server.url}/echo`)
+      ]
+      for (const request of attempts) {
+        const error = yield* Effect.flip(HttpClient.execute(request))
+        expect(error).toMatchObject({ _tag: "RequestError", reason: "Encode" })
+        expect((error.cause as { _tag: string })._tag).toBe("InvalidRequestError")
+      }
+      expect(server.stats.requests).toBe(0)
+    }).pipe(Effect.provide(Requests.layer({ protocol: "h2c" })))
+  )
 })

@@ -9,7 +9,7 @@ import {
   type SerializeError,
   serializeHead
 } from "../../src/h1/request-serializer.js"
-import { FIELD_VALUE, isFieldValue, isTarget, isToken, TCHAR } from "../../src/h1/tokens.js"
+import { FIELD_VALUE, isFieldValue, isTarget, isToken, TCHAR } from "../../src/tokens.js"
 
 const none: RequestFraming = { _tag: "none" }
 

@@ -1,8 +1,8 @@
 /**
- * Character classes of HTTP/1.1 syntax (RFC 9110 §5.6, RFC 9112): 256-entry
- * lookup tables for the parser's byte loops, which classify a byte with one
- * load instead of a chain of comparisons, and whole-string checks for the
- * serializer.
+ * Character classes of HTTP syntax (RFC 9110 §5.6, RFC 9112): 256-entry
+ * lookup tables for the HTTP/1.1 parser's byte loops, which classify a byte
+ * with one load instead of a chain of comparisons, and whole-string checks
+ * that both protocols apply to what a request sends.
  *
  * @internal
  */
