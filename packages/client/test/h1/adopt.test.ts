@@ -20,19 +20,27 @@ const getStatus = (pool: H1Pool.H1Pool["Type"], endpoint: Endpoint.Endpoint, pat
     )
   })
 
+/**
+ * A pool in a scope of its own, and a socket dialed in another scope and
+ * handed to the pool; `released` completes when that scope closes.
+ */
+const adopted = Effect.gen(function* () {
+  const server = yield* HttpTestServer.make()
+  const endpoint = Endpoint.make("http", "127.0.0.1", server.port)
+  const poolScope = yield* Scope.make()
+  const pool = Context.get(yield* poolIn(poolScope), H1Pool.H1Pool)
+  const dialScope = yield* Scope.make()
+  const released = yield* Deferred.make<void>()
+  yield* Scope.addFinalizer(dialScope, Deferred.succeed(released, undefined))
+  const dialed = yield* Scope.extend(Dialer.make().dial(endpoint), dialScope)
+  yield* pool.adopt(endpoint, dialed, dialScope)
+  return { server, endpoint, poolScope, pool, released, dialed }
+})
+
 describe("H1Pool.adopt", () => {
   it.scoped("takes over a dialed socket and its scope: no second connection, closed with the pool", () =>
     Effect.gen(function* () {
-      const server = yield* HttpTestServer.make()
-      const endpoint = Endpoint.make("http", "127.0.0.1", server.port)
-      const poolScope = yield* Scope.make()
-      const pool = Context.get(yield* poolIn(poolScope), H1Pool.H1Pool)
-
-      const dialScope = yield* Scope.make()
-      const released = yield* Deferred.make<void>()
-      yield* Scope.addFinalizer(dialScope, Deferred.succeed(released, undefined))
-      const dialed = yield* Scope.extend(Dialer.make().dial(endpoint), dialScope)
-      yield* pool.adopt(endpoint, dialed, dialScope)
+      const { server, endpoint, poolScope, pool, released, dialed } = yield* adopted
 
       expect(yield* getStatus(pool, endpoint, "/bytes/1")).toBe(200)
       expect(yield* getStatus(pool, endpoint, "/bytes/1")).toBe(200)
@@ -48,15 +56,7 @@ describe("H1Pool.adopt", () => {
 
   it.scoped("the adopted scope closes when the connection ends, before the pool does", () =>
     Effect.gen(function* () {
-      const server = yield* HttpTestServer.make()
-      const endpoint = Endpoint.make("http", "127.0.0.1", server.port)
-      const poolScope = yield* Scope.make()
-      const pool = Context.get(yield* poolIn(poolScope), H1Pool.H1Pool)
-      const dialScope = yield* Scope.make()
-      const released = yield* Deferred.make<void>()
-      yield* Scope.addFinalizer(dialScope, Deferred.succeed(released, undefined))
-      const dialed = yield* Scope.extend(Dialer.make().dial(endpoint), dialScope)
-      yield* pool.adopt(endpoint, dialed, dialScope)
+      const { poolScope, pool, released, dialed } = yield* adopted
       dialed.socket.destroy()
       yield* Deferred.await(released)
       expect((yield* pool.stats).open).toBe(0)
