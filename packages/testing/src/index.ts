@@ -40,3 +40,10 @@ export * as RawServer from "./RawServer.js"
  * @since 0.1.0
  */
 export * as MockHttpClient from "./MockHttpClient.js"
+
+/**
+ * Asserts that work left no sockets or timers alive, via `process.getActiveResourcesInfo()`.
+ *
+ * @since 0.1.0
+ */
+export * as LeakCheck from "./LeakCheck.js"
