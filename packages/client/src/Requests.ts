@@ -19,7 +19,11 @@
  */
 import { HttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
-import { type ClientCounters, makeClient, makeSend } from "./client/http-client.js"
+import { makeClient, makeSend } from "./client/http-client.js"
+import * as Endpoint from "./endpoint.js"
+import { InvalidRequestError, type RequestsError } from "./errors.js"
+import type { Listener } from "./Events.js"
+import { CurrentObserver, Observer, type OriginStats } from "./events/observer.js"
 import { resolveH1Options } from "./h1/options.js"
 import { H1Pool, type H1Options, type H1Stats } from "./h1/pool.js"
 import { H2ConnectionPool, type H2Options, type H2Stats } from "./h2/pool.js"
@@ -55,8 +59,13 @@ export interface Options {
   readonly protocolHintTtl?: Duration.DurationInput
   /** HTTP/1.1 settings. */
   readonly h1?: H1Options
-  /** HTTP/2 settings. */
+  /** HTTP/2 settings, connection coalescing among them. */
   readonly h2?: H2Options
+  /**
+   * Receives every connection and request event (see the `Events` module),
+   * synchronously. Default: none, and no event is even built.
+   */
+  readonly events?: Listener
   /**
    * Create a client span per request and propagate trace headers, as
    * @effect/platform's own clients do. Costs tens of microseconds of CPU per
@@ -73,12 +82,37 @@ export interface Options {
 export interface Stats {
   /** Requests handed to the client, successful or not. */
   readonly requestsMade: number
-  /** Requests sent a second time because a reused connection closed before answering. */
+  /** From each attempt's start to its response head (or failure), summed over all requests. */
+  readonly totalTime: Duration.Duration
+  /**
+   * Requests sent again: after a reused HTTP/1.1 connection closed before
+   * answering, a stream the server refused or left unprocessed by GOAWAY, a
+   * request for HTTP/1.1, or a 421 on a coalesced connection.
+   */
   readonly retries: number
+  /** Requests that failed for good, before a response head, whatever the reason. */
+  readonly errors: number
   /** The HTTP/1.1 pool's figures, in total and per endpoint. */
   readonly h1: H1Stats
   /** The HTTP/2 pool's figures; `None` while no HTTP/2 connection is open. */
   readonly h2: Option.Option<H2Stats>
+  /** Requests, errors and time per origin and protocol. */
+  readonly origins: ReadonlyArray<OriginStats>
+}
+
+export type { OriginStats } from "./events/observer.js"
+
+/**
+ * Options of {@link Requests}' `warm`.
+ *
+ * @since 0.1.0
+ */
+export interface WarmOptions {
+  /**
+   * Connections to have open to the origin. Default `1`. Capped by the pool's
+   * `maxConnectionsPerEndpoint`; an HTTP/2 origin rarely needs more than one.
+   */
+  readonly connections?: number
 }
 
 /**
@@ -93,12 +127,21 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
     readonly stats: Effect.Effect<Stats>
     /** Closes idle connections; busy ones finish their exchanges, then close. */
     readonly flush: Effect.Effect<void>
+    /**
+     * Opens connections to the URL's origin ahead of the first request, in the
+     * protocol the client would choose for it (discovering it by ALPN if need
+     * be). Succeeds once they are open.
+     */
+    readonly warm: (url: string | URL, options?: WarmOptions) => Effect.Effect<void, RequestsError>
   }
 >() {}
 
 /**
  * Provides `HttpClient.HttpClient` and {@link Requests}. Every connection the
- * client opens belongs to the layer's scope and is closed with it.
+ * client opens belongs to the layer's scope and is closed with it: closing
+ * the layer fails requests still waiting for a connection, lets exchanges in
+ * flight finish for up to each pool's `closeTimeout` (GOAWAY first on
+ * HTTP/2), then closes every socket.
  *
  * @since 0.1.0
  */
@@ -107,37 +150,64 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
     Effect.gen(function* () {
       const pool = yield* H1Pool
       const h2Pool = yield* H2ConnectionPool
-      const counters: ClientCounters = { requestsMade: 0, retries: 0 }
+      const observer = yield* CurrentObserver
       const h1 = resolveH1Options(options.h1)
       const protocol = options.protocol ?? "auto"
+      const http2 = protocol === "h2c" ? "always" : protocol === "http2" ? "https" : "never"
       const router =
         protocol === "auto"
           ? yield* ProtocolRouter.make({
               dialer: yield* Dialer,
               h1: pool,
               h2: h2Pool,
-              hintTtl: Duration.toMillis(options.protocolHintTtl ?? "10 minutes")
+              hintTtl: Duration.toMillis(options.protocolHintTtl ?? "10 minutes"),
+              observer
             })
           : undefined
-      const send = makeSend(
-        pool,
-        h2Pool,
-        counters,
-        { ...h1, http2: protocol === "h2c" ? "always" : protocol === "http2" ? "https" : "never" },
-        router
+      const send = makeSend(pool, h2Pool, observer, { ...h1, http2 }, router)
+      const stats = Effect.map(
+        Effect.zip(pool.stats, h2Pool.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
+        ([h1Stats, h2Stats]): Stats => ({
+          requestsMade: observer.requestsMade,
+          totalTime: Duration.millis(observer.totalTimeMillis),
+          retries: observer.retries,
+          errors: observer.errors,
+          h1: h1Stats,
+          h2: h2Stats.connections > 0 ? Option.some(h2Stats) : Option.none(),
+          origins: observer.originStats()
+        })
       )
-      const stats = Effect.map(Effect.zip(pool.stats, h2Pool.stats), ([h1Stats, h2Stats]): Stats => ({
-        requestsMade: counters.requestsMade,
-        retries: counters.retries,
-        h1: h1Stats,
-        h2: h2Stats.connections > 0 ? Option.some(h2Stats) : Option.none()
-      }))
+      // Metrics follow the client even when nobody reads its figures.
+      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep("5 seconds"), observer.publish)))
       const flush = Effect.zipRight(pool.flush, h2Pool.flush)
+
+      const warm = (url: string | URL, warmOptions: WarmOptions = {}): Effect.Effect<void, RequestsError> =>
+        Effect.suspend(() => {
+          const parsed = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
+          if (parsed === undefined) {
+            return Effect.fail(
+              new InvalidRequestError({ reason: "InvalidUrl", detail: `cannot warm ${String(url)}` })
+            )
+          }
+          const endpoint = parsed
+          const connections = Math.max(1, warmOptions.connections ?? 1)
+          if (http2 === "always" || (http2 === "https" && endpoint.scheme === "https"))
+            return h2Pool.warm(endpoint, connections)
+          if (router === undefined || endpoint.scheme !== "https") return pool.warm(endpoint, connections)
+          return Effect.flatMap(router.protocolFor(endpoint), (chosen) =>
+            chosen === "h2" ? h2Pool.warm(endpoint, connections) : pool.warm(endpoint, connections)
+          )
+        })
+
       return Context.make(
         HttpClient.HttpClient,
         makeClient(send, { tracing: options.tracing ?? false })
-      ).pipe(Context.add(Requests, Requests.of({ stats, flush })))
+      ).pipe(Context.add(Requests, Requests.of({ stats, flush, warm })))
     })
+  )
+  const observer = Layer.effect(
+    CurrentObserver,
+    Effect.map(Effect.clock, (clock) => new Observer(options.events, () => clock.unsafeCurrentTimeMillis()))
   )
   return client.pipe(
     Layer.provide(Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2))),
@@ -151,6 +221,8 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
         ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
         ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {})
       })
-    )
+    ),
+    // One observer for the client, the pools and the dialer.
+    Layer.provide(observer)
   )
 }

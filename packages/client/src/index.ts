@@ -21,3 +21,6 @@ export * as H1Pool from "./h1/pool.js"
 
 /** The HTTP/2 connection pool, its options and figures. @since 0.1.0 */
 export * as H2ConnectionPool from "./h2/pool.js"
+
+/** Connection and request events, for logging, metrics and tracing. @since 0.1.0 */
+export * as Events from "./Events.js"

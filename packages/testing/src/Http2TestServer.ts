@@ -61,6 +61,11 @@ export interface Options {
    * HTTP/2 only.
    */
   readonly http1Handler?: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void
+  /**
+   * Origins announced in an ORIGIN frame (RFC 8336) at the start of every
+   * TLS session; a function receives the server's port. Default: none sent.
+   */
+  readonly origins?: ReadonlyArray<string> | ((port: number) => ReadonlyArray<string>)
   /** Replaces the built-in routes. A handler that throws has its stream reset. */
   readonly handler?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void
 }
@@ -293,7 +298,15 @@ export const make = (options: Options = {}): Effect.Effect<Http2TestServer, neve
         holds.hold(key, answer, stream)
     }
 
-    server.on("session", (session) => tracker.session(session))
+    /** The port clients connect to, known once the relay listens. */
+    let publicPort = 0
+    const origins = options.origins
+    server.on("session", (session) => {
+      tracker.session(session)
+      if (origins !== undefined && tls !== undefined) {
+        session.origin(...(typeof origins === "function" ? origins(publicPort) : origins))
+      }
+    })
     server.on("stream", (stream, headers) => {
       const seen = tracker.stream(stream, headers)
       if (resetCode !== undefined && seen === 0 && typeof headers["x-request-id"] === "string") {
@@ -318,6 +331,7 @@ export const make = (options: Options = {}): Effect.Effect<Http2TestServer, neve
     const relay = new Relay(backendPort)
     // Released first: clients see their connections close before the server goes.
     const port = yield* Effect.acquireRelease(relay.listen(), () => relay.shutdown())
+    publicPort = port
 
     const setMaxConcurrentStreams = (n: number): Effect.Effect<void> =>
       Effect.async<void>((resume) => {

@@ -13,7 +13,9 @@ import {
 } from "@effect/platform"
 import { Effect, Either, Option, Scope } from "effect"
 import type * as Endpoint from "../endpoint.js"
-import { InvalidRequestError, type RequestsError } from "../errors.js"
+import { InvalidRequestError, type Protocol, type RequestsError } from "../errors.js"
+import type { RetryReason } from "../Events.js"
+import type { Observer, OriginCounters } from "../events/observer.js"
 import type { H1Connection } from "../h1/connection.js"
 import type { Exchange, HeadListener } from "../h1/exchange.js"
 import type { ResponseHead } from "../h1/response-parser.js"
@@ -27,13 +29,6 @@ import { expectsBody, type PreparedBody, prepareBody } from "./request-body.js"
 type StreamBody = Extract<PreparedBody, { readonly _tag: "Stream" }>
 import { parseRequestTarget, type RequestTarget } from "./request-target.js"
 import { ClientResponse } from "./response.js"
-
-/** Counters the client keeps per request; plain numbers, read by `Requests.stats`. */
-export interface ClientCounters {
-  requestsMade: number
-  /** Requests sent again after a stale connection failed them. */
-  retries: number
-}
 
 const framingNone: RequestFraming = { _tag: "none" }
 const framingChunked: RequestFraming = { _tag: "chunked" }
@@ -97,6 +92,8 @@ const idempotent = (method: string) =>
 interface Outgoing {
   readonly request: HttpClientRequest.HttpClientRequest
   readonly endpoint: Endpoint.Endpoint
+  /** Path and query, for events. */
+  readonly target: string
   readonly head: Buffer
   readonly body: PreparedBody
   readonly bytes: Uint8Array | undefined
@@ -105,6 +102,9 @@ interface Outgoing {
   readonly pipelined: boolean
   /** May be sent again after a failure before any response byte. */
   readonly replayable: boolean
+  readonly origin: OriginCounters
+  /** When the first attempt started, on the client's clock. */
+  readonly started: number
 }
 
 /** The client's choices about retries and pipelining. @internal */
@@ -120,13 +120,11 @@ export interface SendOptions {
 const HTTP_1_1_REQUIRED = 0xd
 
 /** The server asked for HTTP/1.1, on a stream or for the whole connection. */
-const http11Required = (error: HttpClientError.HttpClientError): boolean => {
-  if (error._tag !== "RequestError") return false
-  const cause = error.cause as RequestsError
-  return (
-    (cause._tag === "StreamResetError" || cause._tag === "GoAwayError") && cause.code === HTTP_1_1_REQUIRED
-  )
-}
+const http11Required = (cause: RequestsError): boolean =>
+  (cause._tag === "StreamResetError" || cause._tag === "GoAwayError") && cause.code === HTTP_1_1_REQUIRED
+
+/** RFC 9110 §15.5.20: the connection cannot answer for this origin. */
+const MISDIRECTED = 421
 
 /**
  * A stale keep-alive connection shows itself by closing before any byte of
@@ -152,12 +150,52 @@ const worthRetry = (failure: RequestsError, outgoing: Outgoing, attempt: number)
 export const makeSend = (
   pool: H1Pool["Type"],
   h2: H2ConnectionPool["Type"],
-  counters: ClientCounters,
+  observer: Observer,
   options: SendOptions,
   /** Chooses the protocol of `https` endpoints by ALPN; absent when the protocol is fixed. */
   router?: ProtocolRouter
 ) => {
   type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+  const listening = observer.listener !== undefined
+
+  /** Records a request that failed for good and makes the platform's error of it. */
+  const failed = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: string,
+    protocol: Protocol | undefined,
+    origin: OriginCounters | undefined,
+    started: number,
+    cause: RequestsError
+  ): HttpClientError.RequestError => {
+    if (origin === undefined) observer.errors++
+    else {
+      observer.finished(origin, started)
+      observer.failed(origin)
+    }
+    if (listening) observer.emit({ _tag: "Failed", endpoint, protocol, error: cause })
+    return transportError(request, cause)
+  }
+
+  const failedH1 = (outgoing: Outgoing, cause: RequestsError) =>
+    failed(outgoing.request, outgoing.endpoint.key, "http/1.1", outgoing.origin, outgoing.started, cause)
+
+  const retried = (endpoint: Endpoint.Endpoint, protocol: Protocol, reason: RetryReason) => {
+    observer.retries++
+    if (listening) observer.emit({ _tag: "Retried", endpoint: endpoint.key, protocol, reason })
+  }
+
+  /** Events of a request about to be written on an HTTP/1.1 connection. */
+  const sending = (outgoing: Outgoing, connection: H1Connection) => {
+    const endpoint = outgoing.endpoint.key
+    observer.emit({
+      _tag: "RequestHeaders",
+      endpoint,
+      protocol: "http/1.1",
+      method: outgoing.request.method,
+      target: outgoing.target
+    })
+    if (connection.uses > 0) observer.emit({ _tag: "Reused", endpoint, protocol: "http/1.1" })
+  }
 
   const responseOf = (
     outgoing: Outgoing,
@@ -185,12 +223,25 @@ export const makeSend = (
     ): HeadListener =>
     (head, failure) => {
       // Heads are announced once their chunk is parsed: a body that came along is complete here.
-      if (head !== undefined) return resume(responseOf(outgoing, connection, exchange, head))
+      if (head !== undefined) {
+        const elapsedMillis = observer.finished(outgoing.origin, outgoing.started)
+        if (listening) {
+          observer.emit({
+            _tag: "ResponseHeaders",
+            endpoint: outgoing.endpoint.key,
+            protocol: "http/1.1",
+            status: head.status,
+            elapsedMillis
+          })
+        }
+        return resume(responseOf(outgoing, connection, exchange, head))
+      }
       if (worthRetry(failure!, outgoing, attempt)) {
-        counters.retries++
+        retried(outgoing.endpoint, "http/1.1", "StaleConnection")
+        outgoing.origin.requests++
         return resume(viaPool(outgoing, attempt + 1))
       }
-      resume(Effect.fail(transportError(outgoing.request, failure!)))
+      resume(Effect.fail(failedH1(outgoing, failure!)))
     }
 
   const abandonOnInterrupt = (exchange: Exchange) =>
@@ -208,6 +259,7 @@ export const makeSend = (
   ) =>
     Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
       ticket?.consume(connection)
+      if (listening) sending(outgoing, connection)
       const exchange = connection.send(outgoing.head, outgoing.bytes, outgoing.isHead)
       exchange.listen(onHead(outgoing, connection, exchange, attempt, resume))
       return abandonOnInterrupt(exchange)
@@ -216,8 +268,9 @@ export const makeSend = (
   const streamOn = (outgoing: Outgoing, connection: H1Connection, ticket: Ticket, body: StreamBody) =>
     Effect.suspend(() => {
       ticket.consume(connection)
+      if (listening) sending(outgoing, connection)
       return Effect.mapError(connection.sendStreaming(outgoing.head, body.stream, body.length), (cause) =>
-        transportError(outgoing.request, cause)
+        failedH1(outgoing, cause)
       )
     }).pipe(
       Effect.flatMap((exchange) =>
@@ -242,7 +295,7 @@ export const makeSend = (
           : pool.acquireFresh(outgoing.endpoint, ticket)
       return Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(
-          restore(Effect.mapError(acquire, (cause) => transportError(outgoing.request, cause))),
+          restore(Effect.mapError(acquire, (cause) => failedH1(outgoing, cause))),
           (connection) =>
             restore(
               outgoing.body._tag === "Stream"
@@ -253,14 +306,19 @@ export const makeSend = (
       ).pipe(Effect.ensuring(Effect.sync(() => ticket.settle())))
     })
 
-  /** HTTP/2 carries the same request; its head was validated by the serializer above. */
-  const viaH2 = (
+  /**
+   * One HTTP/2 attempt. Answers `undefined` for a 421 on a connection
+   * coalesced from another origin, whose stream it has already cancelled.
+   */
+  const attemptH2 = (
     request: HttpClientRequest.HttpClientRequest,
     endpoint: Endpoint.Endpoint,
     target: string,
-    body: PreparedBody
-  ): Result => {
-    return Effect.mapBoth(
+    body: PreparedBody,
+    origin: OriginCounters,
+    started: number
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse | undefined, RequestsError> =>
+    Effect.map(
       h2.request(endpoint, {
         method: request.method,
         path: target,
@@ -268,11 +326,71 @@ export const makeSend = (
         headers: request.headers,
         body
       }),
-      {
-        onFailure: (cause) => transportError(request, cause),
-        onSuccess: (response) =>
-          new ClientResponse(request, response.head, response.body, response.remoteAddress)
+      (response) => {
+        const elapsedMillis = observer.finished(origin, started)
+        const status = response.head.status
+        if (status === MISDIRECTED && response.coalesced === true && body._tag !== "Stream") {
+          response.body.abandon()
+          return undefined
+        }
+        if (listening) {
+          observer.emit({
+            _tag: "ResponseHeaders",
+            endpoint: endpoint.key,
+            protocol: "h2",
+            status,
+            elapsedMillis
+          })
+        }
+        return new ClientResponse(request, response.head, response.body, response.remoteAddress)
       }
+    )
+
+  /** HTTP/2 carries the request; the pool validates its head before anything is sent. */
+  const viaH2 = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: Endpoint.Endpoint,
+    target: string,
+    body: PreparedBody
+  ): Result => {
+    const origin = observer.origin(endpoint.key, "h2")
+    origin.requests++
+    const started = observer.now()
+    if (listening) {
+      observer.emit({
+        _tag: "RequestHeaders",
+        endpoint: endpoint.key,
+        protocol: "h2",
+        method: request.method,
+        target
+      })
+    }
+    return Effect.matchEffect(attemptH2(request, endpoint, target, body, origin, started), {
+      onSuccess: (response) =>
+        response !== undefined ? Effect.succeed(response) : misdirected(request, endpoint, target, body),
+      onFailure: (cause) => {
+        // The server refused before processing (RFC 9113 §8.7): HTTP/1.1 from now on, and send again.
+        if (router !== undefined && body._tag !== "Stream" && http11Required(cause)) {
+          retried(endpoint, "h2", "Http11Required")
+          return Effect.zipRight(router.remember(endpoint, "h1"), viaH1(request, endpoint, target, body))
+        }
+        return Effect.fail(failed(request, endpoint.key, "h2", origin, started, cause))
+      }
+    })
+  }
+
+  /** A 421 on a shared connection: the origin gets a connection of its own, and the request goes again. */
+  const misdirected = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: Endpoint.Endpoint,
+    target: string,
+    body: PreparedBody
+  ): Result => {
+    retried(endpoint, "h2", "Misdirected")
+    const forget = router === undefined ? Effect.void : router.forget(endpoint)
+    return Effect.zipRight(
+      Effect.zipRight(h2.misdirected(endpoint), forget),
+      route(request, endpoint, target, body)
     )
   }
 
@@ -293,7 +411,7 @@ export const makeSend = (
       body._tag === "Empty" ? undefined : body.contentType
     )
     if (isSerializeError(head)) {
-      return fail(
+      return invalid(
         request,
         "Encode",
         new InvalidRequestError({
@@ -304,59 +422,72 @@ export const makeSend = (
     }
     const inMemory = body._tag !== "Stream"
     const safe = idempotent(method)
+    const origin = observer.origin(endpoint.key, "http/1.1")
+    origin.requests++
     const outgoing: Outgoing = {
       request,
       endpoint,
+      target,
       head,
       body,
       bytes: body._tag === "Bytes" ? body.bytes : undefined,
       isHead: method === "HEAD",
       pipelined: inMemory && options.pipelining > 1 && (safe || options.pipelineNonIdempotent),
-      replayable: inMemory && (safe || options.retryNonIdempotent)
+      replayable: inMemory && (safe || options.retryNonIdempotent),
+      origin,
+      started: observer.now()
     }
     if (!inMemory) return viaPool(outgoing, 0)
     // The common case, folded into one suspension: a connection at hand, a body in memory.
     return Effect.async((resume) => {
       const connection = pool.tryAcquire(endpoint, outgoing.pipelined)
       if (connection === undefined) return resume(viaPool(outgoing, 0))
+      if (listening) sending(outgoing, connection)
       const exchange = connection.send(head, outgoing.bytes, outgoing.isHead)
       exchange.listen(onHead(outgoing, connection, exchange, 0, resume))
       return abandonOnInterrupt(exchange)
     })
   }
 
-  return (request: HttpClientRequest.HttpClientRequest): Result => {
-    counters.requestsMade++
-    const parsed = targetOf(request)
-    if (Either.isLeft(parsed)) return fail(request, "InvalidUrl", parsed.left)
-    const { endpoint, target } = parsed.right
-    const body = prepareBody(request.body)
-    if (body instanceof InvalidRequestError) return fail(request, "Encode", body)
+  /** Picks the protocol: fixed by the options, or the router's choice for `https` endpoints. */
+  const route = (
+    request: HttpClientRequest.HttpClientRequest,
+    endpoint: Endpoint.Endpoint,
+    target: string,
+    body: PreparedBody
+  ): Result => {
     if (options.http2 === "always" || (options.http2 === "https" && endpoint.scheme === "https")) {
       return viaH2(request, endpoint, target, body)
     }
     if (router !== undefined && endpoint.scheme === "https") {
       return Effect.flatMap(
-        Effect.mapError(router.protocolFor(endpoint), (cause) => transportError(request, cause)),
+        Effect.mapError(router.protocolFor(endpoint), (cause) =>
+          failed(request, endpoint.key, undefined, undefined, 0, cause)
+        ),
         (protocol) =>
-          protocol === "h1"
-            ? viaH1(request, endpoint, target, body)
-            : Effect.catchIf(
-                viaH2(request, endpoint, target, body),
-                (error) => body._tag !== "Stream" && http11Required(error),
-                // The server refused before processing (RFC 9113 §8.7): say HTTP/1.1 from now on and send again.
-                () =>
-                  Effect.zipRight(
-                    Effect.zipRight(
-                      router.remember(endpoint, "h1"),
-                      Effect.sync(() => counters.retries++)
-                    ),
-                    viaH1(request, endpoint, target, body)
-                  )
-              )
+          protocol === "h1" ? viaH1(request, endpoint, target, body) : viaH2(request, endpoint, target, body)
       )
     }
     return viaH1(request, endpoint, target, body)
+  }
+
+  const invalid = (
+    request: HttpClientRequest.HttpClientRequest,
+    reason: "Encode" | "InvalidUrl",
+    cause: unknown
+  ) => {
+    observer.errors++
+    return fail(request, reason, cause)
+  }
+
+  return (request: HttpClientRequest.HttpClientRequest): Result => {
+    observer.requestsMade++
+    const parsed = targetOf(request)
+    if (Either.isLeft(parsed)) return invalid(request, "InvalidUrl", parsed.left)
+    const { endpoint, target } = parsed.right
+    const body = prepareBody(request.body)
+    if (body instanceof InvalidRequestError) return invalid(request, "Encode", body)
+    return route(request, endpoint, target, body)
   }
 }
 

@@ -14,6 +14,7 @@ import type * as net from "node:net"
 import { Context, Deferred, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Scope } from "effect"
 import type { Endpoint } from "../endpoint.js"
 import { ClientClosedError, ClosedError, type ConnectError, TimeoutError, type TlsError } from "../errors.js"
+import { CurrentObserver } from "../events/observer.js"
 import { type Dialed, Dialer } from "../transport/dialer.js"
 import { type ConnectionOwner, H1Connection } from "./connection.js"
 import { type AcquireError, EndpointPool, type Waiter } from "./endpoint-pool.js"
@@ -66,6 +67,11 @@ export class H1Pool extends Context.Tag("@effect-requests/client/H1Pool")<
      * for a connection slot of the endpoint like a dial would.
      */
     readonly adopt: (endpoint: Endpoint, dialed: Dialed, scope: Scope.CloseableScope) => Effect.Effect<void>
+    /** Opens connections to the endpoint until it has `connections` (at most `maxConnectionsPerEndpoint`), idle. */
+    readonly warm: (
+      endpoint: Endpoint,
+      connections: number
+    ) => Effect.Effect<void, ConnectError | TlsError | TimeoutError | ClientClosedError>
   }
 >() {
   /**
@@ -89,6 +95,7 @@ export const make = (options: H1Options = {}) =>
     const dialer = yield* Dialer
     const clock = yield* Effect.clock
     const poolScope = yield* Effect.scope
+    const observer = yield* CurrentObserver
     const fibers = yield* FiberSet.make()
     // Connections live in a scope of their own, made before the drain below is
     // registered: finalizers run in reverse, so requests in flight get to finish
@@ -139,6 +146,14 @@ export const make = (options: H1Options = {}) =>
         state.serve(connection)
       },
       closed(connection, failed) {
+        if (observer.listener !== undefined) {
+          observer.emit({
+            _tag: "Released",
+            endpoint: connection.endpoint.key,
+            protocol: "http/1.1",
+            requests: connection.uses
+          })
+        }
         const state = endpoints.get(connection.endpoint.key)
         if (state !== undefined) {
           state.forget(connection)
@@ -430,8 +445,28 @@ export const make = (options: H1Options = {}) =>
         })
       )
 
+    const warm = (endpoint: Endpoint, connections: number) =>
+      Effect.suspend((): Effect.Effect<void, ConnectError | TlsError | TimeoutError | ClientClosedError> => {
+        if (!open) return Effect.fail(new ClientClosedError({ endpoint: endpoint.key }))
+        const state = stateOf(endpoint)
+        if (state.userSocket) return Effect.void
+        const wanted = Math.min(connections, config.maxConnectionsPerEndpoint)
+        const missing = wanted - state.connections.size - state.dialing
+        if (missing <= 0) return Effect.void
+        state.dialing += missing
+        const one = dial(state, () => true).pipe(
+          Effect.tap((connection) => Effect.sync(() => connection && state.serve(connection))),
+          Effect.ensuring(Effect.sync(() => state.dialing--))
+        )
+        return Effect.all(
+          Array.from({ length: missing }, () => one),
+          { concurrency: "unbounded", discard: true }
+        )
+      })
+
     return H1Pool.of({
       adopt,
+      warm,
       tryAcquire,
       acquire,
       acquireFresh,

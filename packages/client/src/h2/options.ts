@@ -90,6 +90,21 @@ export interface H2Options {
    * and tokens, a bound on what a hostile server can make us hold.
    */
   readonly maxHeaderListSize?: number
+  /**
+   * Carry requests for another `https` origin on an open connection that is
+   * authoritative for it too: the origin's host resolves to the connection's
+   * address, on the same port, and the connection's verified certificate
+   * names it (an ORIGIN frame from the server, when one came, must list it
+   * as well). Saves a handshake per origin, as browsers do. Default `true`;
+   * never done when certificate verification is off.
+   */
+  readonly coalescing?: boolean
+  /**
+   * When the pool's scope closes, how long streams in flight may take to
+   * finish after GOAWAY before their connections are cut. Default `5 seconds`,
+   * as the HTTP/1.1 pool's `closeTimeout`.
+   */
+  readonly closeTimeout?: Duration.DurationInput
 }
 
 /**
@@ -110,6 +125,8 @@ export interface ResolvedH2Options {
   readonly connectionWindowSize: number
   readonly highWaterMark: number
   readonly maxHeaderListSize: number
+  readonly coalescing: boolean
+  readonly closeTimeout: number
 }
 
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
@@ -128,5 +145,7 @@ export const resolveOptions = (options: H2Options = {}): ResolvedH2Options => ({
   initialWindowSize: options.initialWindowSize ?? 1024 * 1024,
   connectionWindowSize: options.connectionWindowSize ?? 16 * 1024 * 1024,
   highWaterMark: options.highWaterMark ?? 64 * 1024,
-  maxHeaderListSize: options.maxHeaderListSize ?? 64 * 1024
+  maxHeaderListSize: options.maxHeaderListSize ?? 64 * 1024,
+  coalescing: options.coalescing ?? true,
+  closeTimeout: millis(options.closeTimeout, "5 seconds")
 })

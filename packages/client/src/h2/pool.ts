@@ -12,7 +12,18 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Deferred, Effect, ExecutionStrategy, Exit, Layer, Option, Scope } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Effect,
+  ExecutionStrategy,
+  Exit,
+  FiberId,
+  Layer,
+  Option,
+  Scope
+} from "effect"
 import type { Endpoint } from "../endpoint.js"
 import {
   ClientClosedError,
@@ -23,7 +34,9 @@ import {
   TimeoutError,
   type TlsError
 } from "../errors.js"
+import { CurrentObserver } from "../events/observer.js"
 import { type Dialed, Dialer, type DialRequest } from "../transport/dialer.js"
+import { type Authority, addressCovers, authorityOf, certificateCovers, originKey } from "./coalescing.js"
 import { REFUSED_STREAM } from "./codes.js"
 import { type ConnectionOwner, H2Connection } from "./connection.js"
 import { keepAlive, needsPingBeforeReuse, ping } from "./health.js"
@@ -57,6 +70,20 @@ export class H2ConnectionPool extends Context.Tag("@effect-requests/client/H2Con
       dialed: Dialed,
       scope: Scope.CloseableScope
     ) => Effect.Effect<void, RequestsError>
+    /**
+     * Lets the endpoint's requests ride an open connection of another origin
+     * that is authoritative for it (see `coalescing` in {@link H2Options});
+     * `true` when they will. Resolves the endpoint's host when some
+     * connection's certificate names it.
+     */
+    readonly coalesce: (endpoint: Endpoint) => Effect.Effect<boolean>
+    /**
+     * The server answered 421 (Misdirected Request) for the endpoint on a
+     * coalesced connection: its requests get connections of their own from now on.
+     */
+    readonly misdirected: (endpoint: Endpoint) => Effect.Effect<void>
+    /** Opens connections to the endpoint until it has `connections` (at most `maxConnectionsPerEndpoint`). */
+    readonly warm: (endpoint: Endpoint, connections: number) => Effect.Effect<void, RequestsError>
     /** A snapshot of the pool's figures. */
     readonly stats: Effect.Effect<H2Stats>
     /** Closes idle connections and lets busy ones drain: GOAWAY, then close after their last stream. */
@@ -64,8 +91,9 @@ export class H2ConnectionPool extends Context.Tag("@effect-requests/client/H2Con
   }
 >() {
   /**
-   * The pool as a scoped layer: closing it sends GOAWAY on every connection
-   * and closes them all.
+   * The pool as a scoped layer: closing it sends GOAWAY on every connection,
+   * fails requests still waiting for a stream, lets streams in flight finish
+   * for up to `closeTimeout`, then closes every connection.
    *
    * @since 0.1.0
    */
@@ -78,6 +106,8 @@ const dialH2: DialRequest = { alpnProtocols: ["h2"] }
 /** Retry budget bits: each cause of a safe replay is used at most once per request. */
 const RETRY_REFUSED = 1
 const RETRY_GOAWAY = 2
+
+const retryReason = (kind: number) => (kind === RETRY_REFUSED ? "RefusedStream" : "GoAway")
 
 const retryKind = (error: RequestsError): number => {
   if (error._tag === "StreamResetError") {
@@ -132,9 +162,21 @@ export const make = (
     const resolved = resolveOptions(options)
     const maxConnections = resolved.strictMaxConcurrentStreams ? 1 : resolved.maxConnectionsPerEndpoint
     const counters = new H2Counters()
+    const observer = yield* CurrentObserver
+    const listening = observer.listener !== undefined
     const queues = new Map<string, EndpointQueue>()
     /** Every live connection and the scope its socket lives in. */
     const scopes = new Map<H2Connection, Scope.CloseableScope>()
+    /** What each verified TLS connection can vouch for, when coalescing is on. */
+    const authorities = new Map<H2Connection, Authority>()
+    /** Endpoints whose requests ride the connections of another endpoint. */
+    const aliases = new Map<string, Endpoint>()
+    /** Endpoints a server said were misdirected on a shared connection. */
+    const ownConnections = new Set<string>()
+    /** Coalescing checks under way, so a cold burst resolves the host once. */
+    const checking = new Map<string, Deferred.Deferred<Endpoint>>()
+    /** Completes when the pool is closing and its last connection is gone. */
+    const allClosed = Deferred.unsafeMake<void>(FiberId.none)
     let open = true
     const now = (): number => clock.unsafeCurrentTimeMillis()
 
@@ -162,6 +204,15 @@ export const make = (
         if (queue.hasWaiters) queue.dispatch()
       },
       closed(connection) {
+        authorities.delete(connection)
+        if (listening) {
+          observer.emit({
+            _tag: "Released",
+            endpoint: connection.endpointKey,
+            protocol: "h2",
+            requests: connection.streamsOpened
+          })
+        }
         const queue = queues.get(connection.endpointKey)
         if (queue !== undefined) {
           queue.remove(connection)
@@ -181,20 +232,33 @@ export const make = (
           // Session events call this outside any fiber; the finalizers are synchronous.
           Effect.runFork(Scope.close(scope, Exit.void))
         }
+        if (!open && scopes.size === 0) Deferred.unsafeDone(allClosed, Exit.void)
       }
     }
+
+    /** Cuts what is left: streams still open fail with `ClientClosedError`. */
+    const closeAll = Effect.suspend(() => {
+      const owned = [...scopes]
+      for (const [connection] of owned) {
+        connection.terminate(new ClientClosedError({ endpoint: connection.endpointKey }), undefined)
+      }
+      // Adopted connections' scopes are not children of ours: close them explicitly.
+      return Effect.forEach(owned, ([, scope]) => Scope.close(scope, Exit.void), { discard: true })
+    })
 
     yield* Scope.addFinalizer(
       poolScope,
       Effect.suspend(() => {
         open = false
         for (const queue of queues.values()) queue.failAll(new ClientClosedError({ endpoint: queue.key }))
-        const owned = [...scopes]
-        for (const [connection] of owned) {
-          connection.terminate(new ClientClosedError({ endpoint: connection.endpointKey }), undefined)
-        }
-        // Adopted connections' scopes are not children of ours: close them explicitly.
-        return Effect.forEach(owned, ([, scope]) => Scope.close(scope, Exit.void), { discard: true })
+        if (scopes.size === 0) return closeAll
+        // GOAWAY on every connection: streams in flight finish, and node closes each session after its last.
+        for (const connection of [...scopes.keys()]) connection.drain()
+        // Finalizers run uninterruptibly; the wait must yield to the deadline.
+        return Effect.zipRight(
+          Effect.timeoutOption(Effect.interruptible(Deferred.await(allClosed)), resolved.closeTimeout),
+          closeAll
+        )
       })
     )
 
@@ -251,6 +315,7 @@ export const make = (
         const connection = new H2Connection(endpoint, dialed, owner)
         if (reserve) connection.reserve()
         scopes.set(connection, scope)
+        if (resolved.coalescing && endpoint.scheme === "https") watchAuthority(connection, dialed)
         queueFor(endpoint).connections.push(connection)
         return Effect.gen(function* () {
           yield* Scope.addFinalizer(
@@ -406,28 +471,34 @@ export const make = (
       )
     }
 
-    /** Dials for a caller that counted itself in `queue.dialing`. */
+    /** Dials for a caller that counted itself in `queue.dialing`; the new connection's first slot is the caller's. */
+    const dialCounted = (
+      endpoint: Endpoint,
+      queue: EndpointQueue,
+      restore: Restore
+    ): Effect.Effect<H2Connection, RequestsError> =>
+      Effect.onExit(dial(endpoint, restore), (exit) =>
+        Effect.sync(() => {
+          queue.dialing--
+          if (Exit.isFailure(exit) && queue.connections.length === 0 && queue.dialing === 0) {
+            const failure = Cause.failureOption(exit.cause)
+            // The requests queued behind this dial would only repeat it.
+            if (Option.isSome(failure)) queue.failAll(failure.value)
+            else queue.dispatch()
+          } else if (queue.hasWaiters) {
+            queue.dispatch()
+          }
+          if (queue.isEmpty && queues.get(endpoint.key) === queue) queues.delete(endpoint.key)
+        })
+      )
+
     const dialFor = (
       endpoint: Endpoint,
       queue: EndpointQueue,
       restore: Restore
     ): Effect.Effect<H2Connection, RequestsError> =>
-      dial(endpoint, restore).pipe(
-        Effect.onExit((exit) =>
-          Effect.sync(() => {
-            queue.dialing--
-            if (Exit.isFailure(exit) && queue.connections.length === 0 && queue.dialing === 0) {
-              const failure = Cause.failureOption(exit.cause)
-              // The requests queued behind this dial would only repeat it.
-              if (Option.isSome(failure)) queue.failAll(failure.value)
-              else queue.dispatch()
-            } else if (queue.hasWaiters) {
-              queue.dispatch()
-            }
-            if (queue.isEmpty && queues.get(endpoint.key) === queue) queues.delete(endpoint.key)
-          })
-        ),
-        Effect.flatMap((connection) => takeReserved(endpoint, connection, restore))
+      Effect.flatMap(dialCounted(endpoint, queue, restore), (connection) =>
+        takeReserved(endpoint, connection, restore)
       )
 
     // --- exchanges ---------------------------------------------------------------------
@@ -443,6 +514,9 @@ export const make = (
         return Effect.flatMap(acquire(endpoint, restore), (next) => run(endpoint, next, request, restore))
       }
       if (!(stream instanceof H2Stream)) return Effect.fail(stream)
+      if (listening && connection.streamsOpened > 1) {
+        observer.emit({ _tag: "Reused", endpoint: connection.endpointKey, protocol: "h2" })
+      }
       const body = request.body
       const exchange =
         body._tag === "Stream"
@@ -472,11 +546,131 @@ export const make = (
     ): Effect.Effect<H2Response, RequestsError> => {
       const kind = retryKind(error)
       if (kind === 0 || (used & kind) !== 0 || request.body._tag === "Stream") return Effect.fail(error)
+      observer.retries++
+      if (listening) {
+        observer.emit({ _tag: "Retried", endpoint: endpoint.key, protocol: "h2", reason: retryReason(kind) })
+      }
       return Effect.catchAll(once(endpoint, request), (next) => retry(endpoint, request, next, used | kind))
     }
 
-    const request = (endpoint: Endpoint, request: H2Request): Effect.Effect<H2Response, RequestsError> =>
+    const send = (endpoint: Endpoint, request: H2Request): Effect.Effect<H2Response, RequestsError> =>
       Effect.catchAll(once(endpoint, request), (error) => retry(endpoint, request, error, 0))
+
+    // --- coalescing ------------------------------------------------------------------------
+
+    const watchAuthority = (connection: H2Connection, dialed: Dialed) => {
+      const authority = authorityOf(dialed)
+      if (authority.certificate === undefined) return
+      authorities.set(connection, authority)
+      connection.session.on("origin", (origins: ReadonlyArray<string>) => {
+        const set = (authority.origins ??= new Set())
+        for (const origin of origins) {
+          const key = originKey(origin)
+          if (key !== undefined) set.add(key)
+        }
+      })
+    }
+
+    /** Whether a coalescing check could change where the endpoint's requests go: cheap, no DNS. */
+    const mayCoalesce = (endpoint: Endpoint): boolean =>
+      resolved.coalescing &&
+      authorities.size > 0 &&
+      endpoint.scheme === "https" &&
+      !queues.has(endpoint.key) &&
+      !aliases.has(endpoint.key) &&
+      !ownConnections.has(endpoint.key)
+
+    const candidates = (endpoint: Endpoint): Array<[H2Connection, Authority]> => {
+      const out: Array<[H2Connection, Authority]> = []
+      for (const entry of authorities) {
+        const [connection, authority] = entry
+        if (
+          !connection.draining &&
+          connection.endpointKey !== endpoint.key &&
+          certificateCovers(authority, endpoint)
+        )
+          out.push(entry)
+      }
+      return out
+    }
+
+    /** Resolves the host and picks a connection that covers its address. */
+    const check = (endpoint: Endpoint): Effect.Effect<Endpoint> => {
+      const found = candidates(endpoint)
+      if (found.length === 0) return Effect.succeed(endpoint)
+      return Effect.match(dialer.resolve(endpoint), {
+        // Not coalescing is always correct; the endpoint's own dial reports the DNS failure.
+        onFailure: () => endpoint,
+        onSuccess: (addresses) => {
+          for (const [connection, authority] of found) {
+            if (connection.draining || !addressCovers(authority, addresses)) continue
+            aliases.set(endpoint.key, connection.endpoint)
+            if (listening)
+              observer.emit({ _tag: "Coalesced", endpoint: endpoint.key, onto: connection.endpointKey })
+            return connection.endpoint
+          }
+          return endpoint
+        }
+      })
+    }
+
+    /** Where the endpoint's requests go: its own connections, or those of the endpoint it is coalesced onto. */
+    const route = (endpoint: Endpoint): Effect.Effect<Endpoint> => {
+      const alias = aliases.get(endpoint.key)
+      if (alias !== undefined) {
+        if (queues.has(alias.key)) return Effect.succeed(alias)
+        // The shared connections are gone: look again.
+        aliases.delete(endpoint.key)
+      }
+      if (!mayCoalesce(endpoint)) return Effect.succeed(endpoint)
+      const pending = checking.get(endpoint.key)
+      if (pending !== undefined) return Deferred.await(pending)
+      const done = Deferred.unsafeMake<Endpoint>(FiberId.none)
+      checking.set(endpoint.key, done)
+      // In the pool's scope: a caller that gives up must not cancel the check for the others.
+      const run = check(endpoint).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => Deferred.done(done, exit)),
+        Effect.ensuring(Effect.sync(() => checking.delete(endpoint.key)))
+      )
+      return Effect.zipRight(Effect.forkIn(run, poolScope), Deferred.await(done))
+    }
+
+    const coalesce = (endpoint: Endpoint): Effect.Effect<boolean> =>
+      Effect.map(route(endpoint), (target) => target !== endpoint)
+
+    const misdirected = (endpoint: Endpoint): Effect.Effect<void> =>
+      Effect.sync(() => {
+        aliases.delete(endpoint.key)
+        ownConnections.add(endpoint.key)
+      })
+
+    const request = (endpoint: Endpoint, request: H2Request): Effect.Effect<H2Response, RequestsError> => {
+      if (aliases.size === 0 && !mayCoalesce(endpoint)) return send(endpoint, request)
+      return Effect.flatMap(route(endpoint), (target) =>
+        target === endpoint
+          ? send(endpoint, request)
+          : Effect.map(send(target, request), (response): H2Response => ({ ...response, coalesced: true }))
+      )
+    }
+
+    // --- warming -------------------------------------------------------------------------------
+
+    const warm = (endpoint: Endpoint, connections: number): Effect.Effect<void, RequestsError> =>
+      Effect.suspend(() => {
+        if (!open) return Effect.fail(new ClientClosedError({ endpoint: endpoint.key }))
+        const queue = queueFor(endpoint)
+        const missing = Math.min(connections, maxConnections) - queue.connections.length - queue.dialing
+        if (missing <= 0) return Effect.void
+        queue.dialing += missing
+        const one = Effect.uninterruptibleMask((restore) =>
+          Effect.map(dialCounted(endpoint, queue, restore), (connection) => connection.unreserve())
+        )
+        return Effect.all(
+          Array.from({ length: missing }, () => one),
+          { concurrency: "unbounded", discard: true }
+        )
+      })
 
     const adopt = (
       endpoint: Endpoint,
@@ -521,5 +715,5 @@ export const make = (
       for (const connection of [...scopes.keys()]) connection.drain()
     })
 
-    return H2ConnectionPool.of({ request, adopt, stats, flush })
+    return H2ConnectionPool.of({ request, adopt, coalesce, misdirected, warm, stats, flush })
   })

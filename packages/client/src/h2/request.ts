@@ -41,4 +41,6 @@ export interface H2Response {
   readonly head: ResponseHeadLike
   readonly body: ResponseBody
   readonly remoteAddress: string | undefined
+  /** Carried by a connection opened for another origin (see `coalescing`). */
+  readonly coalesced?: boolean
 }

@@ -6,13 +6,17 @@
  * offering `h2` and `http/1.1`; the socket, with the scope it lives in, is
  * adopted by the pool that speaks what the server chose, so no handshake is
  * ever repeated. Requests that start meanwhile wait for that one discovery
- * instead of each dialing their own.
+ * instead of each dialing their own. Before dialing, an open HTTP/2
+ * connection of another origin that is authoritative for this one is
+ * offered the endpoint (connection coalescing); when it takes it, nothing is
+ * dialed at all.
  *
  * @internal
  */
 import { Deferred, Effect, Exit, FiberId, Ref, Scope } from "effect"
 import type { Endpoint } from "../endpoint.js"
 import type { RequestsError } from "../errors.js"
+import type { Observer } from "../events/observer.js"
 import type { H1Pool } from "../h1/pool.js"
 import type { H2ConnectionPool } from "../h2/pool.js"
 import type { Dialer } from "../transport/dialer.js"
@@ -47,6 +51,7 @@ export const make = (options: {
   readonly h2: H2ConnectionPool["Type"]
   /** How long a learnt protocol is trusted, in ms. */
   readonly hintTtl: number
+  readonly observer: Observer
 }) =>
   Effect.gen(function* () {
     const clock = yield* Effect.clock
@@ -75,6 +80,10 @@ export const make = (options: {
     const discover = (endpoint: Endpoint, done: Deferred.Deferred<ProtocolHint, RequestsError>) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
+          if (yield* restore(options.h2.coalesce(endpoint))) {
+            yield* remember(endpoint, "h2")
+            return "h2" as const
+          }
           const scope = yield* Scope.make()
           const dialed = yield* restore(Scope.extend(options.dialer.dial(endpoint, offered), scope)).pipe(
             Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
@@ -83,6 +92,13 @@ export const make = (options: {
           // From here the socket's scope belongs to the adopting pool.
           if (protocol === "h2") yield* options.h2.adopt(endpoint, dialed, scope)
           else yield* options.h1.adopt(endpoint, dialed, scope)
+          if (options.observer.listener !== undefined) {
+            options.observer.emit({
+              _tag: "Adopted",
+              endpoint: endpoint.key,
+              protocol: protocol === "h2" ? "h2" : "http/1.1"
+            })
+          }
           yield* remember(endpoint, protocol)
           return protocol
         })

@@ -7,11 +7,13 @@
  *
  * @since 0.1.0
  */
+import * as dns from "node:dns"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import type { Endpoint } from "../endpoint.js"
 import { ConnectError, TimeoutError, TlsError } from "../errors.js"
+import { CurrentObserver, type Observer } from "../events/observer.js"
 import { type Lookup, type TlsOptions, resolveTlsOptions, TlsSessionCache } from "./tls-options.js"
 
 export type { Lookup, TlsOptions } from "./tls-options.js"
@@ -77,6 +79,13 @@ export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<
       endpoint: Endpoint,
       request?: DialRequest
     ) => Effect.Effect<Dialed, ConnectError | TlsError | TimeoutError, Scope.Scope>
+    /**
+     * The addresses the endpoint's host resolves to, with the dialer's
+     * `lookup`; an IP literal resolves to itself.
+     */
+    readonly resolve: (
+      endpoint: Endpoint
+    ) => Effect.Effect<ReadonlyArray<string>, ConnectError | TimeoutError>
   }
 >() {
   /**
@@ -85,7 +94,10 @@ export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<
    * @since 0.1.0
    */
   static readonly layer = (options: DialerOptions = {}): Layer.Layer<Dialer> =>
-    Layer.sync(Dialer, () => make(options))
+    Layer.effect(
+      Dialer,
+      Effect.map(CurrentObserver, (observer) => make(options, observer))
+    )
 }
 
 const defaultTimeout = Duration.seconds(10)
@@ -100,12 +112,31 @@ const errnoCode = (error: unknown): string | undefined =>
  *
  * @since 0.1.0
  */
-export const make = (options: DialerOptions = {}): Dialer["Type"] => {
+export const make = (
+  options: DialerOptions = {},
+  /** @internal Where connection events go. */
+  observer?: Observer
+): Dialer["Type"] => {
+  const listening = observer?.listener !== undefined
   const connectMillis = Duration.toMillis(options.connectTimeout ?? defaultTimeout)
   const tlsMillis = Duration.toMillis(options.tlsHandshakeTimeout ?? defaultTimeout)
   const autoSelectFamily = options.autoSelectFamily ?? true
   const tlsBase = resolveTlsOptions(options.tls)
   const sessions = new TlsSessionCache()
+
+  const lookup: Lookup = options.lookup ?? dns.lookup
+
+  /** The lookup, reporting what it found; node's own "lookup" event fires before a listener can be attached. */
+  const reporting =
+    (endpoint: Endpoint): Lookup =>
+    (hostname, lookupOptions, callback) =>
+      lookup(hostname, lookupOptions, (error, address, family) => {
+        if (error === null) {
+          const addresses = typeof address === "string" ? [address] : address.map((a) => a.address)
+          observer!.emit({ _tag: "Dns", endpoint: endpoint.key, host: hostname, addresses })
+        }
+        callback(error, address, family)
+      })
 
   const connectTcp = (endpoint: Endpoint) =>
     Effect.async<net.Socket, ConnectError>((resume) => {
@@ -114,7 +145,7 @@ export const make = (options: DialerOptions = {}): Dialer["Type"] => {
         port: endpoint.port,
         noDelay: true,
         autoSelectFamily,
-        ...(options.lookup ? { lookup: options.lookup } : {})
+        ...(listening ? { lookup: reporting(endpoint) } : options.lookup ? { lookup: options.lookup } : {})
       })
       const onError = (cause: Error) => {
         socket.destroy()
@@ -125,6 +156,14 @@ export const make = (options: DialerOptions = {}): Dialer["Type"] => {
       socket.once("error", onError)
       socket.once("connect", () => {
         socket.off("error", onError)
+        if (listening) {
+          observer!.emit({
+            _tag: "Connected",
+            endpoint: endpoint.key,
+            remoteAddress: socket.remoteAddress,
+            remotePort: socket.remotePort
+          })
+        }
         resume(Effect.succeed(socket))
       })
       // Interrupted (e.g. by the timeout) before the connection completed.
@@ -163,6 +202,15 @@ export const make = (options: DialerOptions = {}): Dialer["Type"] => {
       secure.once("error", onError)
       secure.once("secureConnect", () => {
         secure.off("error", onError)
+        if (listening) {
+          observer!.emit({
+            _tag: "TlsHandshake",
+            endpoint: endpoint.key,
+            alpnProtocol: typeof secure.alpnProtocol === "string" ? secure.alpnProtocol : undefined,
+            tlsVersion: secure.getProtocol() ?? undefined,
+            resumed: secure.isSessionReused()
+          })
+        }
         resume(Effect.succeed(secure))
       })
       return Effect.sync(() => secure.destroy())
@@ -211,5 +259,34 @@ export const make = (options: DialerOptions = {}): Dialer["Type"] => {
       } satisfies Dialed
     })
 
-  return { dial }
+  const resolve = (endpoint: Endpoint): Effect.Effect<ReadonlyArray<string>, ConnectError | TimeoutError> =>
+    net.isIP(endpoint.host) !== 0
+      ? Effect.succeed([endpoint.host])
+      : Effect.async<ReadonlyArray<string>, ConnectError>((resume) => {
+          lookup(endpoint.host, { all: true }, (error, addresses) => {
+            if (error !== null) {
+              const code = errnoCode(error)
+              return resume(
+                Effect.fail(new ConnectError({ endpoint: endpoint.key, phase: "dns", code, cause: error }))
+              )
+            }
+            const list = typeof addresses === "string" ? [addresses] : addresses.map((a) => a.address)
+            if (listening)
+              observer!.emit({ _tag: "Dns", endpoint: endpoint.key, host: endpoint.host, addresses: list })
+            resume(Effect.succeed(list))
+          })
+        }).pipe(
+          Effect.timeoutFail({
+            duration: connectMillis,
+            onTimeout: () =>
+              new TimeoutError({
+                endpoint: endpoint.key,
+                phase: "dns",
+                protocol: undefined,
+                timeoutMillis: connectMillis
+              })
+          })
+        )
+
+  return { dial, resolve }
 }

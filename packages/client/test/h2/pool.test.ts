@@ -1,10 +1,11 @@
 import { HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Http2TestServer, HttpTestServer, RawServer } from "@effect-requests/testing"
-import { Effect, Fiber, Layer, Scope, Stream } from "effect"
+import { Effect, Exit, Fiber, Layer, Scope, Stream, TestClock } from "effect"
 import { ClientResponse } from "../../src/client/response.js"
 import { H2ConnectionPool } from "../../src/h2/pool.js"
 import * as Dialer from "../../src/transport/dialer.js"
+import { awaitTimer } from "../helpers.js"
 import { bytesBody, dialerLayer, endpointOf, fetchText, poolLayer, send, stats } from "./support.js"
 
 describe("H2ConnectionPool basics", () => {
@@ -195,29 +196,29 @@ describe("H2ConnectionPool basics", () => {
     }).pipe(Effect.provide(poolLayer()))
   )
 
-  it.scoped("after the layer closes no session or socket is open, and each got our GOAWAY", () =>
+  /** Four requests held by the server on h2c, one finished on TLS, in a layer whose scope the test closes. */
+  const inFlightAtClose = Effect.gen(function* () {
+    const server = yield* Http2TestServer.make({ maxConcurrentStreams: 2 })
+    const tls = yield* Http2TestServer.make({ tls: true })
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(poolLayer({ closeTimeout: "7 seconds" }), scope)
+    yield* fetchText(`https://localhost:${tls.port}/bytes/1`).pipe(Effect.provide(context))
+    const requests = yield* Effect.fork(
+      Effect.all(
+        Array.from({ length: 4 }, (_, i) => Effect.either(fetchText(`${server.url}/hold/k${i}`))),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.provide(context))
+    )
+    yield* server.awaitRequests(4)
+    expect(server.stats.sessionsOpened).toBe(2)
+    const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+    // The close waits on its deadline: GOAWAY has gone out and the streams are left to finish.
+    yield* awaitTimer("7 seconds")
+    return { server, tls, requests, closing }
+  })
+
+  const allClosed = (server: Http2TestServer.Http2TestServer, tls: Http2TestServer.Http2TestServer) =>
     Effect.gen(function* () {
-      const server = yield* Http2TestServer.make({ maxConcurrentStreams: 2 })
-      const tls = yield* Http2TestServer.make({ tls: true })
-      const inFlight = yield* Effect.scoped(
-        Effect.gen(function* () {
-          yield* fetchText(`https://localhost:${tls.port}/bytes/1`)
-          // A daemon outlives this scope: its requests are still in flight when the layer closes.
-          const fibers = yield* Effect.forkDaemon(
-            Effect.all(
-              Array.from({ length: 4 }, (_, i) => Effect.either(fetchText(`${server.url}/hold/k${i}`))),
-              { concurrency: "unbounded" }
-            )
-          )
-          yield* server.awaitRequests(4)
-          expect(server.stats.sessionsOpened).toBe(2)
-          return fibers
-        }).pipe(Effect.provide(poolLayer()))
-      )
-      const outcomes = yield* Fiber.join(inFlight)
-      for (const outcome of outcomes) {
-        expect(outcome._tag === "Left" && outcome.left).toMatchObject({ _tag: "ClientClosedError" })
-      }
       yield* server.awaitClosedConnections(2)
       yield* tls.awaitClosedConnections(1)
       yield* server.awaitSessionsClosed(2)
@@ -227,5 +228,32 @@ describe("H2ConnectionPool basics", () => {
       for (const session of [...server.sessions, ...tls.sessions])
         expect(session.goaway).toMatchObject({ code: 0 })
     })
+
+  it.scoped("closing the layer sends GOAWAY and lets the streams in flight finish", () =>
+    Effect.gen(function* () {
+      const { server, tls, requests, closing } = yield* inFlightAtClose
+      yield* server.release()
+      const outcomes = yield* Fiber.join(requests)
+      for (const [i, outcome] of outcomes.entries()) {
+        expect(outcome).toMatchObject({ _tag: "Right", right: { status: 200, text: `k${i}` } })
+      }
+      yield* Fiber.join(closing)
+      yield* allClosed(server, tls)
+    })
+  )
+
+  it.scoped(
+    "past closeTimeout the streams still in flight fail with ClientClosedError and every socket closes",
+    () =>
+      Effect.gen(function* () {
+        const { server, tls, requests, closing } = yield* inFlightAtClose
+        yield* TestClock.adjust("7 seconds")
+        yield* Fiber.join(closing)
+        const outcomes = yield* Fiber.join(requests)
+        for (const outcome of outcomes) {
+          expect(outcome._tag === "Left" && outcome.left).toMatchObject({ _tag: "ClientClosedError" })
+        }
+        yield* allClosed(server, tls)
+      })
   )
 })
