@@ -339,6 +339,12 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     if (this.socket.isPaused()) this.socket.resume()
   }
 
+  /** Closes the connection now, failing every exchange still in flight with `error`. */
+  terminate(error: RequestsError): void {
+    for (const exchange of this.inflight.splice(0)) exchange.fail(error)
+    this.destroy()
+  }
+
   /**
    * Closes the connection now; exchanges in flight are left to their
    * failure. A socket the user handed in is let go, not closed.

@@ -419,7 +419,10 @@ export const make = (options: H1Options = {}) =>
         if (busyCount() > 0) {
           yield* Effect.timeoutOption(Effect.interruptible(Deferred.await(drained)), config.closeTimeout)
         }
-        for (const state of endpoints.values()) for (const c of [...state.connections]) c.destroy()
+        for (const state of endpoints.values()) {
+          const closed = new ClientClosedError({ endpoint: state.endpoint.key })
+          for (const c of [...state.connections]) c.terminate(closed)
+        }
       })
     )
 

@@ -329,7 +329,7 @@ describe("H1Pool ownership", () => {
       yield* TestClock.adjust("3 seconds")
       yield* Fiber.join(closing)
       const error = yield* Effect.flip(Fiber.join(inFlight))
-      expect(causeOf(error)?._tag).toBe("ClosedError")
+      expect(causeOf(error)?._tag).toBe("ClientClosedError")
       yield* server.awaitClosedConnections(1)
       expect(server.stats.openConnections).toBe(0)
     })

@@ -101,7 +101,7 @@ describe("connection coalescing", () => {
   it.scoped("421 on the coalesced connection: sent again on b.test's own connection", () =>
     Effect.gen(function* () {
       // Each session serves only the authority of its first request, like a server whose virtual hosts differ.
-      const firstAuthority = new WeakMap<http2.ServerHttp2Session, string>()
+      const firstAuthority = new WeakMap<http2.Http2Session, string>()
       const server = yield* Http2TestServer.make({
         tls: true,
         handler: (stream, headers) => {
