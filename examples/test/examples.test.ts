@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer } from "@effect-requests/testing"
 import { Effect } from "effect"
+import { observedClient, warmThenSend } from "../src/events-and-stats.js"
 import { getJson } from "../src/get-json.js"
 import { runWithMock } from "../src/mock-client.js"
 import { describeOutcome } from "../src/typed-errors.js"
@@ -34,6 +35,26 @@ describe("examples", () => {
         name: "user of https://api.example/users/7",
         urls: ["https://api.example/users/7"]
       })
+    })
+  )
+
+  it.scoped("events-and-stats logs each connection's life and reports the origin's figures", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const log: Array<string> = []
+      const figures = yield* Effect.scoped(Effect.provide(warmThenSend(server.url), observedClient(log)))
+      expect(figures).toEqual([`${server.url} http/1.1: 3 requests, 0 errors`])
+      // Both connections were open before the first request, and carried all three.
+      expect(server.stats.connectionsOpened).toBe(2)
+      expect(log.slice(0, 4)).toEqual([
+        `Connected ${server.url}`,
+        `Connected ${server.url}`,
+        `RequestHeaders ${server.url}`,
+        `RequestHeaders ${server.url}`
+      ])
+      expect(log.filter((line) => line.startsWith("ResponseHeaders"))).toHaveLength(3)
+      yield* server.awaitClosedConnections(2)
+      expect(log.filter((line) => line.startsWith("Released"))).toHaveLength(2)
     })
   )
 })
