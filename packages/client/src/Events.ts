@@ -151,10 +151,12 @@ export interface ResponseHeaders {
  * - `GoAway`: the stream was above the last one the server's GOAWAY processes.
  * - `Http11Required`: the server asked for HTTP/1.1 (HTTP_1_1_REQUIRED).
  * - `Misdirected`: `421` on a coalesced connection; sent again on the origin's own.
+ * - `ProtocolChanged`: the origin no longer speaks the protocol it chose before; asked again by ALPN.
  *
  * @since 0.1.0
  */
-export type RetryReason = "StaleConnection" | "RefusedStream" | "GoAway" | "Http11Required" | "Misdirected"
+export type RetryReason =
+  "StaleConnection" | "RefusedStream" | "GoAway" | "Http11Required" | "Misdirected" | "ProtocolChanged"
 
 /**
  * A request is being sent again, on another connection or protocol.

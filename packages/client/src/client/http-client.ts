@@ -123,6 +123,10 @@ const HTTP_1_1_REQUIRED = 0xd
 const http11Required = (cause: RequestsError): boolean =>
   (cause._tag === "StreamResetError" || cause._tag === "GoAwayError") && cause.code === HTTP_1_1_REQUIRED
 
+/** A new connection found the origin no longer offering h2: what the router knew is out of date. */
+const protocolChanged = (cause: RequestsError): boolean =>
+  cause._tag === "ProtocolError" && cause.reason === "AlpnMismatch"
+
 /** RFC 9110 §15.5.20: the connection cannot answer for this origin. */
 const MISDIRECTED = 421
 
@@ -351,7 +355,9 @@ export const makeSend = (
     request: HttpClientRequest.HttpClientRequest,
     endpoint: Endpoint.Endpoint,
     target: string,
-    body: PreparedBody
+    body: PreparedBody,
+    /** The router's hint was already renewed for this request. */
+    renewed = false
   ): Result => {
     const origin = observer.origin(endpoint.key, "h2")
     origin.requests++
@@ -373,6 +379,11 @@ export const makeSend = (
         if (router !== undefined && body._tag !== "Stream" && http11Required(cause)) {
           retried(endpoint, "h2", "Http11Required")
           return Effect.zipRight(router.remember(endpoint, "h1"), viaH1(request, endpoint, target, body))
+        }
+        // Nothing was sent: whatever the method, ask the origin again and go where it says.
+        if (router !== undefined && !renewed && protocolChanged(cause)) {
+          retried(endpoint, "h2", "ProtocolChanged")
+          return Effect.zipRight(router.forget(endpoint), route(request, endpoint, target, body, true))
         }
         return Effect.fail(failed(request, endpoint.key, "h2", origin, started, cause))
       }
@@ -454,7 +465,8 @@ export const makeSend = (
     request: HttpClientRequest.HttpClientRequest,
     endpoint: Endpoint.Endpoint,
     target: string,
-    body: PreparedBody
+    body: PreparedBody,
+    renewed = false
   ): Result => {
     if (options.http2 === "always" || (options.http2 === "https" && endpoint.scheme === "https")) {
       return viaH2(request, endpoint, target, body)
@@ -465,7 +477,9 @@ export const makeSend = (
           failed(request, endpoint.key, undefined, undefined, 0, cause)
         ),
         (protocol) =>
-          protocol === "h1" ? viaH1(request, endpoint, target, body) : viaH2(request, endpoint, target, body)
+          protocol === "h1"
+            ? viaH1(request, endpoint, target, body)
+            : viaH2(request, endpoint, target, body, renewed)
       )
     }
     return viaH1(request, endpoint, target, body)

@@ -1,8 +1,23 @@
+import * as https from "node:https"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Requests } from "@effect-requests/client"
+import { type Events, Requests } from "@effect-requests/client"
 import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
-import { Effect, Option } from "effect"
+import { Deferred, Effect, Exit, Option, Scope } from "effect"
+
+/** An HTTP/1.1-only TLS server on a given port, answering "h1". */
+const h1OnlyOn = (port: number) =>
+  Effect.acquireRelease(
+    Effect.async<https.Server>((resume) => {
+      const server = https.createServer({ ...TestCerts.leaf }, (_, res) => res.end("h1"))
+      server.listen(port, "127.0.0.1", () => resume(Effect.succeed(server)))
+    }),
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        server.closeAllConnections()
+      })
+  )
 
 const client = Requests.layer({ tls: { ca: TestCerts.ca } })
 const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
@@ -80,5 +95,41 @@ describe('protocol "auto"', () => {
       expect(s.retries).toBe(1)
       expect(s.h1.created).toBe(1)
     }).pipe(Effect.provide(client))
+  )
+
+  it.scoped(
+    "an origin that stops offering h2: the hint is renewed by ALPN and the request goes over HTTP/1.1",
+    () =>
+      Effect.gen(function* () {
+        const released = yield* Deferred.make<void>()
+        const events: Array<Events.RequestsEvent> = []
+        const layer = Requests.layer({
+          tls: { ca: TestCerts.ca },
+          events: (event) => {
+            events.push(event)
+            if (event._tag === "Released") Deferred.unsafeDone(released, Exit.void)
+          }
+        })
+        yield* Effect.gen(function* () {
+          const first = yield* Scope.make()
+          const h2 = yield* Scope.extend(Http2TestServer.make({ tls: true }), first)
+          const url = `https://localhost:${h2.port}/`
+          expect(yield* text(`${url}bytes/1`)).toBe("a")
+          // The server goes away, and the client has let its connection go.
+          yield* Scope.close(first, Exit.void)
+          yield* Deferred.await(released)
+          // What answers on that port now speaks HTTP/1.1 only, and refuses h2.
+          yield* h1OnlyOn(h2.port)
+          expect(yield* text(url)).toBe("h1")
+          expect(yield* text(url)).toBe("h1")
+          const s = yield* stats
+          expect(s.retries).toBe(1)
+          expect(s.errors).toBe(0)
+          expect(events.filter((e) => e._tag === "Retried")).toMatchObject([{ reason: "ProtocolChanged" }])
+          expect(
+            events.filter((e) => e._tag === "Adopted").map((e) => e._tag === "Adopted" && e.protocol)
+          ).toEqual(["h2", "http/1.1"])
+        }).pipe(Effect.provide(layer))
+      })
   )
 })
