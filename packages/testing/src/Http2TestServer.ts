@@ -66,6 +66,8 @@ export interface Options {
    * TLS session; a function receives the server's port. Default: none sent.
    */
   readonly origins?: ReadonlyArray<string> | ((port: number) => ReadonlyArray<string>)
+  /** Called with every new session, e.g. to send it GOAWAY before it carries anything. */
+  readonly onSession?: (session: http2.ServerHttp2Session) => void
   /** Replaces the built-in routes. A handler that throws has its stream reset. */
   readonly handler?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void
 }
@@ -306,6 +308,7 @@ export const make = (options: Options = {}): Effect.Effect<Http2TestServer, neve
       if (origins !== undefined && tls !== undefined) {
         session.origin(...(typeof origins === "function" ? origins(publicPort) : origins))
       }
+      options.onSession?.(session)
     })
     server.on("stream", (stream, headers) => {
       const seen = tracker.stream(stream, headers)

@@ -8,7 +8,8 @@
  * SETTINGS are unknown), otherwise the request queues, first come first
  * served, for at most `acquireTimeout`. A stream refused (REFUSED_STREAM) or
  * above a GOAWAY's last stream id was never processed: a replay-safe request
- * is sent again once for each cause.
+ * is sent again: once after REFUSED_STREAM, up to {@link MAX_GOAWAY_REPLAYS}
+ * times after GOAWAYs.
  *
  * @since 0.1.0
  */
@@ -103,20 +104,27 @@ export class H2ConnectionPool extends Context.Tag("@effect-requests/client/H2Con
 
 const dialH2: DialRequest = { alpnProtocols: ["h2"] }
 
-/** Retry budget bits: each cause of a safe replay is used at most once per request. */
-const RETRY_REFUSED = 1
-const RETRY_GOAWAY = 2
+/**
+ * How many times one request may be replayed after GOAWAYs left it
+ * unprocessed. Servers that close connections after a number of requests
+ * (nginx's `keepalive_requests`) send GOAWAY on every connection in turn, and
+ * connections opened together reach their limit together: a replay can meet
+ * the next GOAWAY, and the one after. Such streams are safe to send again any
+ * number of times; the bound only stops a server that turns everything away
+ * from keeping a request forever. REFUSED_STREAM is different: it says the
+ * server is busy now, so it earns one replay, not a loop.
+ */
+const MAX_GOAWAY_REPLAYS = 8
 
-const retryReason = (kind: number) => (kind === RETRY_REFUSED ? "RefusedStream" : "GoAway")
-
-const retryKind = (error: RequestsError): number => {
+/** Why the server left the request unprocessed, if it provably did. */
+const unprocessed = (error: RequestsError): "RefusedStream" | "GoAway" | undefined => {
   if (error._tag === "StreamResetError") {
-    return error.code === REFUSED_STREAM && error.phase !== "body" ? RETRY_REFUSED : 0
+    return error.code === REFUSED_STREAM && error.phase !== "body" ? "RefusedStream" : undefined
   }
   if (error._tag === "GoAwayError") {
-    return error.streamId > error.lastStreamId && error.phase !== "body" ? RETRY_GOAWAY : 0
+    return error.streamId > error.lastStreamId && error.phase !== "body" ? "GoAway" : undefined
   }
-  return 0
+  return undefined
 }
 
 const alpnError = (endpoint: Endpoint, dialed: Dialed): ProtocolError | undefined =>
@@ -542,19 +550,28 @@ export const make = (
       endpoint: Endpoint,
       request: H2Request,
       error: RequestsError,
-      used: number
+      refused: boolean,
+      goaways: number
     ): Effect.Effect<H2Response, RequestsError> => {
-      const kind = retryKind(error)
-      if (kind === 0 || (used & kind) !== 0 || request.body._tag === "Stream") return Effect.fail(error)
-      observer.retries++
-      if (listening) {
-        observer.emit({ _tag: "Retried", endpoint: endpoint.key, protocol: "h2", reason: retryReason(kind) })
+      const reason = unprocessed(error)
+      if (
+        reason === undefined ||
+        request.body._tag === "Stream" ||
+        (reason === "RefusedStream" ? refused : goaways >= MAX_GOAWAY_REPLAYS)
+      ) {
+        return Effect.fail(error)
       }
-      return Effect.catchAll(once(endpoint, request), (next) => retry(endpoint, request, next, used | kind))
+      observer.retries++
+      if (listening) observer.emit({ _tag: "Retried", endpoint: endpoint.key, protocol: "h2", reason })
+      return Effect.catchAll(once(endpoint, request), (next) =>
+        reason === "RefusedStream"
+          ? retry(endpoint, request, next, true, goaways)
+          : retry(endpoint, request, next, refused, goaways + 1)
+      )
     }
 
     const send = (endpoint: Endpoint, request: H2Request): Effect.Effect<H2Response, RequestsError> =>
-      Effect.catchAll(once(endpoint, request), (error) => retry(endpoint, request, error, 0))
+      Effect.catchAll(once(endpoint, request), (error) => retry(endpoint, request, error, false, 0))
 
     // --- coalescing ------------------------------------------------------------------------
 

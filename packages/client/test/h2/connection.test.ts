@@ -1,3 +1,4 @@
+import * as http2 from "node:http2"
 import { describe, expect, it } from "@effect/vitest"
 import { Http2TestServer, RawServer } from "@effect-requests/testing"
 import { Deferred, Effect, Fiber, Stream, TestClock } from "effect"
@@ -43,6 +44,43 @@ describe("H2ConnectionPool and GOAWAY", () => {
       // The first connection closes once its last stream ended.
       yield* server.awaitClosedConnections(1)
       expect((yield* stats).activeStreams).toBe(0)
+    }).pipe(Effect.provide(poolLayer()))
+  )
+
+  /**
+   * A server whose first `refusing` sessions say GOAWAY as they start, before
+   * processing any stream: the client's first stream on each is turned away.
+   */
+  const goawayOnArrival = (refusing: number) => {
+    let sessions = 0
+    return Http2TestServer.make({
+      onSession: (session) => {
+        if (++sessions <= refusing) session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0)
+      }
+    })
+  }
+
+  it.scoped(
+    "a request turned away by GOAWAY again and again is replayed each time, on a new connection",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* goawayOnArrival(3)
+        expect(yield* fetchText(`${server.url}/bytes/2`)).toEqual({ status: 200, text: "ab" })
+        expect(server.stats).toMatchObject({ sessionsOpened: 4, requests: 1 })
+        expect((yield* stats).goaways).toBe(3)
+        // Each connection the server sent away is closed by us, with the pool still open.
+        yield* server.awaitClosedConnections(3)
+        expect((yield* stats).connections).toBe(1)
+      }).pipe(Effect.provide(poolLayer()))
+  )
+
+  it.scoped("the replays after GOAWAY are bounded: a server turning everything away gets a GoAwayError", () =>
+    Effect.gen(function* () {
+      const server = yield* goawayOnArrival(Infinity)
+      const failure = yield* Effect.flip(fetchText(`${server.url}/`))
+      expect(failure).toMatchObject({ _tag: "GoAwayError", code: 0, lastStreamId: 0, streamId: 1 })
+      // The first try and eight replays, each on a connection of its own.
+      expect(server.stats).toMatchObject({ sessionsOpened: 9, requests: 0 })
     }).pipe(Effect.provide(poolLayer()))
   )
 
