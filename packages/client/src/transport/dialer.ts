@@ -102,6 +102,14 @@ export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<
 
 const defaultTimeout = Duration.seconds(10)
 
+/** Fails with a `TimeoutError` of the phase once `millis` have passed on the Clock. */
+const deadline = (endpoint: Endpoint, phase: "dns" | "connect" | "tls", millis: number) =>
+  Effect.timeoutFail({
+    duration: millis,
+    onTimeout: () =>
+      new TimeoutError({ endpoint: endpoint.key, phase, protocol: undefined, timeoutMillis: millis })
+  })
+
 const errnoCode = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
     ? error.code
@@ -168,18 +176,7 @@ export const make = (
       })
       // Interrupted (e.g. by the timeout) before the connection completed.
       return Effect.sync(() => socket.destroy())
-    }).pipe(
-      Effect.timeoutFail({
-        duration: connectMillis,
-        onTimeout: () =>
-          new TimeoutError({
-            endpoint: endpoint.key,
-            phase: "connect",
-            protocol: undefined,
-            timeoutMillis: connectMillis
-          })
-      })
-    )
+    }).pipe(deadline(endpoint, "connect", connectMillis))
 
   const handshake = (endpoint: Endpoint, socket: net.Socket, request: DialRequest | undefined) =>
     Effect.async<tls.TLSSocket, TlsError>((resume) => {
@@ -214,18 +211,7 @@ export const make = (
         resume(Effect.succeed(secure))
       })
       return Effect.sync(() => secure.destroy())
-    }).pipe(
-      Effect.timeoutFail({
-        duration: tlsMillis,
-        onTimeout: () =>
-          new TimeoutError({
-            endpoint: endpoint.key,
-            phase: "tls",
-            protocol: undefined,
-            timeoutMillis: tlsMillis
-          })
-      })
-    )
+    }).pipe(deadline(endpoint, "tls", tlsMillis))
 
   const dial = (endpoint: Endpoint, request?: DialRequest) =>
     Effect.gen(function* () {
@@ -275,18 +261,7 @@ export const make = (
               observer!.emit({ _tag: "Dns", endpoint: endpoint.key, host: endpoint.host, addresses: list })
             resume(Effect.succeed(list))
           })
-        }).pipe(
-          Effect.timeoutFail({
-            duration: connectMillis,
-            onTimeout: () =>
-              new TimeoutError({
-                endpoint: endpoint.key,
-                phase: "dns",
-                protocol: undefined,
-                timeoutMillis: connectMillis
-              })
-          })
-        )
+        }).pipe(deadline(endpoint, "dns", connectMillis))
 
   return { dial, resolve }
 }
