@@ -19,9 +19,11 @@ export interface Budget {
 /**
  * `steady`: one client serves the whole run, as in a long-lived application. `fresh-client`: every iteration
  * builds a new client, sends `concurrency` requests at once to an origin it has never seen, and closes it;
- * latency then runs from just before the client is built, so handshakes count.
+ * latency then runs from just before the client is built, so handshakes count. `burst`: one client serves
+ * the whole run, and every iteration sends `concurrency` requests at once and waits for the last; latency is
+ * the wall time of a whole burst, which is what a page or a fan-out waits for.
  */
-export type Shape = "steady" | "fresh-client"
+export type Shape = "steady" | "fresh-client" | "burst"
 
 export interface Variant {
   /** Short and file-name safe, e.g. "c50". */
@@ -38,6 +40,18 @@ export interface Variant {
   readonly clients?: ReadonlyArray<ClientId>
 }
 
+/**
+ * One client's figure divided by another's round by round, for claims about two clients: the two run back
+ * to back within a round, so a slow drift of the machine weighs on both alike.
+ */
+export interface Comparison {
+  readonly client: ClientId
+  readonly against: ClientId
+  readonly figure: "cpuUsPerReq" | "p50Us" | "p99Us"
+  /** The claim the ratio is checked against, e.g. "under 1.05". */
+  readonly claim: { readonly below: number; readonly text: string }
+}
+
 export interface Scenario {
   readonly id: string
   readonly title: string
@@ -51,6 +65,8 @@ export interface Scenario {
   readonly baseline: ClientId
   readonly floor: ClientId
   readonly variants: ReadonlyArray<Variant>
+  /** Shown under every variant's table. */
+  readonly comparisons?: ReadonlyArray<Comparison>
 }
 
 export const rounds: Record<Mode, number> = { quick: 2, full: 3 }
@@ -76,6 +92,18 @@ const firstRequests = (perIteration: number): Record<Mode, Budget> => ({
   full: {
     warmup: { minRequests: 2 * perIteration, minMs: 300 },
     measure: { minRequests: 5 * perIteration, minMs: 500 }
+  }
+})
+
+/** In requests: every burst of `perBurst` requests counts whole. */
+const bursts = (perBurst: number): Record<Mode, Budget> => ({
+  quick: {
+    warmup: { minRequests: 4_000, minMs: 300 },
+    measure: { minRequests: 30 * perBurst, minMs: 500 }
+  },
+  full: {
+    warmup: { minRequests: 4_000, minMs: 300 },
+    measure: { minRequests: 100 * perBurst, minMs: 500 }
   }
 })
 
@@ -113,6 +141,9 @@ const withoutPlatformH2 = http2Clients.filter((client) => client !== "platform-n
 
 const http1 = { baseline: "undici-pool", floor: "floor" } as const
 const http2 = { baseline: "undici-h2", floor: "floor-h2" } as const
+
+/** The HTTP/1.1 pool's default size, so that `protocol: "http1"` runs as an application would leave it. */
+const defaultH1PoolSize = 10
 
 export const scenarios: ReadonlyArray<Scenario> = [
   {
@@ -236,5 +267,57 @@ export const scenarios: ReadonlyArray<Scenario> = [
     clients: ["effect-requests", "undici-pool", "fetch", "node-http", "platform-node-undici", "floor"],
     ...http1,
     variants: [plain(50, smallBodies)]
+  },
+  {
+    id: "router-get-1k",
+    title: "Protocol router: GET, 1 KiB body, TLS origin offering h2 and http/1.1",
+    transport: "alpn",
+    exchange: download(resources["1k"]),
+    origins: 1,
+    shape: "steady",
+    // Both negotiate h2 here; the only difference is the router's per-request consultation of its hint.
+    clients: ["effect-requests-auto", "effect-requests-h2", "floor-h2"],
+    baseline: "effect-requests-h2",
+    floor: "floor-h2",
+    // Full runs only: two rounds cannot resolve a few percent on a shared machine, and they would take
+    // bench:quick past 2 minutes.
+    variants: [plain(50, smallBodies), plain(1, smallBodies)],
+    comparisons: [
+      {
+        client: "effect-requests-auto",
+        against: "effect-requests-h2",
+        figure: "cpuUsPerReq",
+        claim: { below: 1.05, text: "the router adds under 5% CPU per request" }
+      }
+    ]
+  },
+  {
+    id: "router-burst-100",
+    title: "Protocol router: bursts of 100 concurrent GETs, 1 KiB body, TLS origin offering h2 and http/1.1",
+    transport: "alpn",
+    exchange: download(resources["1k"]),
+    origins: 1,
+    shape: "burst",
+    clients: ["effect-requests-auto", "effect-requests-h2", "effect-requests-http1", "floor-h2"],
+    baseline: "effect-requests-http1",
+    floor: "floor-h2",
+    variants: [
+      {
+        id: "c100",
+        concurrency: 100,
+        connections: defaultH1PoolSize,
+        pipelining: 1,
+        budget: bursts(100),
+        quick: false
+      }
+    ],
+    comparisons: [
+      {
+        client: "effect-requests-auto",
+        against: "effect-requests-http1",
+        figure: "p50Us",
+        claim: { below: 1, text: "a burst over HTTP/2 through the router ends sooner than over HTTP/1.1" }
+      }
+    ]
   }
 ]

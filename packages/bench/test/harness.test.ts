@@ -1,4 +1,8 @@
+import { HttpClient } from "@effect/platform"
+import { Requests } from "@effect-requests/client"
+import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectProtocol } from "../src/clients/effect-requests-protocol.js"
 import { clients } from "../src/clients/registry.js"
 import type { ClientId } from "../src/clients/registry.js"
 import { prepareLauncher } from "../src/harness/build.js"
@@ -8,7 +12,7 @@ import type { Launcher } from "../src/harness/fork.js"
 import { runClient } from "../src/harness/run-client.js"
 import { targetFor } from "../src/harness/target.js"
 import type { ScenarioResult } from "../src/harness/runner.js"
-import { markdown } from "../src/report/markdown.js"
+import { comparisonLine, markdown } from "../src/report/markdown.js"
 import { readmeTable } from "../src/report/readme-table.js"
 import { scenarioSvg } from "../src/report/svg.js"
 import type { BenchReport } from "../src/report/types.js"
@@ -43,7 +47,8 @@ const adapterCases: ReadonlyArray<AdapterCase> = (() => {
       scenario.exchange.method,
       variant.pipelining > 1 ? "pipelined" : "",
       scenario.origins > 1 ? `${scenario.origins} origins` : "",
-      scenario.shape === "fresh-client" ? "fresh client per iteration" : ""
+      scenario.shape === "fresh-client" ? "fresh client per iteration" : "",
+      scenario.shape === "burst" ? "bursts on one client" : ""
     ]
       .filter((part) => part !== "")
       .join(", ")
@@ -75,14 +80,15 @@ describe("client adapters against the harness's Node server", () => {
     "$name completes its requests in its own process",
     async ({ client, scenario, variant }) => {
       const fresh = scenario.shape === "fresh-client"
-      // Fresh-client budgets count requests: two iterations to warm up, three measured.
-      const perIteration = fresh ? variant.concurrency : 1
+      // Fresh-client and burst budgets count requests: two iterations to warm up, three measured.
+      const perIteration = scenario.shape === "steady" ? 1 : variant.concurrency
+      const measured = (scenario.shape === "steady" ? 10 : 3) * perIteration
       const outcome = await runClient(launcher, server, {
         client,
         target: targetFor(server, scenario, variant),
         shape: scenario.shape,
         warmup: { minRequests: 2 * perIteration, minMs: 0 },
-        measure: { minRequests: (fresh ? 3 : 10) * perIteration, minMs: 0 },
+        measure: { minRequests: measured, minMs: 0 },
         timeoutMs: 30_000
       })
       // The reason is part of the expectation so that a failing adapter explains itself.
@@ -90,7 +96,7 @@ describe("client adapters against the harness's Node server", () => {
       if (!outcome.ok) return
       const { sample } = outcome
       const total = sample.warmupRequests + sample.requests
-      expect(sample.requests).toBe((fresh ? 3 : 10) * perIteration)
+      expect(sample.requests).toBe(measured)
       expect(sample.serverRequests).toBe(total)
       expect(sample.clients).toBe(fresh ? 5 : 1)
       expect(sample.connections).toBeGreaterThan(0)
@@ -99,6 +105,21 @@ describe("client adapters against the harness's Node server", () => {
       expect(sample.maxRssKiB).toBeGreaterThan(0)
     }
   )
+
+  it("serves both protocols where it offers both, and tells which one an effect-requests client used", async () => {
+    const used = (protocol: "http1" | "auto") =>
+      HttpClient.get(`https://${server.host}:${server.listeners.alpn}${resources["1k"].path}`).pipe(
+        Effect.flatMap((response) => response.arrayBuffer),
+        Effect.zipRight(Effect.either(expectProtocol("h2"))),
+        Effect.provide(Requests.layer({ protocol, tls: { ca: server.ca } })),
+        Effect.runPromise
+      )
+    const overHttp1 = await used("http1")
+    expect(Either.isLeft(overHttp1) ? overHttp1.left.message : "no failure").toContain(
+      "expected h2 only, the client used 1 HTTP/1.1 and 0 HTTP/2 connections"
+    )
+    expect(Either.isRight(await used("auto"))).toBe(true)
+  })
 })
 
 describe("options", () => {
@@ -110,6 +131,7 @@ describe("options", () => {
     expect(run).toEqual(expect.arrayContaining(["h1-keepalive-get-1k c50", "h2-get-1k c50"]))
     expect(quick.planned.some(({ scenario }) => scenario.shape === "fresh-client")).toBe(true)
     expect(quick.skipped).toContain("h1-keepalive-get-1k c1")
+    expect(quick.skipped).toEqual(expect.arrayContaining(["router-get-1k c50", "router-burst-100 c100"]))
     expect(parseOptions(["--full"]).skipped).toEqual([])
   })
 })
@@ -237,6 +259,61 @@ describe("report", () => {
     )
     expect(text).toContain("[chart](packages/bench/results/example.svg)")
     expect(text).toContain("npm run bench")
+  })
+
+  const [firstVariant] = scenario.variants
+  if (firstVariant === undefined) throw new Error("fixture without a variant")
+  const withCpu = (client: ClientId, cpuUs: ReadonlyArray<number>) => ({
+    ...ok(client, cpuUs[0] ?? 0),
+    samples: cpuUs.map((cpu) => ({ ...sample, cpuUserUs: cpu * sample.requests, cpuSystemUs: 0 }))
+  })
+  const router: ScenarioResult = {
+    ...scenario,
+    id: "router",
+    transport: "alpn",
+    shape: "burst",
+    baseline: "effect-requests-h2",
+    floor: "floor-h2",
+    variants: [
+      {
+        ...firstVariant,
+        rounds: 3,
+        results: [
+          withCpu("effect-requests-auto", [103, 99, 110]),
+          withCpu("effect-requests-h2", [100, 100, 100]),
+          ok("floor-h2", 50)
+        ]
+      }
+    ],
+    comparisons: [
+      {
+        client: "effect-requests-auto",
+        against: "effect-requests-h2",
+        figure: "cpuUsPerReq",
+        claim: { below: 1.05, text: "the router adds under 5%" }
+      }
+    ]
+  }
+
+  it("divides two clients' figures round by round and counts the rounds that bear out a claim", () => {
+    const [variant] = router.variants
+    const comparison = router.comparisons?.[0]
+    if (variant === undefined || comparison === undefined) throw new Error("fixture without a comparison")
+    const line = comparisonLine(router, variant, comparison)
+    expect(line).toContain("CPU µs/req, round by round: 1.030, 0.990, 1.100; median 1.030, range 0.990–1.100")
+    expect(line).toContain("holds in 2 of 3 rounds")
+    expect(markdown({ ...report, scenarios: [router] })).toContain(line)
+  })
+
+  it("reads burst latencies as whole bursts and shows their connections", () => {
+    expect(markdown({ ...report, scenarios: [router] })).toContain("| burst p50 µs | burst p99 µs |")
+    const text = readmeTable({ ...report, scenarios: [router] })
+    expect(text).toContain(
+      "| client | 1 conc. CPU µs/req | 1 conc. burst p50 µs | 1 conc. burst p99 µs | 1 conc. conns |"
+    )
+    expect(text).toContain(
+      `| ${clients["floor-h2"].label} | 50.0 (0.50, 1.00) | 10.0 (1.00, 1.00) | 20.0 (1.00, 1.00) | 1 |`
+    )
   })
 
   it("draws a bar per client and marks failures in the chart", () => {

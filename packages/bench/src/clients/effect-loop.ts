@@ -61,10 +61,15 @@ const workers = <E, R>(request: Effect.Effect<void, E, R>, plan: RunPlan): Effec
     )
   })
 
-/** Drives any `HttpClient` layer: one runtime per client, one `runPromise` per batch. */
-export const startEffectClient = async <E>(
-  layer: Layer.Layer<HttpClient.HttpClient, E>,
-  target: Target
+/**
+ * Drives any `HttpClient` layer: one runtime per client, one `runPromise` per batch. `beforeClose` runs once
+ * the last request is done, with the client still open, so that it can inspect what the client did; its
+ * failure fails the run.
+ */
+export const startEffectClient = async <E, R = never>(
+  layer: Layer.Layer<HttpClient.HttpClient | R, E>,
+  target: Target,
+  beforeClose?: Effect.Effect<void, unknown, HttpClient.HttpClient | R>
 ): Promise<ClientDriver> => {
   const runtime = ManagedRuntime.make(layer)
   // Building the layer here makes a broken layer a start failure rather than a run failure.
@@ -72,6 +77,12 @@ export const startEffectClient = async <E>(
   const request = exchange(target)
   return {
     run: (plan) => runtime.runPromise(workers(request, plan)),
-    close: () => runtime.dispose()
+    close: async () => {
+      try {
+        if (beforeClose !== undefined) await runtime.runPromise(beforeClose)
+      } finally {
+        await runtime.dispose()
+      }
+    }
   }
 }

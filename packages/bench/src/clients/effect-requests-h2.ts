@@ -2,6 +2,7 @@ import { Requests } from "@effect-requests/client"
 import { startEffectClient } from "./effect-loop.js"
 import { effectRequestsOptions } from "./effect-requests-options.js"
 import type { BenchOptions } from "./effect-requests-options.js"
+import { expectProtocol } from "./effect-requests-protocol.js"
 import type { ClientAdapter } from "./types.js"
 
 /** The project's own client asked for HTTP/2: negotiated by ALPN over TLS, or h2c with prior knowledge. */
@@ -11,6 +12,11 @@ export const adapter: ClientAdapter = {
       ...effectRequestsOptions(target),
       protocol: target.transport === "h2c" ? "h2c" : "http2"
     }
-    return startEffectClient(Requests.layer(options), target)
+    // The HTTP/2-only listeners refuse HTTP/1.1 themselves; the one offering both does not.
+    return startEffectClient(
+      Requests.layer(options),
+      target,
+      target.transport === "alpn" ? expectProtocol("h2") : undefined
+    )
   }
 }

@@ -4,12 +4,12 @@ import type { Target } from "./types.js"
 /**
  * Options the suite sets that the client may not declare yet (they are being added). Declared here as well,
  * so the bench compiles either way; a client that does not know them ignores them at run time, which the
- * suite detects: the pipelined scenario counts connections at the server, and the HTTP/2 listeners refuse
- * HTTP/1.1.
+ * suite detects: the pipelined scenario counts connections at the server, the HTTP/2 listeners refuse
+ * HTTP/1.1, and the clients asked for one protocol where the server offers both check which one they used.
  */
 interface PendingOptions {
   readonly h1?: { readonly maxConnectionsPerEndpoint?: number; readonly pipelining?: number }
-  readonly protocol?: "http2" | "h2c"
+  readonly protocol?: "auto" | "http1" | "http2" | "h2c"
 }
 
 export type BenchOptions = Requests.Options & PendingOptions

@@ -19,6 +19,14 @@ export const clients = {
     label: "effect-requests HTTP/2 (HttpClient)",
     load: async () => (await import("./effect-requests-h2.js")).adapter
   },
+  "effect-requests-auto": {
+    label: "effect-requests protocol: auto (router)",
+    load: async () => (await import("./effect-requests-auto.js")).adapter
+  },
+  "effect-requests-http1": {
+    label: "effect-requests protocol: http1",
+    load: async () => (await import("./effect-requests-http1.js")).adapter
+  },
   "undici-pool": {
     label: "undici Pool",
     load: async () => (await import("./undici-pool.js")).adapter

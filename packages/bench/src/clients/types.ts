@@ -1,8 +1,13 @@
 /**
- * How the server is reached: HTTP/1.1 in clear text or over TLS, HTTP/2 over TLS (ALPN h2), or HTTP/2 in
- * clear text with prior knowledge (h2c).
+ * How the server is reached: HTTP/1.1 in clear text or over TLS, HTTP/2 over TLS (ALPN h2), HTTP/2 in
+ * clear text with prior knowledge (h2c), or TLS where the server offers both h2 and http/1.1 by ALPN and
+ * the client's offer decides (`alpn`).
  */
-export type Transport = "http" | "https" | "h2" | "h2c"
+export type Transport = "http" | "https" | "h2" | "h2c" | "alpn"
+
+/** Transports over TLS: their clients are given the test CA. */
+export const isTls = (transport: Transport): boolean =>
+  transport === "https" || transport === "h2" || transport === "alpn"
 
 /** One origin of the target; a multi-origin scenario lists several (one server, different ports). */
 export interface Origin {

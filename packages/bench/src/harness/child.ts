@@ -3,7 +3,7 @@
  * that memory and start-up cost belong to the client being measured.
  */
 import { clients } from "../clients/registry.js"
-import type { ClientAdapter, PhaseBudget, Target } from "../clients/types.js"
+import type { ClientAdapter, ClientDriver, PhaseBudget, Target } from "../clients/types.js"
 import { describeError, isRunMessage } from "./messages.js"
 import { LatencyLog, percentile, phase } from "./plan.js"
 import type { ChildMeasurement, ChildReply, FailurePhase, RunMessage } from "./messages.js"
@@ -68,6 +68,16 @@ const steady = async (adapter: ClientAdapter, message: RunMessage): Promise<Chil
   return result
 }
 
+/** Sends `count` requests at once and resolves once the last has completed. */
+const burstOn = (driver: ClientDriver, count: number, completed: () => void): Promise<void> => {
+  let claimed = 0
+  return driver.run({ concurrency: count, next: () => claimed++ < count, record: completed })
+}
+
+/** The number of iterations a budget counted in requests stands for, each `perIteration` requests. */
+const iterationGate = (budget: PhaseBudget, perIteration: number) =>
+  phase(1, { minRequests: Math.ceil(budget.minRequests / perIteration), minMs: budget.minMs })
+
 /**
  * A new client per iteration, which sends `concurrency` requests at once and is closed. Each latency runs
  * from just before the client was built, so that connecting and handshakes count; its CPU includes
@@ -79,22 +89,16 @@ const iterations = async (
   budget: PhaseBudget,
   latencies?: LatencyLog
 ): Promise<{ readonly clients: number; readonly requests: number }> => {
-  const perIteration = target.concurrency
-  const gate = phase(1, { minRequests: Math.ceil(budget.minRequests / perIteration), minMs: budget.minMs })
+  const gate = iterationGate(budget, target.concurrency)
   let clientsBuilt = 0
   let requests = 0
   while (gate.plan.next()) {
     const began = process.hrtime.bigint()
     const driver = await adapter.start(target)
     clientsBuilt++
-    let claimed = 0
-    await driver.run({
-      concurrency: perIteration,
-      next: () => claimed++ < perIteration,
-      record: () => {
-        requests++
-        latencies?.push(Number(process.hrtime.bigint() - began))
-      }
+    await burstOn(driver, target.concurrency, () => {
+      requests++
+      latencies?.push(Number(process.hrtime.bigint() - began))
     })
     await driver.close()
   }
@@ -117,11 +121,47 @@ const freshClients = async (adapter: ClientAdapter, message: RunMessage): Promis
   })
 }
 
+/** Bursts of `perBurst` requests on one client, one after the other; each latency is a whole burst's. */
+const bursts = async (
+  driver: ClientDriver,
+  perBurst: number,
+  budget: PhaseBudget,
+  latencies?: LatencyLog
+): Promise<number> => {
+  const gate = iterationGate(budget, perBurst)
+  let requests = 0
+  while (gate.plan.next()) {
+    const began = process.hrtime.bigint()
+    await burstOn(driver, perBurst, () => requests++)
+    latencies?.push(Number(process.hrtime.bigint() - began))
+  }
+  gate.dispose()
+  return requests
+}
+
+/** One client for the process, as `steady`, but driven in bursts of `concurrency` requests at once. */
+const burstsOnOneClient = async (adapter: ClientAdapter, message: RunMessage): Promise<ChildMeasurement> => {
+  const { concurrency } = message.target
+  const driver = await inPhase("start", () => adapter.start(message.target))
+  const warmupRequests = await inPhase("warmup", () => bursts(driver, concurrency, message.warmup))
+  const latencies = new LatencyLog()
+  const result = await timed(latencies, async () => {
+    const requests = await inPhase("run", () => bursts(driver, concurrency, message.measure, latencies))
+    return { clients: 1, warmupRequests, requests }
+  })
+  await inPhase("close", () => driver.close())
+  return result
+}
+
+const shapes: Record<
+  RunMessage["shape"],
+  (adapter: ClientAdapter, message: RunMessage) => Promise<ChildMeasurement>
+> = { steady, "fresh-client": freshClients, burst: burstsOnOneClient }
+
 const handle = async (message: RunMessage): Promise<ChildReply> => {
   try {
     const adapter = await inPhase("load", () => clients[message.client].load())
-    const measurement =
-      message.shape === "steady" ? await steady(adapter, message) : await freshClients(adapter, message)
+    const measurement = await shapes[message.shape](adapter, message)
     return { type: "result", measurement }
   } catch (error) {
     return error instanceof PhaseError

@@ -45,7 +45,7 @@ const isOrigin = (value: unknown): value is Origin =>
   typeof value.host === "string" &&
   isNumber(value.port)
 
-const transports: ReadonlyArray<unknown> = ["http", "https", "h2", "h2c"] satisfies ReadonlyArray<
+const transports: ReadonlyArray<unknown> = ["http", "https", "h2", "h2c", "alpn"] satisfies ReadonlyArray<
   Target["transport"]
 >
 
@@ -74,7 +74,7 @@ export const isRunMessage = (value: unknown): value is RunMessage =>
   typeof value.client === "string" &&
   isClientId(value.client) &&
   isTarget(value.target) &&
-  (value.shape === "steady" || value.shape === "fresh-client") &&
+  (value.shape === "steady" || value.shape === "fresh-client" || value.shape === "burst") &&
   isBudget(value.warmup) &&
   isBudget(value.measure)
 

@@ -1,7 +1,7 @@
 import { clients } from "../clients/registry.js"
 import type { ClientId } from "../clients/registry.js"
 import type { Transport } from "../clients/types.js"
-import type { Budget, Mode, Scenario, Shape, Variant } from "../scenarios.js"
+import type { Budget, Comparison, Mode, Scenario, Shape, Variant } from "../scenarios.js"
 import type { Exchange } from "../servers/resources.js"
 import type { BenchServer } from "../servers/types.js"
 import type { Launcher } from "./fork.js"
@@ -51,6 +51,8 @@ export interface ScenarioResult {
   readonly baseline: ClientId
   readonly floor: ClientId
   readonly variants: ReadonlyArray<VariantResult>
+  /** Ratios of one client's figure to another's, round by round. */
+  readonly comparisons?: ReadonlyArray<Comparison>
 }
 
 export interface RunSettings {
@@ -65,13 +67,23 @@ const reqPerSec = (sample: Sample): number => sample.requests / (sample.elapsedN
 const cpuUsPerReq = (sample: Sample): number => (sample.cpuUserUs + sample.cpuSystemUs) / sample.requests
 const connectionsPerClient = (sample: Sample): number => sample.connections / sample.clients
 
+/** Each figure of one round's sample. */
+export const sampleFigures: { readonly [K in keyof Figures]: (sample: Sample) => number } = {
+  reqPerSec,
+  cpuUsPerReq,
+  p50Us: (sample) => sample.p50Us,
+  p99Us: (sample) => sample.p99Us,
+  peakRssMiB: (sample) => sample.maxRssKiB / 1024,
+  connections: connectionsPerClient
+}
+
 const figuresOf = (samples: ReadonlyArray<Sample>): Figures => ({
-  reqPerSec: summarize(samples.map(reqPerSec)),
-  cpuUsPerReq: summarize(samples.map(cpuUsPerReq)),
-  p50Us: summarize(samples.map((sample) => sample.p50Us)),
-  p99Us: summarize(samples.map((sample) => sample.p99Us)),
-  peakRssMiB: summarize(samples.map((sample) => sample.maxRssKiB / 1024)),
-  connections: summarize(samples.map(connectionsPerClient))
+  reqPerSec: summarize(samples.map(sampleFigures.reqPerSec)),
+  cpuUsPerReq: summarize(samples.map(sampleFigures.cpuUsPerReq)),
+  p50Us: summarize(samples.map(sampleFigures.p50Us)),
+  p99Us: summarize(samples.map(sampleFigures.p99Us)),
+  peakRssMiB: summarize(samples.map(sampleFigures.peakRssMiB)),
+  connections: summarize(samples.map(sampleFigures.connections))
 })
 
 /** Generous enough for a slow but working client (1,000 req/s); a hung one must not stall the suite. */
@@ -180,6 +192,7 @@ export const runScenario = async (
     origins: scenario.origins,
     baseline: scenario.baseline,
     floor: scenario.floor,
-    variants: results
+    variants: results,
+    ...(scenario.comparisons === undefined ? {} : { comparisons: scenario.comparisons })
   }
 }

@@ -1,10 +1,10 @@
+import { isTls } from "../clients/types.js"
 import type { Origin, Target } from "../clients/types.js"
 import type { Scenario, Variant } from "../scenarios.js"
 import { transportPort } from "../servers/types.js"
 import type { BenchServer } from "../servers/types.js"
 
-const scheme = (scenario: Scenario): string =>
-  scenario.transport === "https" || scenario.transport === "h2" ? "https" : "http"
+const scheme = (scenario: Scenario): string => (isTls(scenario.transport) ? "https" : "http")
 
 const origin = (server: BenchServer, scenario: Scenario, port: number): Origin => ({
   origin: `${scheme(scenario)}://${server.host}:${port}`,
@@ -33,5 +33,5 @@ export const targetFor = (server: BenchServer, scenario: Scenario, variant: Vari
   concurrency: variant.concurrency,
   connections: variant.connections,
   pipelining: variant.pipelining,
-  ca: scenario.transport === "https" || scenario.transport === "h2" ? server.ca : undefined
+  ca: isTls(scenario.transport) ? server.ca : undefined
 })

@@ -1,6 +1,8 @@
 import { clients } from "../clients/registry.js"
 import type { ClientResult, ScenarioResult, VariantResult } from "../harness/runner.js"
-import { spread } from "../harness/stats.js"
+import { sampleFigures } from "../harness/runner.js"
+import { median, spread } from "../harness/stats.js"
+import type { Comparison } from "../scenarios.js"
 import { formatCount, formatNumber, formatRatio, ratios, shortReason } from "./format.js"
 import type { FigureKey } from "./format.js"
 import { scenarioSetup } from "./setup.js"
@@ -13,6 +15,10 @@ const columns: ReadonlyArray<{ readonly key: FigureKey; readonly title: string }
   { key: "p99Us", title: "p99 µs" },
   { key: "peakRssMiB", title: "peak RSS MiB" }
 ]
+
+/** Where a latency is a whole burst's, the column says so. */
+const columnTitle = (scenario: ScenarioResult, key: FigureKey, title: string): string =>
+  scenario.shape === "burst" && (key === "p50Us" || key === "p99Us") ? `burst ${title}` : title
 
 export const escapeCell = (text: string): string => text.replace(/\|/g, "\\|")
 
@@ -42,7 +48,8 @@ const budgetLine = (scenario: ScenarioResult, variant: VariantResult): string =>
 
 const variantSection = (scenario: ScenarioResult, variant: VariantResult): string => {
   const connectionsTitle = scenario.shape === "fresh-client" ? "conns per client" : "conns"
-  const header = `| client | ${columns.map((column) => column.title).join(" | ")} | ${connectionsTitle} | spread CPU / req/s |`
+  const titles = columns.map((column) => columnTitle(scenario, column.key, column.title))
+  const header = `| client | ${titles.join(" | ")} | ${connectionsTitle} | spread CPU / req/s |`
   const align = `|:--|${columns.map(() => "--:").join("|")}|--:|--:|`
   const warnings = variant.results.flatMap((result) =>
     result.warnings.map((warning) => `- ${result.label}: ${warning}`)
@@ -57,20 +64,62 @@ const variantSection = (scenario: ScenarioResult, variant: VariantResult): strin
     header,
     align,
     ...variant.results.map((result) => row(scenario, variant, result)),
+    ...(scenario.comparisons ?? []).flatMap((comparison) => {
+      const line = comparisonLine(scenario, variant, comparison)
+      return line === undefined ? [] : ["", line]
+    }),
     ...(warnings.length > 0 ? ["", "Warnings:", "", ...warnings] : [])
   ].join("\n")
+}
+
+const figureTitles: Record<Comparison["figure"], string> = {
+  cpuUsPerReq: "CPU µs/req",
+  p50Us: "p50 µs",
+  p99Us: "p99 µs"
+}
+
+/**
+ * The ratio of two clients' figures within each round, where the two ran one after the other, and how many
+ * rounds bear out the claim; absent unless both clients have samples.
+ */
+export const comparisonLine = (
+  scenario: ScenarioResult,
+  variant: VariantResult,
+  comparison: Comparison
+): string | undefined => {
+  const samplesOf = (client: Comparison["client"]) =>
+    variant.results.find((result) => result.client === client && result.failure === undefined)?.samples ?? []
+  const numerators = samplesOf(comparison.client)
+  const denominators = samplesOf(comparison.against)
+  const perSample = sampleFigures[comparison.figure]
+  const ratiosByRound = numerators.flatMap((sample, round) => {
+    const against = denominators[round]
+    return against === undefined ? [] : [perSample(sample) / perSample(against)]
+  })
+  if (ratiosByRound.length === 0) return undefined
+  const holding = ratiosByRound.filter((ratio) => ratio < comparison.claim.below).length
+  return (
+    `${clients[comparison.client].label} ÷ ${clients[comparison.against].label}, ` +
+    `${columnTitle(scenario, comparison.figure, figureTitles[comparison.figure])}, round by round: ` +
+    `${ratiosByRound.map((ratio) => ratio.toFixed(3)).join(", ")}; ` +
+    `median ${median(ratiosByRound).toFixed(3)}, range ${Math.min(...ratiosByRound).toFixed(3)}–` +
+    `${Math.max(...ratiosByRound).toFixed(3)}. Claim: ${comparison.claim.text} (ratio below ` +
+    `${comparison.claim.below}): holds in ${holding} of ${ratiosByRound.length} rounds.`
+  )
 }
 
 const legend = [
   "Cells read `median (÷ undici, ÷ floor)`, where undici is undici's client for the scenario's protocol " +
     "(`Pool` for HTTP/1.1, `allowH2` for HTTP/2) and the floor is a loop no client can beat (a raw socket " +
-    "for HTTP/1.1, one node:http2 session for HTTP/2); each table names both.",
+    "for HTTP/1.1, one node:http2 session for HTTP/2); each table names both. The protocol router's tables " +
+    "divide by the client it is weighed against instead of undici.",
   "req/s: higher is better. CPU µs/req: user + system CPU of the client process over the measured requests, " +
     "divided by their number; lower is better, and it is the figure a shared machine disturbs least.",
   "p50/p99: per-request latency inside the client, queueing included; with a fresh client per iteration it " +
-    "runs from just before the client is built. Peak RSS: the client process's maximum resident set, start " +
-    "and warm-up included. conns: connections the server accepted from the client process (per client " +
-    "instance where each iteration builds one). spread: (max − min) / median across rounds."
+    "runs from just before the client is built; in burst tables it is a whole burst's wall time. Peak RSS: " +
+    "the client process's maximum resident set, start and warm-up included. conns: connections the server " +
+    "accepted from the client process (per client instance where each iteration builds one). spread: " +
+    "(max − min) / median across rounds."
 ].join("\n\n")
 
 export const markdown = (report: BenchReport): string => {

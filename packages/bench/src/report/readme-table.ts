@@ -20,30 +20,52 @@ const cell = (
   return `${formatNumber(value)} (${formatRatio(toBaseline)}, ${formatRatio(toFloor)})`
 }
 
+/** What each shape is read by: throughput for a long-lived client, else handshakes' cost or a burst's wait. */
+const shapeColumns: Record<
+  ScenarioResult["shape"],
+  ReadonlyArray<{ readonly key: FigureKey; readonly title: string; readonly count?: boolean }>
+> = {
+  steady: [
+    { key: "cpuUsPerReq", title: "CPU µs/req" },
+    { key: "reqPerSec", title: "req/s" }
+  ],
+  "fresh-client": [
+    { key: "cpuUsPerReq", title: "CPU µs/req" },
+    { key: "reqPerSec", title: "req/s" },
+    { key: "connections", title: "conns per client", count: true }
+  ],
+  burst: [
+    { key: "cpuUsPerReq", title: "CPU µs/req" },
+    { key: "p50Us", title: "burst p50 µs" },
+    { key: "p99Us", title: "burst p99 µs" },
+    { key: "connections", title: "conns", count: true }
+  ]
+}
+
 /** Every client of any variant, in the scenario's order, with its figures for each variant side by side. */
 const scenarioTable = (scenario: ScenarioResult): string => {
-  const fresh = scenario.shape === "fresh-client"
-  const headers = scenario.variants.flatMap((variant) => [
-    `${variant.concurrency} conc. CPU µs/req`,
-    `${variant.concurrency} conc. req/s`,
-    ...(fresh ? [`${variant.concurrency} conc. conns per client`] : [])
-  ])
+  const columns = shapeColumns[scenario.shape]
+  const headers = scenario.variants.flatMap((variant) =>
+    columns.map((column) => `${variant.concurrency} conc. ${column.title}`)
+  )
   const listed = [
     ...new Set(scenario.variants.flatMap((variant) => variant.results.map((result) => result.client)))
   ]
   const rows = listed.map((client) => {
     const cells = scenario.variants.flatMap((variant) => {
       const result = variant.results.find((entry) => entry.client === client)
-      if (result === undefined) return fresh ? ["–", "–", "–"] : ["–", "–"]
-      if (result.figures === undefined) {
+      const dashes = columns.map(() => "–")
+      if (result === undefined) return dashes
+      const figures = result.figures
+      if (figures === undefined) {
         const failed = escapeCell(`failed: ${shortReason(result.failure ?? "no successful round", 60)}`)
-        return fresh ? [failed, "–", "–"] : [failed, "–"]
+        return [failed, ...dashes.slice(1)]
       }
-      return [
-        cell(scenario, variant, result, "cpuUsPerReq"),
-        cell(scenario, variant, result, "reqPerSec"),
-        ...(fresh ? [formatCount(result.figures.connections.median)] : [])
-      ]
+      return columns.map((column) =>
+        column.count === true
+          ? formatCount(figures[column.key].median)
+          : cell(scenario, variant, result, column.key)
+      )
     })
     return `| ${clients[client].label} | ${cells.join(" | ")} |`
   })
@@ -73,7 +95,8 @@ export const readmeTable = (report: BenchReport): string => {
       `Median of ${report.rounds} rounds, every client in its own process; took ${(report.durationSeconds / 60).toFixed(1)} min.`,
     "",
     "Cells read `median (÷ undici, ÷ floor)`: undici is undici's client for the protocol, the floor a loop " +
-      "no client beats (raw socket for HTTP/1.1, one node:http2 session for HTTP/2). Lower CPU µs/req and " +
+      "no client beats (raw socket for HTTP/1.1, one node:http2 session for HTTP/2); the protocol router's " +
+      "tables divide by the client it is weighed against instead. Lower CPU µs/req and " +
       "higher req/s are better. Full tables with latency, memory and connections: " +
       `[${resultsPath}/latest.md](${resultsPath}/latest.md).`,
     "",

@@ -14,7 +14,7 @@ const escapeXml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 
 const color = (scenario: ScenarioResult, client: ClientId): string =>
-  client === "effect-requests" || client === "effect-requests-h2"
+  client.startsWith("effect-requests")
     ? "#7b3fe4"
     : client === scenario.floor
       ? "#9e9e9e"
@@ -55,8 +55,8 @@ const drawPanel = (panel: Panel, top: number): string => {
 
 /**
  * One horizontal bar chart per figure and concurrency: CPU and throughput for a long-lived client; CPU,
- * first-request latency and connections where each iteration builds a new client. Hand-written SVG keeps
- * the suite dependency-free.
+ * first-request latency and connections where each iteration builds a new client; CPU, burst wall time and
+ * connections for bursts. Hand-written SVG keeps the suite dependency-free.
  */
 export const scenarioSvg = (scenario: ScenarioResult, subtitle: string): string => {
   const panels: ReadonlyArray<Panel> = scenario.variants.flatMap((variant): ReadonlyArray<Panel> => {
@@ -67,13 +67,22 @@ export const scenarioSvg = (scenario: ScenarioResult, subtitle: string): string 
       key
     })
     const cpu = panel("cpuUsPerReq", "CPU µs per request (lower is better)")
-    return scenario.shape === "fresh-client"
-      ? [
+    switch (scenario.shape) {
+      case "steady":
+        return [cpu, panel("reqPerSec", "requests per second (higher is better)")]
+      case "fresh-client":
+        return [
           cpu,
           panel("p50Us", "p50 latency µs from a new client (lower is better)"),
           panel("connections", "connections per new client")
         ]
-      : [cpu, panel("reqPerSec", "requests per second (higher is better)")]
+      case "burst":
+        return [
+          cpu,
+          panel("p50Us", "p50 wall time µs of a whole burst (lower is better)"),
+          panel("connections", "connections per client")
+        ]
+    }
   })
   const titleHeight = 52
   const drawn: Array<string> = []

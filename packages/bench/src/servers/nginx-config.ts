@@ -23,14 +23,17 @@ export interface NginxLayout {
  */
 export const http2MaxConcurrentStreams = 128
 
-const tlsServer = (layout: NginxLayout, port: number, http2: boolean): string => `
+/**
+ * `http1`: HTTP/1.1 only. `h2`: HTTP/2 only in effect, since a client that ignored its HTTP/2 setting and
+ * negotiated HTTP/1.1 must fail, not pass as HTTP/2. `alpn`: both offered, whichever the client chose served.
+ */
+type TlsKind = "http1" | "h2" | "alpn"
+
+const tlsServer = (layout: NginxLayout, port: number, kind: TlsKind): string => `
   server {
-    listen ${layout.host}:${port} ssl${http2 ? " http2" : ""} backlog=4096;
+    listen ${layout.host}:${port} ssl${kind === "http1" ? "" : " http2"} backlog=4096;
     root ${layout.dir}/www;
-    ${
-      // A client that ignored its HTTP/2 setting and negotiated HTTP/1.1 must fail, not pass as HTTP/2.
-      http2 ? 'if ($server_protocol != "HTTP/2.0") { return 505; }' : ""
-    }
+    ${kind === "h2" ? 'if ($server_protocol != "HTTP/2.0") { return 505; }' : ""}
   }`
 
 export const nginxConfig = (layout: NginxLayout, modules: NginxModules): string => {
@@ -43,8 +46,9 @@ export const nginxConfig = (layout: NginxLayout, modules: NginxModules): string 
     ${modules.dav ? "location /upload/ { dav_methods PUT; client_max_body_size 64m; }" : ""}
     ${modules.stubStatus ? `location = ${layout.statusPath} { stub_status; access_log off; }` : ""}
   }`,
-    listeners.https === undefined ? "" : tlsServer(layout, listeners.https, false),
-    listeners.h2 === undefined ? "" : tlsServer(layout, listeners.h2, true),
+    listeners.https === undefined ? "" : tlsServer(layout, listeners.https, "http1"),
+    listeners.h2 === undefined ? "" : tlsServer(layout, listeners.h2, "h2"),
+    listeners.alpn === undefined ? "" : tlsServer(layout, listeners.alpn, "alpn"),
     listeners.h2c === undefined
       ? ""
       : `

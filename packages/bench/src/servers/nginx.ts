@@ -49,16 +49,17 @@ const writeSite = async (dir: string): Promise<void> => {
 }
 
 const allocateListeners = async (modules: NginxModules): Promise<NginxLayout["listeners"]> => {
-  const ports = await freePorts(host, httpOriginCount + 3)
+  const ports = await freePorts(host, httpOriginCount + 4)
   const http = ports.slice(0, httpOriginCount)
   const [first] = http
-  const [https, h2, h2c] = ports.slice(httpOriginCount)
+  const [https, h2, h2c, alpn] = ports.slice(httpOriginCount)
   return {
     http,
     ...(modules.dav && first !== undefined ? { upload: first } : {}),
     ...(modules.ssl && https !== undefined ? { https } : {}),
     ...(modules.ssl && modules.http2 && h2 !== undefined ? { h2 } : {}),
-    ...(modules.http2 && h2c !== undefined ? { h2c } : {})
+    ...(modules.http2 && h2c !== undefined ? { h2c } : {}),
+    ...(modules.ssl && modules.http2 && alpn !== undefined ? { alpn } : {})
   }
 }
 
@@ -68,6 +69,7 @@ const describe = (build: NginxBuild, listeners: NginxLayout["listeners"]): strin
     listeners.https === undefined ? undefined : "HTTPS",
     listeners.h2 === undefined ? undefined : "HTTP/2 over TLS",
     listeners.h2c === undefined ? undefined : "h2c",
+    listeners.alpn === undefined ? undefined : "TLS offering h2 and http/1.1",
     listeners.upload === undefined ? undefined : "uploads (WebDAV PUT)"
   ].filter((entry) => entry !== undefined)
   const counts = build.modules.stubStatus ? "stub_status" : "access log"

@@ -1,6 +1,7 @@
 /**
  * The fallback server, in its own process: node:http on every clear-text port, node:https, and node:http2
- * over TLS and in clear text, all counting connections and requests for the harness.
+ * over TLS (HTTP/2 only, and offering HTTP/1.1 as well) and in clear text, all counting connections and
+ * requests for the harness.
  */
 import * as http from "node:http"
 import * as http2 from "node:http2"
@@ -89,7 +90,14 @@ const start = async (): Promise<Listeners> => {
   h2Server.on("unknownProtocol", refuseHttp1)
   const h2 = await listen(h2Server)
   const h2c = await listen(http2.createServer({ settings: http2Settings }, handle))
-  return { http: http1Ports, https: https1, h2, h2c, upload: http1Ports[0] ?? Number.NaN }
+  // Its HTTP/1.1 connections have no keep-alive timeout at all: node:http2 leaves it unset.
+  const alpn = await listen(
+    http2.createSecureServer(
+      { cert: certs.cert, key: certs.key, allowHTTP1: true, settings: http2Settings },
+      handle
+    )
+  )
+  return { http: http1Ports, https: https1, h2, h2c, upload: http1Ports[0] ?? Number.NaN, alpn }
 }
 
 process.on("message", (message: unknown) => {

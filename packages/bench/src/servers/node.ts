@@ -15,7 +15,8 @@ const isListeners = (value: unknown): value is Listeners =>
   isPort(value.https) &&
   isPort(value.h2) &&
   isPort(value.h2c) &&
-  isPort(value.upload)
+  isPort(value.upload) &&
+  isPort(value.alpn)
 
 const waitForListening = (child: ChildProcess, output: () => string): Promise<Listeners> =>
   new Promise((resolve, reject) => {

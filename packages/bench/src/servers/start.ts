@@ -29,7 +29,7 @@ const nodeOnly = (node: NodeServer): BenchServer => ({
 })
 
 const missingFromNginx = (nginx: NginxServer): ReadonlyArray<keyof Listeners> =>
-  (["https", "h2", "h2c", "upload"] as const).filter((key) => nginx.listeners[key] === undefined)
+  (["https", "h2", "h2c", "upload", "alpn"] as const).filter((key) => nginx.listeners[key] === undefined)
 
 /**
  * nginx serves what its build can; the Node server, in its own process, serves the rest. The harness runs
@@ -37,14 +37,20 @@ const missingFromNginx = (nginx: NginxServer): ReadonlyArray<keyof Listeners> =>
  */
 const withNodeFallback = async (nginx: NginxServer, launcher: Launcher): Promise<StartedServer> => {
   const missing = missingFromNginx(nginx)
-  const { https, h2, h2c, upload } = nginx.listeners
-  if (https !== undefined && h2 !== undefined && h2c !== undefined && upload !== undefined) {
+  const { https, h2, h2c, upload, alpn } = nginx.listeners
+  if (
+    https !== undefined &&
+    h2 !== undefined &&
+    h2c !== undefined &&
+    upload !== undefined &&
+    alpn !== undefined
+  ) {
     return {
       server: {
         kind: "nginx",
         description: nginx.description,
         host,
-        listeners: { http: nginx.listeners.http, https, h2, h2c, upload },
+        listeners: { http: nginx.listeners.http, https, h2, h2c, upload, alpn },
         ca: readCerts().ca,
         stats: nginx.stats,
         stop: nginx.stop
@@ -66,7 +72,8 @@ const withNodeFallback = async (nginx: NginxServer, launcher: Launcher): Promise
         https: https ?? node.listeners.https,
         h2: h2 ?? node.listeners.h2,
         h2c: h2c ?? node.listeners.h2c,
-        upload: upload ?? node.listeners.upload
+        upload: upload ?? node.listeners.upload,
+        alpn: alpn ?? node.listeners.alpn
       },
       ca: readCerts().ca,
       stats: async () => {

@@ -18,6 +18,8 @@ export interface Listeners {
   readonly h2: number
   /** HTTP/2 in clear text with prior knowledge. */
   readonly h2c: number
+  /** TLS offering h2 and http/1.1 by ALPN, answering whichever the client negotiated. */
+  readonly alpn: number
   /** HTTP/1.1 in clear text accepting PUT under `uploadPrefix`. */
   readonly upload: number
 }
@@ -47,5 +49,7 @@ export const transportPort = (listeners: Listeners, transport: Transport): numbe
       return listeners.h2
     case "h2c":
       return listeners.h2c
+    case "alpn":
+      return listeners.alpn
   }
 }
