@@ -310,46 +310,6 @@ export const makeSend = (
       ).pipe(Effect.ensuring(Effect.sync(() => ticket.settle())))
     })
 
-  /**
-   * One HTTP/2 attempt. Answers `undefined` for a 421 on a connection
-   * coalesced from another origin, whose stream it has already cancelled.
-   */
-  const attemptH2 = (
-    request: HttpClientRequest.HttpClientRequest,
-    endpoint: Endpoint.Endpoint,
-    target: string,
-    body: PreparedBody,
-    origin: OriginCounters,
-    started: number
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse | undefined, RequestsError> =>
-    Effect.map(
-      h2.request(endpoint, {
-        method: request.method,
-        path: target,
-        authority: endpoint.authority,
-        headers: request.headers,
-        body
-      }),
-      (response) => {
-        const elapsedMillis = observer.finished(origin, started)
-        const status = response.head.status
-        if (status === MISDIRECTED && response.coalesced === true && body._tag !== "Stream") {
-          response.body.abandon()
-          return undefined
-        }
-        if (listening) {
-          observer.emit({
-            _tag: "ResponseHeaders",
-            endpoint: endpoint.key,
-            protocol: "h2",
-            status,
-            elapsedMillis
-          })
-        }
-        return new ClientResponse(request, response.head, response.body, response.remoteAddress)
-      }
-    )
-
   /** HTTP/2 carries the request; the pool validates its head before anything is sent. */
   const viaH2 = (
     request: HttpClientRequest.HttpClientRequest,
@@ -371,9 +331,34 @@ export const makeSend = (
         target
       })
     }
-    return Effect.matchEffect(attemptH2(request, endpoint, target, body, origin, started), {
-      onSuccess: (response) =>
-        response !== undefined ? Effect.succeed(response) : misdirected(request, endpoint, target, body),
+    const sent = h2.request(endpoint, {
+      method: request.method,
+      path: target,
+      authority: endpoint.authority,
+      headers: request.headers,
+      body
+    })
+    return Effect.matchEffect(sent, {
+      onSuccess: (response): Result => {
+        const elapsedMillis = observer.finished(origin, started)
+        const status = response.head.status
+        if (status === MISDIRECTED && response.coalesced === true && body._tag !== "Stream") {
+          response.body.abandon()
+          return misdirected(request, endpoint, target, body)
+        }
+        if (listening) {
+          observer.emit({
+            _tag: "ResponseHeaders",
+            endpoint: endpoint.key,
+            protocol: "h2",
+            status,
+            elapsedMillis
+          })
+        }
+        return Effect.succeed(
+          new ClientResponse(request, response.head, response.body, response.remoteAddress)
+        )
+      },
       onFailure: (cause) => {
         // The server refused before processing (RFC 9113 §8.7): HTTP/1.1 from now on, and send again.
         if (router !== undefined && body._tag !== "Stream" && http11Required(cause)) {
