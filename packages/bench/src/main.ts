@@ -21,7 +21,7 @@ const main = async (): Promise<void> => {
   const build = await prepareLauncher()
   log(`client processes: ${build.note}`)
   const loadBefore = loadavg()
-  const { server, note } = await startServer(options.server, build.launcher)
+  const { server, note } = await startServer(options.server, build.launcher, options.serverNetns)
   log(`server: ${server.description} on ${server.host}${note === undefined ? "" : ` (${note})`}`)
   const results: Array<ScenarioResult> = []
   try {

@@ -1,4 +1,5 @@
 import type { Requests } from "@effect-requests/client"
+import { lookupTo } from "./resolve-to.js"
 import type { Target } from "./types.js"
 
 /**
@@ -14,8 +15,12 @@ interface PendingOptions {
 
 export type BenchOptions = Requests.Options & PendingOptions
 
-/** The same pool size and pipelining depth as every other client gets, and trust in the test CA. */
+/**
+ * The same pool size and pipelining depth as every other client gets, trust in the test CA, and the server's
+ * address where the origins' name does not resolve to it.
+ */
 export const effectRequestsOptions = (target: Target): BenchOptions => ({
   ...(target.ca === undefined ? {} : { tls: { ca: target.ca } }),
+  ...(target.resolveTo === undefined ? {} : { lookup: lookupTo(target.resolveTo) }),
   h1: { maxConnectionsPerEndpoint: target.connections, pipelining: target.pipelining }
 })

@@ -1,5 +1,6 @@
 import * as http2 from "node:http2"
 import { promiseLoop } from "./promise-loop.js"
+import { lookupTo } from "./resolve-to.js"
 import { requestBody, rotation } from "./target-helpers.js"
 import { checkResponse } from "./types.js"
 import type { ClientAdapter, Origin, Target } from "./types.js"
@@ -12,7 +13,10 @@ interface Session {
 
 const connect = (target: Target, origin: Origin): Promise<Session> =>
   new Promise((resolve, reject) => {
-    const session = http2.connect(origin.origin, target.ca === undefined ? {} : { ca: target.ca })
+    const session = http2.connect(origin.origin, {
+      ...(target.ca === undefined ? {} : { ca: target.ca }),
+      ...(target.resolveTo === undefined ? {} : { lookup: lookupTo(target.resolveTo) })
+    })
     session.once("error", reject)
     session.once("connect", () => {
       session.off("error", reject)

@@ -36,6 +36,12 @@ export interface Target {
   readonly pipelining: number
   /** PEM of the CA that signed the server's certificate, for TLS transports. */
   readonly ca: string | undefined
+  /**
+   * The address the origins' host name stands for, when the server is not where the system resolver puts
+   * that name (a server in another network namespace). Only the clients that take a lookup honour it: the
+   * effect-requests clients and the HTTP/2 floor.
+   */
+  readonly resolveTo?: string
 }
 
 /** How long one phase of a run lasts: until both minimums are met. */

@@ -1,3 +1,4 @@
+import { isIP } from "node:net"
 import { fileURLToPath } from "node:url"
 import { clients, isClientId } from "../clients/registry.js"
 import type { ClientId } from "../clients/registry.js"
@@ -18,6 +19,8 @@ export interface Options {
   /** `scenario variant` pairs left out of this run, for the report. */
   readonly skipped: ReadonlyArray<string>
   readonly server: ServerChoice
+  /** nginx in this network namespace, listening on `address` (see scripts/latency.sh). */
+  readonly serverNetns: { readonly netns: string; readonly host: string } | undefined
   readonly outDir: string
 }
 
@@ -30,8 +33,9 @@ const defaultOutDir: Record<Mode, string> = {
   quick: fileURLToPath(new URL("../../results/tmp/quick", import.meta.url))
 }
 
-export const usage = `usage: tsx src/main.ts [--quick | --full] [--rounds N] [--clients a,b] [--scenario a,b] [--server auto|nginx|node] [--out dir]
+export const usage = `usage: tsx src/main.ts [--quick | --full] [--rounds N] [--clients a,b] [--scenario a,b] [--server auto|nginx|node] [--server-netns name --server-address ip] [--out dir]
   --quick runs the variants marked quick; --scenario runs every variant of the scenarios named.
+  --server-netns runs nginx inside that network namespace on --server-address (scripts/latency.sh).
   clients:   ${Object.keys(clients).join(", ")}
   scenarios: ${scenarios.map((scenario) => scenario.id).join(", ")}`
 
@@ -61,6 +65,8 @@ export const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let named: ReadonlyArray<string> | undefined
   let server: ServerChoice = "auto"
   let outDir: string | undefined
+  let netns: string | undefined
+  let address: string | undefined
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]
     const value = (): string => {
@@ -100,16 +106,26 @@ export const parseOptions = (argv: ReadonlyArray<string>): Options => {
       case "--out":
         outDir = value()
         break
+      case "--server-netns":
+        netns = value()
+        break
+      case "--server-address":
+        address = value()
+        if (isIP(address) === 0) throw new Error(`--server-address must be an IP address\n${usage}`)
+        break
       default:
         throw new Error(`unknown argument ${flag}\n${usage}`)
     }
   }
+  if ((netns === undefined) !== (address === undefined))
+    throw new Error(`--server-netns and --server-address go together\n${usage}`)
   return {
     mode,
     rounds: rounds ?? defaultRounds[mode],
     clients: selectedClients,
     ...plan(mode, named),
     server,
+    serverNetns: netns === undefined || address === undefined ? undefined : { netns, host: address },
     outDir: outDir ?? defaultOutDir[mode]
   }
 }

@@ -33,5 +33,6 @@ export const targetFor = (server: BenchServer, scenario: Scenario, variant: Vari
   concurrency: variant.concurrency,
   connections: variant.connections,
   pipelining: variant.pipelining,
-  ca: isTls(scenario.transport) ? server.ca : undefined
+  ca: isTls(scenario.transport) ? server.ca : undefined,
+  ...(server.resolveTo === undefined ? {} : { resolveTo: server.resolveTo })
 })

@@ -15,7 +15,17 @@ import { resourceBody, resources, uploads } from "./resources.js"
 import { httpOriginCount } from "./types.js"
 import type { ServerStats } from "./types.js"
 
-const host = "127.0.0.1"
+/**
+ * Where nginx runs: on loopback by default, or inside a network namespace on one of its addresses, reached
+ * through a veth pair that can carry a netem delay (see scripts/latency.sh).
+ */
+export interface NginxPlacement {
+  readonly host: string
+  readonly netns?: string
+}
+
+export const loopback: NginxPlacement = { host: "127.0.0.1" }
+
 const statusPath = "/nginx-status"
 
 /** nginx's part of the bench server: the listeners its build can serve, and its counters. */
@@ -48,8 +58,16 @@ const writeSite = async (dir: string): Promise<void> => {
   }
 }
 
-const allocateListeners = async (modules: NginxModules): Promise<NginxLayout["listeners"]> => {
-  const ports = await freePorts(host, httpOriginCount + 4)
+const allocateListeners = async (
+  modules: NginxModules,
+  placement: NginxPlacement
+): Promise<NginxLayout["listeners"]> => {
+  // The namespace's address cannot be bound from here; ports free on loopback serve as well there, where
+  // nothing else listens.
+  const ports = await freePorts(
+    placement.netns === undefined ? placement.host : "127.0.0.1",
+    httpOriginCount + 4
+  )
   const http = ports.slice(0, httpOriginCount)
   const [first] = http
   const [https, h2, h2c, alpn] = ports.slice(httpOriginCount)
@@ -82,11 +100,15 @@ const waitForExit = (child: ChildProcess): Promise<void> =>
     child.once("exit", () => resolve())
   })
 
-/** Starts nginx with its own config in a scratch directory, on free loopback ports. */
-export const startNginx = async (binary: string): Promise<NginxServer> => {
+/** Starts nginx with its own config in a scratch directory, on free ports (loopback unless placed elsewhere). */
+export const startNginx = async (
+  binary: string,
+  placement: NginxPlacement = loopback
+): Promise<NginxServer> => {
+  const { host } = placement
   const build = await inspect(binary)
   const dir = await mkdtemp(join(await scratchParent(), "effect-requests-bench-nginx-"))
-  const listeners = await allocateListeners(build.modules)
+  const listeners = await allocateListeners(build.modules, placement)
   const [statusPort] = listeners.http
   if (statusPort === undefined) throw new Error("nginx needs at least one HTTP port")
   const configPath = join(dir, "nginx.conf")
@@ -94,9 +116,14 @@ export const startNginx = async (binary: string): Promise<NginxServer> => {
   await writeSite(dir)
   await writeFile(configPath, nginxConfig(layout, build.modules))
 
-  const child = spawn(binary, ["-p", dir, "-c", configPath, "-e", join(dir, "error.log")], {
-    stdio: ["ignore", "ignore", "pipe"]
-  })
+  const args = ["-p", dir, "-c", configPath, "-e", join(dir, "error.log")]
+  // `ip netns exec` execs nginx in place, so the child is nginx's master and SIGTERM still reaches it.
+  const child =
+    placement.netns === undefined
+      ? spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] })
+      : spawn("ip", ["netns", "exec", placement.netns, binary, ...args], {
+          stdio: ["ignore", "ignore", "pipe"]
+        })
   let stderr = ""
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
   const stop = async (): Promise<void> => {

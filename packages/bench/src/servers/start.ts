@@ -3,7 +3,7 @@ import { errorMessage } from "../harness/messages.js"
 import { readCerts } from "./certs.js"
 import { findNginx } from "./nginx-binary.js"
 import { startNginx } from "./nginx.js"
-import type { NginxServer } from "./nginx.js"
+import type { NginxPlacement, NginxServer } from "./nginx.js"
 import { startNodeServer } from "./node.js"
 import type { NodeServer } from "./node.js"
 import type { BenchServer, Listeners } from "./types.js"
@@ -88,8 +88,60 @@ const withNodeFallback = async (nginx: NginxServer, launcher: Launcher): Promise
   }
 }
 
-/** nginx when installed (a server much faster than the clients under test), else a Node process. */
-export const startServer = async (choice: ServerChoice, launcher: Launcher): Promise<StartedServer> => {
+/** The name the test certificate covers; in a namespace, the clients resolve it to the namespace's address. */
+const certifiedName = "localhost"
+
+/**
+ * nginx alone, inside a network namespace: no Node fallback, whose listeners would be on this side of the
+ * link. The origins are `localhost`, resolved by the clients to the namespace's address.
+ */
+const inNamespace = async (
+  placement: NginxPlacement & { readonly netns: string }
+): Promise<StartedServer> => {
+  const binary = await findNginx()
+  if (binary === undefined) throw new Error("--server-netns needs nginx")
+  const nginx = await startNginx(binary, placement)
+  const { https, h2, h2c, upload, alpn } = nginx.listeners
+  if (
+    https === undefined ||
+    h2 === undefined ||
+    h2c === undefined ||
+    upload === undefined ||
+    alpn === undefined
+  ) {
+    await nginx.stop()
+    throw new Error(
+      `--server-netns: this nginx build lacks modules for ${missingFromNginx(nginx).join(", ")}`
+    )
+  }
+  return {
+    server: {
+      kind: "nginx",
+      description: `${nginx.description}, in network namespace ${placement.netns} at ${placement.host}`,
+      host: certifiedName,
+      resolveTo: placement.host,
+      listeners: { http: nginx.listeners.http, https, h2, h2c, upload, alpn },
+      ca: readCerts().ca,
+      stats: nginx.stats,
+      stop: nginx.stop
+    },
+    note: `server in network namespace ${placement.netns}; only the clients that take a lookup can reach it`
+  }
+}
+
+/**
+ * nginx when installed (a server much faster than the clients under test), else a Node process; with a
+ * namespace, nginx in it.
+ */
+export const startServer = async (
+  choice: ServerChoice,
+  launcher: Launcher,
+  placement?: NginxPlacement
+): Promise<StartedServer> => {
+  if (placement?.netns !== undefined) {
+    if (choice === "node") throw new Error("--server-netns runs nginx; --server node does not apply")
+    return inNamespace({ ...placement, netns: placement.netns })
+  }
   if (choice === "node") return { server: nodeOnly(await startNodeServer(launcher)), note: undefined }
   const nginx = await findNginx()
   if (nginx === undefined) {

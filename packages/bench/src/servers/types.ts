@@ -8,7 +8,7 @@ export interface ServerStats {
 
 export type ServerKind = "nginx" | "node" | "nginx+node"
 
-/** Ports on 127.0.0.1, by what they speak. */
+/** Ports on the server's address (127.0.0.1 unless `--server-netns`), by what they speak. */
 export interface Listeners {
   /** HTTP/1.1 in clear text: several ports of one server, the first being the default origin. */
   readonly http: ReadonlyArray<number>
@@ -29,6 +29,8 @@ export interface BenchServer {
   /** For the report, e.g. "nginx/1.22.1 (1 worker)". */
   readonly description: string
   readonly host: string
+  /** The address `host` stands for when the server runs in another network namespace (`--server-netns`). */
+  readonly resolveTo?: string
   readonly listeners: Listeners
   /** PEM of the CA clients must trust for the TLS listeners. */
   readonly ca: string
