@@ -110,6 +110,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
 
   /** Writes a request whose body is already in memory. */
   send(head: Buffer, body: Uint8Array | undefined, isHead: boolean): Exchange {
+    if (this.closed) return this.unsent(isHead)
     const exchange = this.begin(isHead)
     const socket = this.socket
     if (body === undefined || body.byteLength === 0) {
@@ -139,6 +140,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     length: number | undefined
   ): Effect.Effect<Exchange, RequestsError> {
     return Effect.suspend(() => {
+      if (this.closed) return Effect.fail(this.unsentError())
       const exchange = this.begin(false)
       this.streaming = exchange
       this.socket.write(head)
@@ -178,6 +180,28 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
         Effect.onInterrupt(() => Effect.sync(() => this.abandon(exchange))),
         Effect.as(exchange)
       )
+    })
+  }
+
+  /**
+   * An exchange that failed before a byte was written: a request handed this
+   * connection resumes a turn after the pool chose it, and the connection
+   * may have closed meanwhile, its events long gone.
+   */
+  private unsent(isHead: boolean): Exchange {
+    const exchange = new Exchange(this, isHead, this.options.highWaterMark, this.uses > 0)
+    exchange.fail(this.unsentError())
+    return exchange
+  }
+
+  private unsentError(): ClosedError {
+    return new ClosedError({
+      endpoint: this.endpoint.key,
+      protocol: "http/1.1",
+      phase: "request",
+      reused: this.uses > 0,
+      responseStarted: false,
+      cause: new Error("connection closed before the request was written")
     })
   }
 

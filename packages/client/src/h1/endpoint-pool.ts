@@ -36,6 +36,15 @@ export class EndpointPool {
   /** Connections with nothing in flight; the most recently used last. */
   readonly idle: Array<H1Connection> = []
   readonly waiters: Array<Waiter> = []
+  /**
+   * Requests re-sent after a stale connection that found the endpoint at its
+   * limit with nothing idle to close: served before `waiters`, by the next
+   * connection dialed or just released (neither can be stale), since a dial
+   * of their own would compete for the permits the queue's dials take.
+   */
+  readonly retries: Array<Waiter> = []
+  /** Dials of re-sent requests, which count against the limit but serve no waiter. */
+  freshDials = 0
   readonly counters = new EndpointCounters()
   /** Dials started for waiting requests and not finished. */
   dialing = 0
@@ -105,15 +114,18 @@ export class EndpointPool {
   }
 
   /**
-   * Offers a connection that has room to the waiting requests, first come
-   * first served; if it ends up with nothing in flight it becomes idle.
+   * Offers a connection that has room to the waiting requests, re-sent ones
+   * first, then first come first served; if it ends up with nothing in
+   * flight it becomes idle.
    */
   serve(connection: H1Connection): void {
-    while (this.waiters.length > 0 && connection.writable) {
-      const waiter = this.waiters[0]!
+    while (connection.writable) {
+      const queue = this.retries.length > 0 ? this.retries : this.waiters
+      const waiter = queue[0]
+      if (waiter === undefined) break
       const busy = connection.load > 0
       if (busy && !(waiter.pipelined && this.pipelining && connection.load < this.options.pipelining)) break
-      this.waiters.shift()
+      queue.shift()
       if (busy || connection.uses > 0) this.counters.reused++
       waiter.ticket.hold(connection)
       waiter.resume(Effect.succeed(connection))
@@ -135,7 +147,17 @@ export class EndpointPool {
   /** Requests waiting that no dial under way will serve. */
   get unserved(): number {
     const perConnection = this.pipelining ? this.options.pipelining : 1
-    return this.waiters.length - this.dialing * perConnection
+    return this.waiting - this.dialing * perConnection
+  }
+
+  /** Requests waiting for a connection, re-sent ones included. */
+  get waiting(): number {
+    return this.waiters.length + this.retries.length
+  }
+
+  /** Connections open or being dialed, against `maxConnectionsPerEndpoint`. */
+  get committed(): number {
+    return this.connections.size + this.dialing + this.freshDials
   }
 
   forget(connection: H1Connection): void {
@@ -156,7 +178,7 @@ export class EndpointPool {
       reused: c.reused,
       closed: c.closed,
       errors: c.errors,
-      waiting: this.waiters.length,
+      waiting: this.waiting,
       pipelining: this.pipelining
     }
   }

@@ -50,7 +50,12 @@ export class H1Pool extends Context.Tag("@effect-requests/client/H1Pool")<
       pipelined: boolean,
       ticket: Ticket
     ) => Effect.Effect<H1Connection, AcquireError>
-    /** A newly dialed connection, for a retry that must not land on another stale one. */
+    /**
+     * A connection that cannot be stale, for a retry that must not land on
+     * another stale one: newly dialed, or, when the endpoint is at its limit
+     * with nothing idle to close, the next one dialed or released, ahead of
+     * the queue.
+     */
     readonly acquireFresh: (endpoint: Endpoint, ticket: Ticket) => Effect.Effect<H1Connection, AcquireError>
     /** A ticket whose unused connection goes back to this pool. */
     readonly ticket: () => Ticket
@@ -199,6 +204,7 @@ export const make = (options: H1Options = {}) =>
     }
 
     const failWaiters = (state: EndpointPool, error: ClosedError | ClientClosedError) => {
+      for (const waiter of state.retries.splice(0)) waiter.resume(Effect.fail(error))
       for (const waiter of state.waiters.splice(0)) waiter.resume(Effect.fail(error))
     }
 
@@ -262,16 +268,16 @@ export const make = (options: H1Options = {}) =>
         open &&
         !state.userSocket &&
         state.unserved > 0 &&
-        state.connections.size + state.dialing < config.maxConnectionsPerEndpoint
+        state.committed < config.maxConnectionsPerEndpoint
       ) {
         state.dialing++
         runFork(
-          dial(state, () => state.waiters.length > 0).pipe(
+          dial(state, () => state.waiting > 0).pipe(
             Effect.matchEffect({
               onFailure: (error) =>
                 Effect.sync(() => {
                   state.counters.errors++
-                  state.waiters.shift()?.resume(Effect.fail(error))
+                  ;(state.retries.shift() ?? state.waiters.shift())?.resume(Effect.fail(error))
                 }),
               onSuccess: (connection) => Effect.sync(() => connection && state.serve(connection))
             }),
@@ -349,8 +355,21 @@ export const make = (options: H1Options = {}) =>
         const state = stateOf(endpoint)
         if (state.userSocket) return acquire(endpoint, false, ticket)
         // At the limit, the least recently used idle connection makes room: it is likely as stale as the one that failed.
-        if (state.connections.size + state.dialing >= config.maxConnectionsPerEndpoint)
-          state.idle.shift()?.destroy()
+        if (state.committed >= config.maxConnectionsPerEndpoint) state.idle.shift()?.destroy()
+        const fresh =
+          state.committed < config.maxConnectionsPerEndpoint
+            ? dialFresh(state, ticket)
+            : awaitServed(state, ticket)
+        return Effect.timeoutFail(fresh, {
+          duration: config.acquireTimeout,
+          onTimeout: () => acquireTimeout(endpoint)
+        })
+      })
+
+    /** Dials a connection of its own for a re-sent request; counted so the queue's dials leave it a permit. */
+    const dialFresh = (state: EndpointPool, ticket: Ticket): Effect.Effect<H1Connection, AcquireError> =>
+      Effect.suspend(() => {
+        state.freshDials++
         return dial(state, () => true).pipe(
           Effect.flatMap((connection) =>
             connection === undefined
@@ -358,8 +377,25 @@ export const make = (options: H1Options = {}) =>
               : Effect.succeed(connection)
           ),
           Effect.tap((connection) => Effect.sync(() => ticket.hold(connection))),
-          Effect.timeoutFail({ duration: config.acquireTimeout, onTimeout: () => acquireTimeout(endpoint) })
+          Effect.ensuring(
+            Effect.sync(() => {
+              state.freshDials--
+              demand(state)
+            })
+          )
         )
+      })
+
+    /** Waits, ahead of the queue, for the next connection dialed or released. */
+    const awaitServed = (state: EndpointPool, ticket: Ticket): Effect.Effect<H1Connection, AcquireError> =>
+      Effect.async<H1Connection, AcquireError>((resume) => {
+        const waiter: Waiter = { pipelined: false, ticket, resume, deadline: Number.POSITIVE_INFINITY }
+        state.retries.push(waiter)
+        demand(state)
+        return Effect.sync(() => {
+          const i = state.retries.indexOf(waiter)
+          if (i >= 0) state.retries.splice(i, 1)
+        })
       })
 
     const tryAcquire = (endpoint: Endpoint, pipelined: boolean): H1Connection | undefined => {
@@ -454,7 +490,7 @@ export const make = (options: H1Options = {}) =>
         const state = stateOf(endpoint)
         if (state.userSocket) return Effect.void
         const wanted = Math.min(connections, config.maxConnectionsPerEndpoint)
-        const missing = wanted - state.connections.size - state.dialing
+        const missing = wanted - state.committed
         if (missing <= 0) return Effect.void
         state.dialing += missing
         const one = dial(state, () => true).pipe(
