@@ -1,7 +1,8 @@
 /**
  * Test support for programs built on `@effect-requests/client`: loopback
  * servers acquired as scoped resources, committed test certificates, a
- * byte-scripting server and a mock `HttpClient` layer.
+ * byte-scripting server, a fault-injecting server and a mock `HttpClient`
+ * layer.
  *
  * @since 0.1.0
  */
@@ -26,6 +27,15 @@ export * as HttpTestServer from "./HttpTestServer.js"
  * @since 0.1.0
  */
 export * as Http2TestServer from "./Http2TestServer.js"
+
+/**
+ * A TLS server speaking HTTP/2 and HTTP/1.1 (and optionally plain HTTP/1.1)
+ * that injects faults at seeded random points and records which requests it
+ * processed, for soak tests.
+ *
+ * @since 0.1.0
+ */
+export * as FaultServer from "./FaultServer.js"
 
 /**
  * A TCP/TLS server whose connections are driven by a script, for exact bytes.

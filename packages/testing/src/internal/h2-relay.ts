@@ -16,6 +16,15 @@ interface Pair {
 
 const discard = (): void => {}
 
+const stallPair = ({ client, backend }: Pair): void => {
+  client.unpipe(backend)
+  backend.unpipe(client)
+  backend.pause()
+  client.on("data", discard)
+  client.once("end", () => client.destroy())
+  client.resume()
+}
+
 /** @internal */
 export class Relay {
   readonly connections = new Connections()
@@ -23,7 +32,15 @@ export class Relay {
   lastSocketError: Error | undefined = undefined
   readonly #pairs = new Set<Pair>()
 
-  constructor(private readonly backendPort: number) {
+  constructor(
+    private readonly backendPort: number,
+    /**
+     * Told the relay's own port towards the server (the `remotePort` the server
+     * sees) once a client has left, for a server that stopped reading and
+     * would not notice.
+     */
+    private readonly onClosed?: (backendLocalPort: number) => void
+  ) {
     this.server = net.createServer((client) => this.#accept(client))
     this.connections.track(this.server)
   }
@@ -42,10 +59,15 @@ export class Relay {
     }
     client.on("error", onError)
     backend.on("error", onError)
+    let backendLocalPort: number | undefined = undefined
+    backend.once("connect", () => {
+      backendLocalPort = backend.localPort
+    })
     const destroyBoth = () => {
-      this.#pairs.delete(pair)
+      if (!this.#pairs.delete(pair)) return
       client.destroy()
       backend.destroy()
+      if (backendLocalPort !== undefined) this.onClosed?.(backendLocalPort)
     }
     client.once("close", destroyBoth)
     backend.once("close", destroyBoth)
@@ -59,14 +81,22 @@ export class Relay {
    * dropped, so the client's own FIN or reset still ends the connection.
    */
   stall(): void {
-    for (const { client, backend } of this.#pairs) {
-      client.unpipe(backend)
-      backend.unpipe(client)
-      backend.pause()
-      client.on("data", discard)
-      client.once("end", () => client.destroy())
-      client.resume()
+    for (const pair of this.#pairs) stallPair(pair)
+  }
+
+  /**
+   * Stalls the one connection whose server side sees the relay at
+   * `backendPort` (the `remotePort` of the socket the server accepted).
+   * Returns whether it was still open.
+   */
+  stallConnection(backendPort: number): boolean {
+    for (const pair of this.#pairs) {
+      if (pair.backend.localPort === backendPort) {
+        stallPair(pair)
+        return true
+      }
     }
+    return false
   }
 
   /** Every open connection is reset, with no GOAWAY or FIN: a peer that vanished. */
