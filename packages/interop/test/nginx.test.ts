@@ -101,39 +101,28 @@ describe.skipIf(nginx.path === undefined)(suiteTitle(nginx, "nginx: choosing the
     })
   )
 
-  it.scopedLive('protocol "http1" speaks HTTP/1.1 to the listener whose ALPN offers h2 too', () =>
-    Effect.gen(function* () {
-      const server = yield* Nginx.make({ site })
-      const carried = yield* withClient(
-        { protocol: "http1" },
-        Effect.gen(function* () {
-          const response = yield* get(on(server, "h2", "/small.txt"))
-          expect(text(response.body)).toBe(small)
-          return yield* pools
-        })
-      )
-      expect(carried).toEqual({ h1Connections: 1, h2Connections: 0, h2Streams: 0 })
-      const [entry] = yield* server.awaitAccessLog((entries) => entries.length === 1, "the request logged")
-      expect(entry?.protocol).toBe("HTTP/1.1")
-    })
-  )
-
-  it.scopedLive('protocol "http2" speaks HTTP/2 to the listener whose ALPN offers h2', () =>
-    Effect.gen(function* () {
-      const server = yield* Nginx.make({ site })
-      const carried = yield* withClient(
-        { protocol: "http2" },
-        Effect.gen(function* () {
-          const response = yield* get(on(server, "h2", "/small.txt"))
-          expect(text(response.body)).toBe(small)
-          return yield* pools
-        })
-      )
-      expect(carried).toEqual({ h1Connections: 0, h2Connections: 1, h2Streams: 1 })
-      const [entry] = yield* server.awaitAccessLog((entries) => entries.length === 1, "the request logged")
-      expect(entry?.protocol).toBe("HTTP/2.0")
-    })
-  )
+  const fixed = [
+    { protocol: "http1", carried: { h1Connections: 1, h2Connections: 0, h2Streams: 0 }, logged: "HTTP/1.1" },
+    { protocol: "http2", carried: { h1Connections: 0, h2Connections: 1, h2Streams: 1 }, logged: "HTTP/2.0" }
+  ] as const
+  for (const { protocol, carried, logged } of fixed) {
+    it.scopedLive(`protocol "${protocol}" speaks ${logged} to the listener whose ALPN offers h2 too`, () =>
+      Effect.gen(function* () {
+        const server = yield* Nginx.make({ site })
+        const pooled = yield* withClient(
+          { protocol },
+          Effect.gen(function* () {
+            const response = yield* get(on(server, "h2", "/small.txt"))
+            expect(text(response.body)).toBe(small)
+            return yield* pools
+          })
+        )
+        expect(pooled).toEqual(carried)
+        const [entry] = yield* server.awaitAccessLog((entries) => entries.length === 1, "the request logged")
+        expect(entry?.protocol).toBe(logged)
+      })
+    )
+  }
 
   it.scopedLive('protocol "http2" to a TLS server without h2 fails in the handshake with AlpnMismatch', () =>
     Effect.gen(function* () {
