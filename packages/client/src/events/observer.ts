@@ -136,11 +136,11 @@ export class Observer {
 
 /**
  * The observer the pools and dialer report to. Without `Requests.layer`
- * (a pool built on its own) nobody listens and nothing is counted here.
+ * (a pool built on its own) nobody listens, and nothing reads what is counted.
  *
  * @internal
  */
 export class CurrentObserver extends Context.Reference<CurrentObserver>()(
   "@effect-requests/client/CurrentObserver",
-  { defaultValue: (): Observer => new Observer(undefined, Date.now) }
+  { defaultValue: (): Observer => new Observer(undefined, () => 0) }
 ) {}
