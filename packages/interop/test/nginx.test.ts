@@ -305,16 +305,22 @@ describe.skipIf(nginx.path === undefined)(suiteTitle(nginx, "nginx: keepalive_ti
       { concurrency: 1 }
     )
 
-  it.scopedLive("HTTP/1.1: a request after nginx closed the idle connection goes on a new one", () =>
+  /** Three rounds over plain HTTP/1.1 against nginx with this keepalive_timeout, each after its idle close. */
+  const idleRoundsOverHttp1 = (keepaliveTimeout: string) =>
     Effect.gen(function* () {
-      const server = yield* Nginx.make({ site, keepaliveTimeout: "1s", logConnectionEvents: true })
-      const { connections, after } = yield* withClient(
+      const server = yield* Nginx.make({ site, keepaliveTimeout, logConnectionEvents: true })
+      return yield* withClient(
         {},
         Effect.gen(function* () {
           const connections = yield* rounds(server, "http")
           return { connections, after: yield* stats }
         })
       )
+    })
+
+  it.scopedLive("HTTP/1.1: a request after nginx closed the idle connection goes on a new one", () =>
+    Effect.gen(function* () {
+      const { connections, after } = yield* idleRoundsOverHttp1("1s")
       expect(new Set(connections).size).toBe(3)
       expect(after.h1.created).toBe(3)
     })
@@ -323,14 +329,7 @@ describe.skipIf(nginx.path === undefined)(suiteTitle(nginx, "nginx: keepalive_ti
   it.scopedLive("HTTP/1.1 with Keep-Alive: timeout=1 announced: the expired connection is never tried", () =>
     Effect.gen(function* () {
       // The second parameter of keepalive_timeout makes nginx announce it in a Keep-Alive header.
-      const server = yield* Nginx.make({ site, keepaliveTimeout: "1s 1s", logConnectionEvents: true })
-      const { connections, after } = yield* withClient(
-        {},
-        Effect.gen(function* () {
-          const connections = yield* rounds(server, "http")
-          return { connections, after: yield* stats }
-        })
-      )
+      const { connections, after } = yield* idleRoundsOverHttp1("1s 1s")
       expect(new Set(connections).size).toBe(3)
       expect(after.h1.created).toBe(3)
       // Past the announced timeout the client drops the idle connection instead of writing on it.
