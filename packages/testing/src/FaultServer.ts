@@ -244,32 +244,13 @@ export interface FaultServer {
 }
 
 /** A live view of the fault counters. */
-const faultCounts = ({ injected }: FaultLedger): Readonly<Record<FaultKind, number>> => ({
-  get closeAfterResponse() {
-    return injected.closeAfterResponse.value
-  },
-  get closeWhenIdle() {
-    return injected.closeWhenIdle.value
-  },
-  get goaway() {
-    return injected.goaway.value
-  },
-  get refuseStream() {
-    return injected.refuseStream.value
-  },
-  get resetStream() {
-    return injected.resetStream.value
-  },
-  get stall() {
-    return injected.stall.value
-  },
-  get truncateBody() {
-    return injected.truncateBody.value
-  },
-  get delayHeaders() {
-    return injected.delayHeaders.value
+const faultCounts = ({ injected }: FaultLedger): Readonly<Record<FaultKind, number>> => {
+  const view: Partial<Record<FaultKind, number>> = {}
+  for (const kind of faultKinds) {
+    Object.defineProperty(view, kind, { enumerable: true, get: () => injected[kind].value })
   }
-})
+  return view as Readonly<Record<FaultKind, number>>
+}
 
 const ratesOf = (faults: Partial<FaultRates> | undefined): FaultRates => ({ ...defaultRates, ...faults })
 
