@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import type { Protocol, RequestsError } from "./errors.js"
+import type { Protocol, RequestsError } from "./Errors.js"
 
 /**
  * A host name was resolved before connecting.

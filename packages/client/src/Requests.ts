@@ -19,16 +19,16 @@
  */
 import { HttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
-import { makeClient, makeSend } from "./client/http-client.js"
-import * as Endpoint from "./endpoint.js"
-import { InvalidRequestError, type RequestsError } from "./errors.js"
+import { makeClient, makeSend } from "./internal/client/http-client.js"
+import * as Endpoint from "./Endpoint.js"
+import { InvalidRequestError, type RequestsError } from "./Errors.js"
 import type { Listener } from "./Events.js"
-import { CurrentObserver, Observer, type OriginStats } from "./events/observer.js"
-import { resolveH1Options } from "./h1/options.js"
-import { H1Pool, type H1Options, type H1Stats } from "./h1/pool.js"
-import { H2ConnectionPool, type H2Options, type H2Stats } from "./h2/pool.js"
-import * as ProtocolRouter from "./router/protocol-router.js"
-import { Dialer, type Lookup, type TlsOptions } from "./transport/dialer.js"
+import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
+import { resolveH1Options } from "./internal/h1/options.js"
+import { H1Pool, type H1Options, type H1Stats } from "./internal/h1/pool.js"
+import { H2ConnectionPool, type H2Options, type H2Stats } from "./internal/h2/pool.js"
+import * as ProtocolRouter from "./internal/router/protocol-router.js"
+import { Dialer, type Lookup, type TlsOptions } from "./internal/transport/dialer.js"
 
 /**
  * Options of {@link layer}, grouped by concern. Every field is optional.
@@ -100,7 +100,7 @@ export interface Stats {
   readonly origins: ReadonlyArray<OriginStats>
 }
 
-export type { OriginStats } from "./events/observer.js"
+export type { OriginStats } from "./internal/observe/observer.js"
 
 /**
  * Options of {@link Requests}' `warm`.

@@ -8,19 +8,19 @@
 export * as Requests from "./Requests.js"
 
 /** The typed failures the client produces. @since 0.1.0 */
-export * as Errors from "./errors.js"
+export * as Errors from "./Errors.js"
 
 /** Connection targets. @since 0.1.0 */
-export * as Endpoint from "./endpoint.js"
+export * as Endpoint from "./Endpoint.js"
 
 /** TCP and TLS dialing, for custom transports and tests. @since 0.1.0 */
-export * as Dialer from "./transport/dialer.js"
+export * as Dialer from "./internal/transport/dialer.js"
 
 /** The HTTP/1.1 connection pool, its options and figures. @since 0.1.0 */
-export * as H1Pool from "./h1/pool.js"
+export * as H1Pool from "./internal/h1/pool.js"
 
 /** The HTTP/2 connection pool, its options and figures. @since 0.1.0 */
-export * as H2ConnectionPool from "./h2/pool.js"
+export * as H2ConnectionPool from "./internal/h2/pool.js"
 
 /** Connection and request events, for logging, metrics and tracing. @since 0.1.0 */
 export * as Events from "./Events.js"

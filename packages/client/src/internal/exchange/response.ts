@@ -1,0 +1,176 @@
+/**
+ * The `HttpClientResponse` handed to users: a response head and a body that
+ * is read from the connection on demand.
+ *
+ * @internal
+ */
+import {
+  Cookies,
+  Headers,
+  HttpClientError,
+  type HttpClientRequest,
+  HttpClientResponse,
+  HttpIncomingMessage,
+  UrlParams
+} from "@effect/platform"
+import { type Chunk, Effect, Inspectable, Option, Stream } from "effect"
+import type { RequestsError } from "../../Errors.js"
+
+/** The body side of an exchange, whatever protocol carried it. */
+export interface ResponseBody {
+  /** Every remaining byte, in one buffer. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError>
+  /** Every remaining byte if the body has fully arrived, else `undefined`; never waits. */
+  takeAll(): Uint8Array | undefined
+  /** Next batch of chunks; `None` at the end. */
+  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestsError>>
+  /** True once the body has been fully received or has failed. */
+  readonly settled: boolean
+  /** The reader gives up; an unfinished body makes the connection unusable. */
+  readonly abandon: () => void
+}
+
+/** The head fields a response needs, whatever protocol carried it. */
+export interface ResponseHeadLike {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly setCookie: ReadonlyArray<string>
+}
+
+const utf8 = new TextDecoder()
+const decodeUtf8 = (bytes: Uint8Array): string => utf8.decode(bytes)
+const identity = (bytes: Uint8Array): Uint8Array => bytes
+
+/** An ArrayBuffer holding exactly the body: views into larger memory are copied out. */
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.byteOffset === 0 &&
+  bytes.byteLength === bytes.buffer.byteLength &&
+  bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+
+/**
+ * Closes connections whose response object was dropped with its body unread.
+ * Registration happens only for bodies still arriving when the head is
+ * returned, so small responses pay nothing for it.
+ */
+const unread = new FinalizationRegistry<ResponseBody>((body) => body.abandon())
+
+/** @internal */
+export class ClientResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly status: number
+  private cachedHeaders: Headers.Headers | undefined = undefined
+  private cachedCookies: Cookies.Cookies | undefined = undefined
+  private bytes: Uint8Array | undefined = undefined
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    private readonly head: ResponseHeadLike,
+    private readonly body: ResponseBody,
+    private readonly address: string | undefined
+  ) {
+    super()
+    this.status = head.status
+    if (!body.settled) unread.register(this, body, body)
+  }
+
+  get headers(): Headers.Headers {
+    return (this.cachedHeaders ??= Headers.unsafeFromRecord(this.head.headers))
+  }
+
+  get cookies(): Cookies.Cookies {
+    return (this.cachedCookies ??=
+      this.head.setCookie.length === 0 ? Cookies.empty : Cookies.fromSetCookie(this.head.setCookie))
+  }
+
+  get remoteAddress(): Option.Option<string> {
+    return Option.fromNullable(this.address)
+  }
+
+  private decodeError(cause: unknown): HttpClientError.ResponseError {
+    return new HttpClientError.ResponseError({
+      request: this.request,
+      response: this,
+      reason: "Decode",
+      cause
+    })
+  }
+
+  /** The whole body, read once and kept, so `text` after `json` still works. */
+  private readBytes<A>(f: (bytes: Uint8Array) => A): Effect.Effect<A, HttpClientError.ResponseError> {
+    return Effect.suspend(() => {
+      if (this.bytes !== undefined) return Effect.succeed(f(this.bytes))
+      // Small bodies usually arrive with the head: no need to suspend for them.
+      const arrived = this.body.takeAll()
+      if (arrived !== undefined) {
+        unread.unregister(this.body)
+        return Effect.succeed(f((this.bytes = arrived)))
+      }
+      return Effect.mapBoth(this.body.readAll, {
+        onFailure: (cause) => this.decodeError(cause),
+        onSuccess: (bytes) => {
+          unread.unregister(this.body)
+          return f((this.bytes = bytes))
+        }
+      })
+    })
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return this.readBytes(decodeUtf8)
+  }
+
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: () => (text === "" ? null : (JSON.parse(text) as unknown)),
+        catch: (cause) => this.decodeError(cause)
+      })
+    )
+  }
+
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return this.readBytes(toArrayBuffer)
+  }
+
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: () => UrlParams.fromInput(new URLSearchParams(text)),
+        catch: (cause) => this.decodeError(cause)
+      })
+    )
+  }
+
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.readBytes(identity), (bytes) =>
+      Effect.tryPromise({
+        try: () => new Response(bytes, { headers: this.head.headers }).formData(),
+        catch: (cause) => this.decodeError(cause)
+      })
+    )
+  }
+
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return Stream.suspend(() => {
+      if (this.bytes !== undefined) return Stream.succeed(this.bytes)
+      unread.unregister(this.body)
+      return Stream.repeatEffectChunkOption(
+        Effect.mapError(
+          this.body.pull,
+          Option.map((cause) => this.decodeError(cause))
+        )
+      ).pipe(Stream.ensuring(Effect.sync(() => this.body.abandon())))
+    })
+  }
+
+  toJSON(): unknown {
+    return HttpIncomingMessage.inspect(this, {
+      _id: "@effect/platform/HttpClientResponse",
+      request: this.request.toJSON(),
+      status: this.status
+    })
+  }
+}

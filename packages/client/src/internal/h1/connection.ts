@@ -1,0 +1,391 @@
+/**
+ * An HTTP/1.1 connection: a socket, a response parser, and the exchanges in
+ * flight on it, answered in the order they were written. It drives the
+ * sans-IO codec from socket events and knows whether it can carry more.
+ *
+ * @internal
+ */
+import type * as net from "node:net"
+import { Effect, Stream } from "effect"
+import type { Endpoint } from "../../Endpoint.js"
+import {
+  ClosedError,
+  InvalidRequestError,
+  ProtocolError,
+  RequestBodyError,
+  type RequestsError
+} from "../../Errors.js"
+import { Exchange, type ExchangeOwner } from "./exchange.js"
+import { parseKeepAlive } from "./keep-alive.js"
+import { chunkHeader, CRLF, LAST_CHUNK } from "./request-serializer.js"
+import {
+  type ParseError,
+  type ParserLimits,
+  type ResponseHandler,
+  type ResponseHead,
+  ResponseParser
+} from "./response-parser.js"
+
+/** What a connection tells the pool that owns it. */
+export interface ConnectionOwner {
+  /** An exchange completed and the connection can carry more. */
+  release(connection: H1Connection): void
+  /** The connection is gone; the owner drops it and closes its scope. */
+  closed(connection: H1Connection, failed: boolean): void
+  /** A response said the server will not answer what was pipelined behind it. */
+  pipelineRefused(connection: H1Connection): void
+}
+
+/** @internal */
+export interface ConnectionOptions {
+  readonly parserLimits: ParserLimits
+  /** Response bytes buffered for a slow reader before the socket is paused. */
+  readonly highWaterMark: number
+}
+
+/** A body small enough to copy next to the head and leave in one write. */
+const COALESCE_LIMIT = 16 * 1024
+
+/** @internal */
+export class H1Connection implements ResponseHandler, ExchangeOwner {
+  /** Exchanges completed on this connection. */
+  uses = 0
+  closed = false
+  /** The server said it will close after the current response: nothing more may be written. */
+  draining = false
+  /** The pool retired it (lifetime, uses): what is in flight finishes, nothing new is written. */
+  retiring = false
+  /** Clock time when the connection was made, and when it last went idle, in ms. */
+  createdAt = 0
+  idleSince = 0
+  /** The server's `Keep-Alive: timeout` in ms, if it sent one. */
+  keepAliveTimeout: number | undefined = undefined
+  /** The server's `Keep-Alive: max`: requests it still accepts, if it said. */
+  remainingUses: number | undefined = undefined
+  /** Handed to a waiting request that has not written yet. */
+  reserved = 0
+  private readonly parser: ResponseParser
+  /** Written and not yet fully answered, oldest first. */
+  private readonly inflight: Array<Exchange> = []
+  /** The exchange whose request body is still being streamed; nothing may be written behind it. */
+  private streaming: Exchange | undefined = undefined
+
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly socket: net.Socket,
+    private readonly owner: ConnectionOwner,
+    private readonly options: ConnectionOptions,
+    /** A socket the user handed in is never closed by the client, only let go. */
+    readonly ownsSocket = true
+  ) {
+    this.parser = new ResponseParser(this, options.parserLimits)
+    socket.on("data", this.onData)
+    socket.on("end", this.onEnd)
+    socket.on("error", this.onError)
+    socket.on("close", this.onClose)
+  }
+
+  /** Exchanges written and not yet answered, plus those promised to waiting requests. */
+  get load(): number {
+    return this.inflight.length + this.reserved
+  }
+
+  /** Open, accepting requests, with nothing unanswered. */
+  get idle(): boolean {
+    return this.load === 0 && this.writable
+  }
+
+  /** Open and accepting more requests. */
+  get writable(): boolean {
+    return (
+      !this.closed &&
+      !this.draining &&
+      !this.retiring &&
+      this.streaming === undefined &&
+      !this.socket.destroyed
+    )
+  }
+
+  // --- requests -------------------------------------------------------------
+
+  /** Writes a request whose body is already in memory. */
+  send(head: Buffer, body: Uint8Array | undefined, isHead: boolean): Exchange {
+    if (this.closed) return this.unsent(isHead)
+    const exchange = this.begin(isHead)
+    const socket = this.socket
+    if (body === undefined || body.byteLength === 0) {
+      socket.write(head)
+    } else if (body.byteLength <= COALESCE_LIMIT) {
+      const out = Buffer.allocUnsafe(head.byteLength + body.byteLength)
+      head.copy(out, 0)
+      out.set(body, head.byteLength)
+      socket.write(out)
+    } else {
+      socket.cork()
+      socket.write(head)
+      socket.write(body)
+      socket.uncork()
+    }
+    return exchange
+  }
+
+  /**
+   * Writes a request whose body is a stream, honouring the socket's
+   * backpressure. `length` is the declared Content-Length, or `undefined`
+   * for chunked encoding. Nothing is pipelined behind a streamed body.
+   */
+  sendStreaming<E>(
+    head: Buffer,
+    body: Stream.Stream<Uint8Array, E>,
+    length: number | undefined
+  ): Effect.Effect<Exchange, RequestsError> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.fail(this.unsentError())
+      const exchange = this.begin(false)
+      this.streaming = exchange
+      this.socket.write(head)
+      let written = 0
+      const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError> => {
+        if (exchange.settled) return Effect.void
+        written += chunk.byteLength
+        if (length !== undefined && written > length)
+          return Effect.fail(this.bodyLengthMismatch(length, written))
+        if (chunk.byteLength === 0) return Effect.void
+        let flushed: boolean
+        if (length === undefined) {
+          this.socket.cork()
+          this.socket.write(chunkHeader(chunk.byteLength))
+          this.socket.write(chunk)
+          flushed = this.socket.write(CRLF)
+          this.socket.uncork()
+        } else {
+          flushed = this.socket.write(chunk)
+        }
+        return flushed ? Effect.void : this.drained(exchange)
+      }
+      return Stream.runForEach(
+        Stream.mapError(body, (cause) => new RequestBodyError({ endpoint: this.endpoint.key, cause })),
+        writeChunk
+      ).pipe(
+        Effect.flatMap(() => {
+          if (exchange.settled) return Effect.void
+          if (length !== undefined && written !== length)
+            return Effect.fail(this.bodyLengthMismatch(length, written))
+          if (length === undefined) this.socket.write(LAST_CHUNK)
+          this.streaming = undefined
+          return Effect.void
+        }),
+        Effect.tapError(() => Effect.sync(() => this.abandon(exchange))),
+        // The request fiber gave up mid-upload: the server would wait for the rest forever.
+        Effect.onInterrupt(() => Effect.sync(() => this.abandon(exchange))),
+        Effect.as(exchange)
+      )
+    })
+  }
+
+  /**
+   * An exchange that failed before a byte was written: a request handed this
+   * connection resumes a turn after the pool chose it, and the connection
+   * may have closed meanwhile, its events long gone.
+   */
+  private unsent(isHead: boolean): Exchange {
+    const exchange = new Exchange(this, isHead, this.options.highWaterMark, this.uses > 0)
+    exchange.fail(this.unsentError())
+    return exchange
+  }
+
+  private unsentError(): ClosedError {
+    return new ClosedError({
+      endpoint: this.endpoint.key,
+      protocol: "http/1.1",
+      phase: "request",
+      reused: this.uses > 0,
+      responseStarted: false,
+      cause: new Error("connection closed before the request was written")
+    })
+  }
+
+  private begin(isHead: boolean): Exchange {
+    const exchange = new Exchange(
+      this,
+      isHead,
+      this.options.highWaterMark,
+      this.uses > 0 || this.inflight.length > 0
+    )
+    this.inflight.push(exchange)
+    this.parser.expect(isHead)
+    return exchange
+  }
+
+  private bodyLengthMismatch(declared: number, written: number): InvalidRequestError {
+    return new InvalidRequestError({
+      reason: "InvalidBody",
+      detail: `body stream produced ${written} bytes, Content-Length declared ${declared}`
+    })
+  }
+
+  private drained(exchange: Exchange): Effect.Effect<void, RequestsError> {
+    return Effect.async<void, RequestsError>((resume) => {
+      const onDrain = () => {
+        this.socket.off("close", onClose)
+        resume(Effect.void)
+      }
+      const onClose = () => {
+        this.socket.off("drain", onDrain)
+        // A response may already have settled the exchange; the failure, if any, is reported there.
+        resume(exchange.failure ? Effect.fail(exchange.failure) : Effect.void)
+      }
+      this.socket.once("drain", onDrain)
+      this.socket.once("close", onClose)
+      return Effect.sync(() => {
+        this.socket.off("drain", onDrain)
+        this.socket.off("close", onClose)
+      })
+    })
+  }
+
+  // --- parser events ----------------------------------------------------------
+
+  onInformational(): void {
+    // 100 Continue and friends carry nothing we act on: we never send Expect.
+  }
+
+  onHead(head: ResponseHead): void {
+    const hint = head.headers["keep-alive"]
+    if (hint !== undefined) {
+      const parsed = parseKeepAlive(hint)
+      if (parsed.timeout !== undefined) this.keepAliveTimeout = parsed.timeout
+      if (parsed.max !== undefined) this.remainingUses = parsed.max
+    }
+    if (!head.keepAlive) this.draining = true
+    this.inflight[0]?.setHead(head)
+  }
+
+  onBody(chunk: Uint8Array): void {
+    if (this.inflight[0]?.pushBody(chunk) === true) this.socket.pause()
+  }
+
+  onComplete(): void {
+    const exchange = this.inflight.shift()
+    if (exchange === undefined) return
+    this.uses++
+    if (this.remainingUses !== undefined) this.remainingUses--
+    exchange.complete()
+    if (exchange === this.streaming) {
+      // Answered before its body was fully sent: the rest can no longer be framed.
+      this.streaming = undefined
+      return this.destroy()
+    }
+    if (this.draining) {
+      if (this.inflight.length > 0) {
+        this.owner.pipelineRefused(this)
+        this.failUnanswered(undefined)
+      }
+      return this.destroy()
+    }
+    if (this.socket.isPaused()) this.socket.resume()
+    this.owner.release(this)
+  }
+
+  // --- socket events ----------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    const exchange = this.inflight[0]
+    if (exchange !== undefined) exchange.responseStarted = true
+    const error = this.parser.feed(chunk)
+    if (error !== undefined) this.failProtocol(error)
+    else this.inflight[0]?.announce()
+  }
+
+  private readonly onEnd = (): void => {
+    const error = this.parser.finish()
+    if (error !== undefined && error.reason !== "TruncatedBody" && error.reason !== "TruncatedHead") {
+      this.failProtocol(error)
+    } else {
+      this.failClosed(undefined)
+    }
+  }
+
+  private readonly onError = (cause: Error): void => {
+    this.failClosed(cause)
+  }
+
+  private readonly onClose = (): void => {
+    this.failClosed(undefined)
+  }
+
+  private failProtocol(error: ParseError): void {
+    const exchange = this.inflight.shift()
+    exchange?.fail(
+      new ProtocolError({
+        endpoint: this.endpoint.key,
+        protocol: "http/1.1",
+        phase: exchange.head === undefined ? "headers" : "body",
+        reason: error.reason,
+        detail: error.detail
+      })
+    )
+    this.failUnanswered(error)
+    this.destroy(true)
+  }
+
+  private failClosed(cause: unknown): void {
+    if (this.closed && this.inflight.length === 0) return
+    if (this.inflight.length > 1) this.owner.pipelineRefused(this)
+    this.failUnanswered(cause)
+    this.destroy(cause !== undefined)
+  }
+
+  /** Every exchange still waiting learns the connection is gone; those behind the first never got a byte. */
+  private failUnanswered(cause: unknown): void {
+    for (const exchange of this.inflight.splice(0)) {
+      if (exchange.settled) continue
+      exchange.fail(
+        new ClosedError({
+          endpoint: this.endpoint.key,
+          protocol: "http/1.1",
+          phase: exchange.head === undefined ? "headers" : "body",
+          reused: exchange.reused,
+          responseStarted: exchange.responseStarted,
+          cause
+        })
+      )
+    }
+  }
+
+  // --- ExchangeOwner ----------------------------------------------------------
+
+  abandon(exchange: Exchange): void {
+    if (!exchange.done && this.inflight.includes(exchange)) this.destroy()
+  }
+
+  resumeReading(): void {
+    if (this.socket.isPaused()) this.socket.resume()
+  }
+
+  /** Closes the connection now, failing every exchange still in flight with `error`. */
+  terminate(error: RequestsError): void {
+    for (const exchange of this.inflight.splice(0)) exchange.fail(error)
+    this.destroy()
+  }
+
+  /**
+   * Closes the connection now; exchanges in flight are left to their
+   * failure. A socket the user handed in is let go, not closed.
+   */
+  destroy(failed = false): void {
+    if (this.closed) return
+    this.closed = true
+    this.failUnanswered(undefined)
+    if (this.ownsSocket) {
+      this.socket.destroy()
+    } else {
+      this.socket.off("data", this.onData)
+      this.socket.off("end", this.onEnd)
+      this.socket.off("error", this.onError)
+      this.socket.off("close", this.onClose)
+      if (this.socket.isPaused()) this.socket.resume()
+    }
+    this.owner.closed(this, failed)
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * One request/response exchange on an HTTP/1.1 connection, seen from the
+ * caller's side: the head it waits for and the body it reads.
+ *
+ * The connection pushes into it (head, body chunks, completion, failure);
+ * the caller pulls from it through Effects. Body chunks are kept as the
+ * views the parser produced, so no byte is copied until the caller asks for
+ * a contiguous body.
+ *
+ * @internal
+ */
+import { Chunk, Effect, Option } from "effect"
+import { joinChunks } from "../exchange/chunks.js"
+import type { RequestsError } from "../../Errors.js"
+import type { ResponseHead } from "./response-parser.js"
+
+/** Told once: the response head arrived, or the exchange failed before it did. */
+export type HeadListener = (head: ResponseHead | undefined, failure: RequestsError | undefined) => void
+
+/** What the exchange tells its connection. */
+export interface ExchangeOwner {
+  /** The caller gave up before the exchange completed: the connection cannot be reused. */
+  abandon(exchange: Exchange): void
+  /** The caller drained the buffer below the low-water mark. */
+  resumeReading(): void
+}
+
+const noHead: ResponseHead | undefined = undefined
+
+/** @internal */
+export class Exchange {
+  head = noHead
+  /** Set once any byte of the response has arrived. */
+  responseStarted = false
+  done = false
+  failure: RequestsError | undefined = undefined
+  private chunks: Array<Uint8Array> = []
+  private buffered = 0
+  private headListener: HeadListener | undefined = undefined
+  private bodyWaiter: (() => void) | undefined = undefined
+  /** While the whole body is being collected, backpressure would only stall it. */
+  private collecting = false
+
+  constructor(
+    readonly owner: ExchangeOwner,
+    readonly isHead: boolean,
+    private readonly highWaterMark: number,
+    /** Written on a connection that had carried other exchanges: a failure before any byte may be a stale socket. */
+    readonly reused: boolean
+  ) {}
+
+  // --- pushed by the connection ---------------------------------------------
+
+  /** Returns whether the connection should stop reading until the caller drains. */
+  pushBody(chunk: Uint8Array): boolean {
+    this.chunks.push(chunk)
+    this.buffered += chunk.byteLength
+    if (this.collecting) return false
+    this.wakeBody()
+    return this.buffered > this.highWaterMark
+  }
+
+  /** Records the head; the caller hears of it in {@link announce}, once its chunk is parsed. */
+  setHead(head: ResponseHead): void {
+    this.head = head
+  }
+
+  /**
+   * Tells the caller the head arrived. The connection calls it after the
+   * whole chunk is parsed, so a body that came in the same chunk is already
+   * complete when the caller builds its response.
+   */
+  announce(): void {
+    const listener = this.headListener
+    if (listener !== undefined && this.head !== undefined) {
+      this.headListener = undefined
+      listener(this.head, undefined)
+    }
+  }
+
+  complete(): void {
+    this.done = true
+    this.announce()
+    this.wakeBody()
+  }
+
+  fail(error: RequestsError): void {
+    if (this.done || this.failure) return
+    this.failure = error
+    const listener = this.headListener
+    if (listener) {
+      this.headListener = undefined
+      listener(undefined, error)
+    }
+    this.wakeBody()
+  }
+
+  private wakeBody(): void {
+    const waiter = this.bodyWaiter
+    if (waiter) {
+      this.bodyWaiter = undefined
+      waiter()
+    }
+  }
+
+  // --- pulled by the caller -------------------------------------------------
+
+  /**
+   * Calls back when the head arrives or the exchange fails, at once if that
+   * already happened. A callback rather than an Effect: the caller folds the
+   * wait into the one `Effect.async` of its request.
+   */
+  listen(listener: HeadListener): void {
+    if (this.head !== undefined) listener(this.head, undefined)
+    else if (this.failure !== undefined) listener(undefined, this.failure)
+    else this.headListener = listener
+  }
+
+  /** Stops listening for the head; the caller gave up. */
+  unlisten(): void {
+    this.headListener = undefined
+  }
+
+  private waitForBody(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      this.bodyWaiter = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.bodyWaiter = undefined
+        this.owner.abandon(this)
+      })
+    })
+  }
+
+  private take(): Array<Uint8Array> {
+    const taken = this.chunks
+    this.chunks = []
+    this.buffered = 0
+    this.owner.resumeReading()
+    return taken
+  }
+
+  /** The whole body when it has fully arrived, without suspending; else `undefined`. */
+  takeAll(): Uint8Array | undefined {
+    return this.done ? joinChunks(this.take()) : undefined
+  }
+
+  /** The whole body as one buffer. A single copy at the end, never one per chunk. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() => {
+    if (this.done) return Effect.succeed(joinChunks(this.take()))
+    if (this.failure) return Effect.fail(this.failure)
+    this.collecting = true
+    this.owner.resumeReading()
+    return Effect.zipRight(this.waitForBody(), this.readAll)
+  })
+
+  /**
+   * Pulls the next batch of body chunks: `None` at the end of the body.
+   * Data already buffered is handed out before a failure is reported.
+   */
+  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestsError>> = Effect.suspend(() => {
+    if (this.chunks.length > 0) return Effect.succeed(Chunk.unsafeFromArray(this.take()))
+    if (this.done) return Effect.fail(Option.none())
+    if (this.failure) return Effect.fail(Option.some(this.failure))
+    return Effect.zipRight(this.waitForBody(), this.pull)
+  })
+
+  /** The reader gives up; an unfinished exchange makes the connection unusable. */
+  readonly abandon = (): void => this.owner.abandon(this)
+
+  /** True once nothing is left to read from the connection for this exchange. */
+  get settled(): boolean {
+    return this.done || this.failure !== undefined
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * One HTTP/2 connection: a node session over a socket our dialer opened, the
+ * semaphore of stream slots the server's SETTINGS allow, and the exchanges
+ * in flight.
+ *
+ * Slots: `limit` mirrors the semaphore's permits and `active` counts the slots
+ * handed out (streams, and reservations about to take their permit), so the
+ * pool can choose a connection synchronously; the semaphore remains the
+ * authority a reservation takes its permit from.
+ *
+ * @internal
+ */
+import * as http2 from "node:http2"
+import { Deferred, Effect, Exit, FiberId } from "effect"
+import type { Endpoint } from "../../Endpoint.js"
+import { ClosedError, InvalidRequestError, type RequestsError } from "../../Errors.js"
+import type { Dialed } from "../transport/dialer.js"
+import { NO_ERROR } from "./codes.js"
+import { buildHeaders } from "./headers.js"
+import type { ResolvedH2Options } from "./options.js"
+import type { H2Request } from "./request.js"
+import type { H2Counters } from "./stats.js"
+import { H2Stream, type StreamHost } from "./stream.js"
+
+/** Stream ids are 31 bits; past this one a connection stops taking streams. */
+const LAST_USABLE_STREAM_ID = 0x7fff_0000
+/** Upper bound on slots: SETTINGS_MAX_CONCURRENT_STREAMS is 32 bits, "unlimited" when absent. */
+const MAX_SLOTS = 0x7fff_ffff
+
+/** What a connection tells the pool that owns it. */
+export interface ConnectionOwner {
+  readonly options: ResolvedH2Options
+  readonly counters: H2Counters
+  /** Time on the pool's clock, in milliseconds. */
+  now(): number
+  /** Slots came free, SETTINGS changed the limit, or the connection stopped taking streams. */
+  capacityChanged(connection: H2Connection): void
+  /** The connection is gone; the owner drops it and closes its scope. */
+  closed(connection: H2Connection): void
+}
+
+const openOptions: http2.ClientSessionRequestOptions = { endStream: false }
+const emptyOptions: http2.ClientSessionRequestOptions = { endStream: true }
+
+/** Node's verdict on a header block it refused to send, as our typed error; `undefined` for other failures. */
+const headerError = (error: unknown): InvalidRequestError | undefined => {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined
+  if (typeof code !== "string") return undefined
+  const detail = error instanceof Error ? error.message : code
+  if (code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_HTTP2_INVALID_PSEUDOHEADER")
+    return new InvalidRequestError({ reason: "InvalidHeaderName", detail })
+  if (
+    code.startsWith("ERR_INVALID_") ||
+    code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS" ||
+    code === "ERR_HTTP2_HEADER_SINGLE_VALUE" ||
+    code === "ERR_HTTP2_INVALID_HEADER_VALUE"
+  )
+    return new InvalidRequestError({ reason: "InvalidHeaderValue", detail })
+  return undefined
+}
+
+/** @internal */
+export class H2Connection implements StreamHost {
+  readonly endpointKey: string
+  readonly session: http2.ClientHttp2Session
+  readonly remoteAddress: string | undefined
+  /** Stream slots; one until the first SETTINGS, then the server's limit. */
+  readonly slots = Effect.unsafeMakeSemaphore(1)
+  limit = 1
+  active = 0
+  settingsReceived = false
+  /** Takes no new stream: GOAWAY either way, flushed, or idle too long. */
+  draining = false
+  /** The session is gone and every exchange on it settled. */
+  closed = false
+  goawayLastStreamId = Infinity
+  goawayCode = NO_ERROR
+  heard = false
+  lastHeard: number
+  idleSince: number
+  streamsOpened = 0
+  /** Completes with the first SETTINGS, fails if the connection dies first. */
+  readonly settings: Deferred.Deferred<void, RequestsError> = Deferred.unsafeMake(FiberId.none)
+  private readonly inflight = new Set<H2Stream>()
+  private lastError: unknown = undefined
+  private readonly releaseOne = this.slots.release(1)
+  /** Set when the connection died before its first SETTINGS: what requests waiting for it get. */
+  startupFailure: RequestsError | undefined = undefined
+  /** Gives back a reservation whose permit was never taken (for `Effect.onInterrupt`). */
+  readonly unreserveOnInterrupt = (): Effect.Effect<void> => this.unreserveEffect
+  /** Gives back a slot whose permit was taken (for `Effect.onInterrupt`). */
+  readonly releaseOnInterrupt = (): Effect.Effect<void> => this.releaseEffect
+  private readonly unreserveEffect = Effect.sync(() => this.unreserve())
+  private readonly releaseEffect = Effect.sync(() => this.releaseSlot())
+
+  constructor(
+    readonly endpoint: Endpoint,
+    dialed: Dialed,
+    private readonly owner: ConnectionOwner
+  ) {
+    const options = owner.options
+    this.endpointKey = endpoint.key
+    this.remoteAddress = dialed.remoteAddress
+    this.lastHeard = this.idleSince = owner.now()
+    const socket = dialed.socket
+    this.session = http2.connect(`${endpoint.scheme}://${endpoint.authority}`, {
+      createConnection: () => socket,
+      settings: {
+        enablePush: false,
+        initialWindowSize: options.initialWindowSize,
+        maxHeaderListSize: options.maxHeaderListSize
+      }
+    })
+    this.session.on("remoteSettings", this.onRemoteSettings)
+    this.session.on("goaway", this.onGoaway)
+    this.session.on("error", this.onError)
+    this.session.on("close", this.onClose)
+    if (!this.session.destroyed) this.session.setLocalWindowSize(options.connectionWindowSize)
+  }
+
+  get counters(): H2Counters {
+    return this.owner.counters
+  }
+
+  get sessionGone(): boolean {
+    return this.closed || this.session.destroyed
+  }
+
+  markHeard(): void {
+    this.lastHeard = this.owner.now()
+  }
+
+  // --- slots ------------------------------------------------------------------
+
+  /** Claims a slot for a request about to take a permit. */
+  reserve(): void {
+    this.active++
+  }
+
+  /** Gives back a reservation whose permit was never taken. */
+  unreserve(): void {
+    this.active--
+    this.capacityFreed()
+  }
+
+  /** Gives back a slot whose permit was taken but never used by a stream. */
+  releaseSlot(): void {
+    Effect.runSync(this.releaseOne)
+    this.active--
+    this.capacityFreed()
+  }
+
+  streamEnded(stream: H2Stream): void {
+    this.inflight.delete(stream)
+    Effect.runSync(this.releaseOne)
+    this.active--
+    this.capacityFreed()
+  }
+
+  private capacityFreed(): void {
+    if (this.active === 0) this.idleSince = this.owner.now()
+    if (!this.draining) this.owner.capacityChanged(this)
+  }
+
+  // --- streams ----------------------------------------------------------------
+
+  /**
+   * Opens a stream for the request on a slot this caller holds. Returns
+   * `undefined` when the connection stopped taking streams since the slot was
+   * taken (the slot is then given back), or the reason the request cannot be
+   * sent.
+   */
+  open(request: H2Request): H2Stream | RequestsError | undefined {
+    if (this.draining) {
+      this.releaseSlot()
+      return undefined
+    }
+    const body = request.body
+    const headers = buildHeaders(
+      this.endpoint.scheme,
+      request.method,
+      request.path,
+      request.authority,
+      request.headers,
+      body
+    )
+    if (headers instanceof Error) {
+      this.releaseSlot()
+      return headers
+    }
+    const exchange = new H2Stream(this, this.owner.options.highWaterMark, this.streamsOpened > 0)
+    let stream: http2.ClientHttp2Stream
+    try {
+      stream = this.session.request(headers, body._tag === "Empty" ? emptyOptions : openOptions)
+    } catch (cause) {
+      this.releaseSlot()
+      const invalid = headerError(cause)
+      if (invalid !== undefined) return invalid
+      // Node refuses requests on a session it is closing or out of stream ids.
+      this.stopTaking()
+      return new ClosedError({
+        endpoint: this.endpointKey,
+        protocol: "h2",
+        phase: "request",
+        reused: this.streamsOpened > 0,
+        responseStarted: false,
+        cause
+      })
+    }
+    this.streamsOpened++
+    this.owner.counters.totalStreams++
+    this.inflight.add(exchange)
+    exchange.attach(stream)
+    if (exchange.id > LAST_USABLE_STREAM_ID) this.stopTaking()
+    if (body._tag === "Bytes") stream.end(body.bytes)
+    return exchange
+  }
+
+  // --- session events -----------------------------------------------------------
+
+  private readonly onRemoteSettings = (settings: http2.Settings): void => {
+    this.markHeard()
+    const limit = Math.min(settings.maxConcurrentStreams ?? MAX_SLOTS, MAX_SLOTS)
+    if (limit !== this.limit) {
+      this.limit = limit
+      Effect.runSync(this.slots.resize(limit))
+    }
+    if (!this.settingsReceived) {
+      this.settingsReceived = true
+      Deferred.unsafeDone(this.settings, Exit.void)
+    }
+    if (!this.draining) this.owner.capacityChanged(this)
+  }
+
+  private readonly onGoaway = (code: number, lastStreamId: number): void => {
+    this.markHeard()
+    // Servers often send several (a graceful one, then the final one): count connections told to go.
+    if (this.goawayLastStreamId === Infinity) this.owner.counters.goaways++
+    this.goawayCode = code
+    this.goawayLastStreamId = Math.min(this.goawayLastStreamId, lastStreamId)
+    if (code !== NO_ERROR) {
+      // Node destroys the session right after this event, streams below
+      // lastStreamId included; each learns now which side of it it was on.
+      for (const stream of this.inflight) stream.failGoAway()
+    }
+    this.stopTaking()
+  }
+
+  private readonly onError = (error: Error): void => {
+    this.lastError = error
+  }
+
+  private readonly onClose = (): void => {
+    this.sessionLost()
+  }
+
+  // --- ending ---------------------------------------------------------------------
+
+  /** Takes no new stream from now on; the pool stops choosing it. */
+  stopTaking(): void {
+    if (this.draining) return
+    this.draining = true
+    this.owner.capacityChanged(this)
+  }
+
+  /**
+   * Graceful close: GOAWAY goes out, streams in flight complete, and node
+   * closes the session after the last one.
+   */
+  drain(): void {
+    this.stopTaking()
+    if (!this.session.closed && !this.session.destroyed) this.session.close()
+  }
+
+  sessionLost(): void {
+    this.terminate(undefined, this.lastError)
+  }
+
+  /**
+   * Ends the connection now: every exchange in flight fails at once, with
+   * `error` or else a `ClosedError` whose cause is `cause`.
+   */
+  terminate(error: RequestsError | undefined, cause: unknown): void {
+    if (this.closed) return
+    this.closed = true
+    this.draining = true
+    for (const stream of this.inflight) {
+      if (error !== undefined) stream.fail(error)
+      else stream.failClosed(cause)
+    }
+    if (!this.settingsReceived) {
+      const startup =
+        error ??
+        new ClosedError({
+          endpoint: this.endpointKey,
+          protocol: "h2",
+          phase: "settings",
+          reused: false,
+          responseStarted: false,
+          cause
+        })
+      this.startupFailure = startup
+      Deferred.unsafeDone(this.settings, Exit.fail(startup))
+    }
+    // A reservation still waiting for its permit wakes up, sees the
+    // connection closed and looks elsewhere.
+    Effect.runSync(this.slots.resize(MAX_SLOTS))
+    if (!this.session.destroyed) {
+      // GOAWAY first, so the server knows no stream of ours will follow.
+      if (!this.session.closed) this.session.close()
+      this.session.destroy()
+    }
+    this.owner.closed(this)
+  }
+}

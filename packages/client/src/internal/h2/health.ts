@@ -1,0 +1,103 @@
+/**
+ * Liveness of HTTP/2 connections, on Effect's Clock so tests drive it with
+ * `TestClock`: a PING when a connection has been quiet for `pingInterval`,
+ * a PING before reusing one silent for `pingBeforeReuseAfter`, a deadline
+ * of `pingTimeout` for each, and closing connections idle for `idleTimeout`.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import { TimeoutError } from "../../Errors.js"
+import type { H2Connection } from "./connection.js"
+import type { ResolvedH2Options } from "./options.js"
+
+/**
+ * Sends a PING and waits for its acknowledgement. Succeeds with `true` when
+ * it came, `false` when the connection is already gone; when `pingTimeout`
+ * passes first the connection is declared dead (every exchange on it fails)
+ * and the result is `false`.
+ *
+ * @internal
+ */
+export const ping = (connection: H2Connection, pingTimeout: number): Effect.Effect<boolean> =>
+  Effect.async<boolean>((resume) => {
+    if (connection.sessionGone) return resume(Effect.succeed(false))
+    const sent = connection.session.ping((error) => {
+      if (error === null) connection.markHeard()
+      resume(Effect.succeed(error === null))
+    })
+    // Too many PINGs already unanswered: this one proves nothing either way,
+    // and the ones in flight carry their own deadlines.
+    if (!sent) resume(Effect.succeed(true))
+  }).pipe(
+    Effect.timeoutTo({
+      duration: pingTimeout,
+      onSuccess: (alive) => Effect.succeed(alive),
+      onTimeout: () =>
+        Effect.sync(() => {
+          const error = new TimeoutError({
+            endpoint: connection.endpointKey,
+            phase: "idle",
+            protocol: "h2",
+            timeoutMillis: pingTimeout
+          })
+          connection.terminate(undefined, error)
+          return false
+        })
+    }),
+    Effect.flatten
+  )
+
+/**
+ * Whether a connection about to carry a request has been silent long enough
+ * to be pinged first. Only an otherwise idle connection qualifies: streams
+ * in flight would have shown a dead peer through the keep-alive already.
+ * With no stream in flight, `lastHeard` is exact: every stream's end and
+ * every PONG set it.
+ *
+ * @internal
+ */
+export const needsPingBeforeReuse = (
+  connection: H2Connection,
+  options: ResolvedH2Options,
+  now: number
+): boolean => connection.active === 1 && now - connection.lastHeard >= options.pingBeforeReuseAfter
+
+/**
+ * The keep-alive and idle reaper of one connection; runs until the
+ * connection is gone. Data frames only set `heard` (a field write per chunk),
+ * folded here into `lastHeard` when the loop wakes.
+ *
+ * @internal
+ */
+export const keepAlive = (
+  connection: H2Connection,
+  options: ResolvedH2Options,
+  now: () => number
+): Effect.Effect<void> => {
+  const { idleTimeout, pingInterval, pingTimeout } = options
+  if (!Number.isFinite(idleTimeout) && !Number.isFinite(pingInterval)) return Effect.void
+  const step: Effect.Effect<void> = Effect.suspend(() => {
+    if (connection.closed) return Effect.void
+    const t = now()
+    if (connection.heard) {
+      connection.heard = false
+      connection.lastHeard = t
+    }
+    const idle = connection.active === 0
+    if (idle && t - connection.idleSince >= idleTimeout) {
+      connection.drain()
+      return Effect.void
+    }
+    if (t - connection.lastHeard >= pingInterval) {
+      return Effect.flatMap(ping(connection, pingTimeout), (alive) => (alive ? step : Effect.void))
+    }
+    // A busy connection rechecks after idleTimeout: it may be idle by then.
+    const wake = Math.min(
+      connection.lastHeard + pingInterval,
+      idle ? connection.idleSince + idleTimeout : t + idleTimeout
+    )
+    return Effect.zipRight(Effect.sleep(Math.max(wake - t, 1)), step)
+  })
+  return step
+}

@@ -1,0 +1,451 @@
+/**
+ * One request/response exchange on an HTTP/2 stream, seen from the caller's
+ * side: the request body it writes, the head it waits for and the body it
+ * reads.
+ *
+ * Node's `Http2Stream` pushes into it from its events; the caller pulls from
+ * it through Effects. The listeners are shared module-level functions that
+ * find their exchange through a symbol on the node stream, so opening a
+ * stream allocates no closure for them.
+ *
+ * @internal
+ */
+import type * as http2 from "node:http2"
+import { Chunk, Effect, Option, Stream } from "effect"
+import { joinChunks } from "../exchange/chunks.js"
+import type { ResponseBody, ResponseHeadLike } from "../exchange/response.js"
+import {
+  ClosedError,
+  GoAwayError,
+  InvalidRequestError,
+  RequestBodyError,
+  type Phase,
+  type RequestsError,
+  StreamResetError
+} from "../../Errors.js"
+import { CANCEL, codeName, NO_ERROR, REFUSED_STREAM } from "./codes.js"
+import type { H2Counters } from "./stats.js"
+
+/** What an exchange needs from the connection that carries it. */
+export interface StreamHost {
+  /** `scheme://host:port`, for errors. */
+  readonly endpointKey: string
+  readonly counters: H2Counters
+  /** Highest stream id a GOAWAY said the server may process; `Infinity` before any GOAWAY. */
+  readonly goawayLastStreamId: number
+  readonly goawayCode: number
+  /** Whether the session is gone, so a stream closing now closes because of it. */
+  readonly sessionGone: boolean
+  /** A frame arrived for this connection. */
+  markHeard(): void
+  /** Data arrived; cheaper than `markHeard`, read by the health check. */
+  heard: boolean
+  /** The stream no longer occupies a slot. */
+  streamEnded(stream: H2Stream): void
+  /** A stream saw the session die before the connection did: fail everything now. */
+  sessionLost(): void
+}
+
+const kExchange = Symbol("effect-requests/h2/exchange")
+
+interface OwnedStream extends http2.ClientHttp2Stream {
+  [kExchange]: H2Stream
+}
+
+type Resume<A> = (effect: Effect.Effect<A, RequestsError>) => void
+
+const EMPTY: ReadonlyArray<string> = []
+
+/** Ends the body write loop early without an error: the exchange settled under it. */
+class StopWriting {
+  readonly _tag = "StopWriting"
+}
+const stopWriting = new StopWriting()
+const isStop = (e: RequestsError | StopWriting): e is StopWriting => e === stopWriting
+
+/** Turns node's response headers into the protocol-neutral head. */
+const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): ResponseHeadLike => {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>
+  let setCookie: ReadonlyArray<string> = EMPTY
+  for (const name in headers) {
+    // Pseudo-headers (":status") are not fields.
+    if (name.charCodeAt(0) === 58) continue
+    const value = headers[name]
+    if (value === undefined) continue
+    if (name === "set-cookie") {
+      setCookie = typeof value === "string" ? [value] : value
+      continue
+    }
+    out[name] = typeof value === "string" ? value : value.join(", ")
+  }
+  return { status: headers[":status"] ?? 0, headers: out, setCookie }
+}
+
+function onResponse(
+  this: OwnedStream,
+  headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader
+): void {
+  this[kExchange].setHead(toHead(headers))
+}
+
+function onData(this: OwnedStream, chunk: Buffer): void {
+  this[kExchange].pushBody(chunk)
+}
+
+function onEnd(this: OwnedStream): void {
+  this[kExchange].complete()
+}
+
+function onError(this: OwnedStream, error: Error): void {
+  // The code that matters arrives as `rstCode` with 'close'; the error is kept as the cause.
+  this[kExchange].lastError = error
+}
+
+function onReady(this: OwnedStream): void {
+  this[kExchange].id = this.id ?? 0
+}
+
+function onClose(this: OwnedStream): void {
+  this[kExchange].closed(this.rstCode)
+}
+
+/** @internal */
+export class H2Stream implements ResponseBody {
+  /** Stream id; `0` until node assigns one. */
+  id = 0
+  head: ResponseHeadLike | undefined = undefined
+  done = false
+  failure: RequestsError | undefined = undefined
+  lastError: Error | undefined = undefined
+  private stream: http2.ClientHttp2Stream | undefined = undefined
+  private chunks: Array<Uint8Array> = []
+  private buffered = 0
+  private paused = false
+  private released = false
+  private writing = false
+  /** While the whole body is being collected, backpressure would only stall it. */
+  private collecting = false
+  private headWaiter: Resume<ResponseHeadLike> | undefined = undefined
+  private bodyWaiter: (() => void) | undefined = undefined
+
+  constructor(
+    private readonly host: StreamHost,
+    private readonly highWaterMark: number,
+    /** Whether the connection had carried an earlier stream. */
+    private readonly reused: boolean
+  ) {}
+
+  /** Takes over a node stream just returned by `session.request`. */
+  attach(stream: http2.ClientHttp2Stream): void {
+    const owned = stream as OwnedStream
+    owned[kExchange] = this
+    this.stream = stream
+    this.id = stream.id ?? 0
+    // A session still connecting assigns the id later.
+    if (stream.id === undefined) stream.once("ready", onReady)
+    stream.on("response", onResponse)
+    stream.on("data", onData)
+    stream.on("end", onEnd)
+    stream.on("error", onError)
+    stream.on("close", onClose)
+  }
+
+  get phase(): Phase {
+    return this.writing ? "request" : this.head === undefined ? "headers" : "body"
+  }
+
+  /** True once the body has been fully received or has failed. */
+  get settled(): boolean {
+    return this.done || this.failure !== undefined
+  }
+
+  // --- pushed by node and the connection --------------------------------------
+
+  setHead(head: ResponseHeadLike): void {
+    this.head = head
+    this.host.markHeard()
+    const waiter = this.headWaiter
+    if (waiter !== undefined) {
+      this.headWaiter = undefined
+      waiter(Effect.succeed(head))
+    }
+  }
+
+  pushBody(chunk: Uint8Array): void {
+    this.host.heard = true
+    this.chunks.push(chunk)
+    this.buffered += chunk.byteLength
+    if (this.collecting) return
+    this.wakeBody()
+    if (this.buffered > this.highWaterMark && !this.paused) {
+      // Node stops consuming the stream's window while it is paused, so the
+      // server stops sending once the window is used up.
+      this.paused = true
+      this.stream?.pause()
+    }
+  }
+
+  complete(): void {
+    if (this.settled) return
+    this.host.markHeard()
+    if (this.head === undefined) {
+      // END_STREAM without a final response head is malformed (RFC 9113 §8.1).
+      this.fail(this.closedError(new Error("stream ended without a response head")))
+      return
+    }
+    this.done = true
+    // With our side finished too the stream is closed in protocol terms:
+    // the slot is free now, before the reader hears of the end.
+    if (this.stream?.writableFinished === true) this.release()
+    this.wakeBody()
+  }
+
+  /** Node closed the stream, `code` being its RST_STREAM code or `0`. */
+  closed(code: number): void {
+    if (!this.settled) {
+      this.host.markHeard()
+      if (this.host.sessionGone) {
+        this.host.sessionLost()
+      } else if (code !== NO_ERROR || this.head === undefined || !this.done) {
+        this.fail(this.resetError(code))
+      }
+    }
+    this.release()
+  }
+
+  fail(error: RequestsError): void {
+    if (this.settled) return
+    this.failure = error
+    const waiter = this.headWaiter
+    if (waiter !== undefined) {
+      this.headWaiter = undefined
+      waiter(Effect.fail(error))
+    }
+    this.wakeBody()
+  }
+
+  /** The session died under this stream. */
+  failClosed(cause: unknown): void {
+    if (!this.settled) this.fail(this.closedError(cause))
+  }
+
+  /** A GOAWAY with an error code is tearing the session down. */
+  failGoAway(): void {
+    if (!this.settled) this.fail(this.goAwayError())
+  }
+
+  private resetError(code: number): RequestsError {
+    const host = this.host
+    if (code === REFUSED_STREAM && this.head === undefined && this.id > host.goawayLastStreamId) {
+      // Refused because the server sent GOAWAY below us: it never saw this request.
+      return this.goAwayError()
+    }
+    if (code === REFUSED_STREAM) host.counters.refused++
+    else host.counters.resets++
+    return new StreamResetError({
+      endpoint: host.endpointKey,
+      code,
+      codeName: codeName(code),
+      phase: this.phase
+    })
+  }
+
+  private goAwayError(): GoAwayError {
+    const host = this.host
+    return new GoAwayError({
+      endpoint: host.endpointKey,
+      code: host.goawayCode,
+      codeName: codeName(host.goawayCode),
+      lastStreamId: host.goawayLastStreamId,
+      streamId: this.id,
+      phase: this.phase
+    })
+  }
+
+  private closedError(cause: unknown): ClosedError {
+    return new ClosedError({
+      endpoint: this.host.endpointKey,
+      protocol: "h2",
+      phase: this.phase,
+      reused: this.reused,
+      responseStarted: this.head !== undefined,
+      cause
+    })
+  }
+
+  private wakeBody(): void {
+    const waiter = this.bodyWaiter
+    if (waiter !== undefined) {
+      this.bodyWaiter = undefined
+      waiter()
+    }
+  }
+
+  private release(): void {
+    if (this.released) return
+    this.released = true
+    this.host.streamEnded(this)
+  }
+
+  /**
+   * The caller gave up: RST_STREAM(CANCEL) goes out and the slot is free at
+   * once, without waiting for node to report the stream closed.
+   */
+  cancel(): void {
+    if (!this.settled) this.fail(this.closedError(new Error("stream cancelled by the client")))
+    const stream = this.stream
+    if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+    this.release()
+  }
+
+  // --- request body ---------------------------------------------------------
+
+  /**
+   * Writes a streamed request body under the stream's flow control, then
+   * ends our side. `length` is the declared content-length, if any.
+   */
+  writeBody(
+    body: Stream.Stream<Uint8Array, unknown>,
+    length: number | undefined
+  ): Effect.Effect<void, RequestsError> {
+    return Effect.suspend(() => {
+      this.writing = true
+      let written = 0
+      const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError | StopWriting> => {
+        const stream = this.stream
+        if (this.failure !== undefined) return Effect.fail(this.failure)
+        if (stream === undefined || this.done || stream.closed || stream.destroyed)
+          return Effect.fail(stopWriting)
+        written += chunk.byteLength
+        if (length !== undefined && written > length) return Effect.fail(this.lengthMismatch(length, written))
+        if (chunk.byteLength === 0) return Effect.void
+        return stream.write(chunk) ? Effect.void : this.drained(stream)
+      }
+      return Stream.runForEach(
+        Stream.mapError(body, (cause) => new RequestBodyError({ endpoint: this.host.endpointKey, cause })),
+        writeChunk
+      ).pipe(
+        Effect.flatMap((): Effect.Effect<void, RequestsError | StopWriting> => {
+          if (this.failure !== undefined) return Effect.fail(this.failure)
+          if (length !== undefined && written !== length)
+            return Effect.fail(this.lengthMismatch(length, written))
+          this.writing = false
+          const stream = this.stream
+          if (stream !== undefined && !stream.closed && !stream.destroyed) stream.end()
+          return Effect.void
+        }),
+        Effect.catchIf(isStop, () => {
+          this.writing = false
+          // The response ended while we were still sending: the rest is not wanted.
+          if (this.done) this.cancelSending()
+          return Effect.void
+        }),
+        Effect.tapError(() => Effect.sync(() => this.cancel())),
+        Effect.onInterrupt(() => Effect.sync(() => this.cancel()))
+      )
+    })
+  }
+
+  private cancelSending(): void {
+    const stream = this.stream
+    if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+  }
+
+  private lengthMismatch(declared: number, written: number): InvalidRequestError {
+    return new InvalidRequestError({
+      reason: "InvalidBody",
+      detail: `body stream produced ${written} bytes, content-length declared ${declared}`
+    })
+  }
+
+  private drained(stream: http2.ClientHttp2Stream): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const onDrain = () => {
+        stream.off("close", onDone)
+        resume(Effect.void)
+      }
+      // A closed stream never drains; the next chunk sees why it closed.
+      const onDone = () => {
+        stream.off("drain", onDrain)
+        resume(Effect.void)
+      }
+      stream.once("drain", onDrain)
+      stream.once("close", onDone)
+      return Effect.sync(() => {
+        stream.off("drain", onDrain)
+        stream.off("close", onDone)
+      })
+    })
+  }
+
+  // --- pulled by the caller -------------------------------------------------
+
+  /** The response head; interrupting the wait cancels the stream. */
+  readonly awaitHead: Effect.Effect<ResponseHeadLike, RequestsError> = Effect.suspend(() => {
+    if (this.head !== undefined) return Effect.succeed(this.head)
+    if (this.failure !== undefined) return Effect.fail(this.failure)
+    return Effect.async<ResponseHeadLike, RequestsError>((resume) => {
+      this.headWaiter = resume
+      return this.cancelEffect
+    })
+  })
+
+  /** For `Effect.onInterrupt` around the whole exchange. */
+  readonly cancelOnInterrupt = (): Effect.Effect<void> => this.cancelEffect
+
+  private readonly cancelEffect = Effect.sync(() => {
+    this.headWaiter = undefined
+    this.bodyWaiter = undefined
+    this.cancel()
+  })
+
+  private readonly waitForBody: Effect.Effect<void> = Effect.async<void>((resume) => {
+    this.bodyWaiter = () => resume(Effect.void)
+    return this.cancelEffect
+  })
+
+  private take(): Array<Uint8Array> {
+    const taken = this.chunks
+    this.chunks = []
+    this.buffered = 0
+    this.resumeReading()
+    return taken
+  }
+
+  private resumeReading(): void {
+    if (this.paused) {
+      this.paused = false
+      this.stream?.resume()
+    }
+  }
+
+  /** The whole body when it has fully arrived, without suspending; else `undefined`. */
+  takeAll(): Uint8Array | undefined {
+    return this.done ? joinChunks(this.take()) : undefined
+  }
+
+  /** The whole body as one buffer: a single copy at the end, never one per chunk. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() => {
+    if (this.done) return Effect.succeed(joinChunks(this.take()))
+    if (this.failure !== undefined) return Effect.fail(this.failure)
+    this.collecting = true
+    this.resumeReading()
+    return Effect.zipRight(this.waitForBody, this.readAll)
+  })
+
+  /**
+   * The next batch of body chunks: `None` at the end of the body. Data
+   * already buffered is handed out before a failure is reported.
+   */
+  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestsError>> = Effect.suspend(() => {
+    if (this.chunks.length > 0) return Effect.succeed(Chunk.unsafeFromArray(this.take()))
+    if (this.done) return Effect.fail(Option.none())
+    if (this.failure !== undefined) return Effect.fail(Option.some(this.failure))
+    return Effect.zipRight(this.waitForBody, this.pull)
+  })
+
+  /** The reader gives up: an unfinished stream is cancelled. */
+  readonly abandon = (): void => {
+    if (!this.done || !this.released) this.cancel()
+  }
+}

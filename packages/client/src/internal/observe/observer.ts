@@ -1,0 +1,146 @@
+/**
+ * What the client counts and reports about its requests and connections:
+ * per-origin figures, the event listener, and the Effect metrics they feed.
+ *
+ * Counters are plain numbers bumped on the hot path; metrics are published
+ * from them by difference when stats are read and on a tick, so a request
+ * never pays for a metric update.
+ *
+ * @internal
+ */
+import { Context, Duration, Effect, Metric, MetricLabel } from "effect"
+import type { Protocol } from "../../Errors.js"
+import type { Listener, RequestsEvent } from "../../Events.js"
+
+/**
+ * Figures of one origin over one protocol.
+ *
+ * @since 0.1.0
+ */
+export interface OriginStats {
+  /** `scheme://host:port`. */
+  readonly origin: string
+  readonly protocol: Protocol
+  /** Attempts sent over this protocol, retries included. */
+  readonly requests: number
+  /** Requests that failed for good, before a response head. */
+  readonly errors: number
+  /** From each attempt's start to its response head (or failure), summed. */
+  readonly totalTime: Duration.Duration
+}
+
+/** The running totals behind one {@link OriginStats}. */
+export class OriginCounters {
+  requests = 0
+  errors = 0
+  totalTimeMillis = 0
+  readonly published = { requests: 0, errors: 0, totalTimeMillis: 0 }
+  readonly tags: ReadonlyArray<MetricLabel.MetricLabel>
+
+  constructor(
+    readonly origin: string,
+    readonly protocol: Protocol
+  ) {
+    this.tags = [MetricLabel.make("origin", origin), MetricLabel.make("protocol", protocol)]
+  }
+}
+
+const metrics = {
+  requests: Metric.counter("effect_requests_requests", {
+    description: "Request attempts, by origin and protocol"
+  }),
+  errors: Metric.counter("effect_requests_errors", {
+    description: "Requests that failed before a response head, by origin and protocol"
+  }),
+  totalTime: Metric.counter("effect_requests_time_ms", {
+    description: "Milliseconds from request start to response head, summed, by origin and protocol"
+  })
+}
+
+/** Counts, times and reports; one per client. */
+export class Observer {
+  requestsMade = 0
+  retries = 0
+  errors = 0
+  totalTimeMillis = 0
+  private readonly h1Origins = new Map<string, OriginCounters>()
+  private readonly h2Origins = new Map<string, OriginCounters>()
+
+  constructor(
+    /** Absent when nobody listens: callers test it before building an event. */
+    readonly listener: Listener | undefined,
+    readonly now: () => number
+  ) {}
+
+  /** The counters of an origin over a protocol, made on first use. */
+  origin(endpointKey: string, protocol: Protocol): OriginCounters {
+    const origins = protocol === "h2" ? this.h2Origins : this.h1Origins
+    let counters = origins.get(endpointKey)
+    if (counters === undefined) {
+      counters = new OriginCounters(endpointKey, protocol)
+      origins.set(endpointKey, counters)
+    }
+    return counters
+  }
+
+  emit(event: RequestsEvent): void {
+    this.listener?.(event)
+  }
+
+  /** An attempt ended with a head or a failure. */
+  finished(counters: OriginCounters, started: number): number {
+    const elapsed = this.now() - started
+    counters.totalTimeMillis += elapsed
+    this.totalTimeMillis += elapsed
+    return elapsed
+  }
+
+  failed(counters: OriginCounters): void {
+    counters.errors++
+    this.errors++
+  }
+
+  originStats(): ReadonlyArray<OriginStats> {
+    const out: Array<OriginStats> = []
+    for (const c of this.all()) {
+      out.push({
+        origin: c.origin,
+        protocol: c.protocol,
+        requests: c.requests,
+        errors: c.errors,
+        totalTime: Duration.millis(c.totalTimeMillis)
+      })
+    }
+    return out
+  }
+
+  private *all(): Iterable<OriginCounters> {
+    yield* this.h1Origins.values()
+    yield* this.h2Origins.values()
+  }
+
+  /** Publishes what changed since the last time as tagged metrics. */
+  readonly publish: Effect.Effect<void> = Effect.sync(() => {
+    for (const c of this.all()) {
+      const p = c.published
+      if (c.requests !== p.requests) metrics.requests.unsafeUpdate(c.requests - p.requests, c.tags)
+      if (c.errors !== p.errors) metrics.errors.unsafeUpdate(c.errors - p.errors, c.tags)
+      if (c.totalTimeMillis !== p.totalTimeMillis)
+        metrics.totalTime.unsafeUpdate(c.totalTimeMillis - p.totalTimeMillis, c.tags)
+      p.requests = c.requests
+      p.errors = c.errors
+      p.totalTimeMillis = c.totalTimeMillis
+    }
+  })
+}
+
+/**
+ * The observer the pools and dialer report to. Without `Requests.layer`
+ * (a pool built on its own) nobody listens, and nothing reads what is counted.
+ *
+ * @internal
+ */
+export class CurrentObserver extends Context.Reference<CurrentObserver>()(
+  "@effect-requests/client/CurrentObserver",
+  { defaultValue: (): Observer => new Observer(undefined, () => 0) }
+) {}

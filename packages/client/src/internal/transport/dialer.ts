@@ -1,0 +1,267 @@
+/**
+ * Opens TCP and TLS connections as scoped resources.
+ *
+ * A dialed socket lives in the `Scope` the caller provides: whoever owns that
+ * scope owns the socket. That is what lets a pool adopt a socket another step
+ * dialed, by taking over the scope instead of dialing again.
+ *
+ * @since 0.1.0
+ */
+import * as dns from "node:dns"
+import * as net from "node:net"
+import * as tls from "node:tls"
+import { Context, Duration, Effect, Layer, type Scope } from "effect"
+import type { Endpoint } from "../../Endpoint.js"
+import { ConnectError, TimeoutError, TlsError } from "../../Errors.js"
+import { CurrentObserver, type Observer } from "../observe/observer.js"
+import { type Lookup, type TlsOptions, resolveTlsOptions, TlsSessionCache } from "./tls-options.js"
+
+export type { Lookup, TlsOptions } from "./tls-options.js"
+export { staticLookup } from "./tls-options.js"
+
+/**
+ * What a dial established.
+ *
+ * @since 0.1.0
+ */
+export interface Dialed {
+  readonly endpoint: Endpoint
+  readonly socket: net.Socket
+  /** ALPN protocol the server selected, e.g. `h2`; `undefined` for plain TCP or no ALPN. */
+  readonly alpnProtocol: string | undefined
+  /** e.g. `TLSv1.3`; `undefined` for plain TCP. */
+  readonly tlsVersion: string | undefined
+  readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
+}
+
+/**
+ * Options of the {@link Dialer}.
+ *
+ * @since 0.1.0
+ */
+export interface DialerOptions {
+  /** Deadline for the TCP connection, DNS included. Default `10 seconds`. */
+  readonly connectTimeout?: Duration.DurationInput
+  /** Deadline for the TLS handshake once TCP is up. Default `10 seconds`. */
+  readonly tlsHandshakeTimeout?: Duration.DurationInput
+  /** TLS settings for `https` endpoints. */
+  readonly tls?: TlsOptions
+  /** Replaces DNS resolution; see {@link staticLookup}. Default: the system resolver. */
+  readonly lookup?: Lookup
+  /** Happy eyeballs (RFC 8305) across IPv6 and IPv4 addresses. Default `true`. */
+  readonly autoSelectFamily?: boolean
+}
+
+/**
+ * Per-dial choices that differ between callers of one dialer.
+ *
+ * @since 0.1.0
+ */
+export interface DialRequest {
+  /** ALPN protocols to offer, in preference order. Default: the dialer's `tls.alpnProtocols`. */
+  readonly alpnProtocols?: ReadonlyArray<string>
+}
+
+/**
+ * Opens connections to endpoints.
+ *
+ * @since 0.1.0
+ */
+export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<
+  Dialer,
+  {
+    /**
+     * Connects to the endpoint; TLS for `https`. The socket is destroyed when
+     * the given scope closes.
+     */
+    readonly dial: (
+      endpoint: Endpoint,
+      request?: DialRequest
+    ) => Effect.Effect<Dialed, ConnectError | TlsError | TimeoutError, Scope.Scope>
+    /**
+     * The addresses the endpoint's host resolves to, with the dialer's
+     * `lookup`; an IP literal resolves to itself.
+     */
+    readonly resolve: (
+      endpoint: Endpoint
+    ) => Effect.Effect<ReadonlyArray<string>, ConnectError | TimeoutError>
+  }
+>() {
+  /**
+   * A dialer with the given options.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer = (options: DialerOptions = {}): Layer.Layer<Dialer> =>
+    Layer.effect(
+      Dialer,
+      Effect.map(CurrentObserver, (observer) => make(options, observer))
+    )
+}
+
+const defaultTimeout = Duration.seconds(10)
+
+/** Fails with a `TimeoutError` of the phase once `millis` have passed on the Clock. */
+const deadline = (endpoint: Endpoint, phase: "dns" | "connect" | "tls", millis: number) =>
+  Effect.timeoutFail({
+    duration: millis,
+    onTimeout: () =>
+      new TimeoutError({ endpoint: endpoint.key, phase, protocol: undefined, timeoutMillis: millis })
+  })
+
+const errnoCode = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined
+
+/**
+ * Builds the dialer service.
+ *
+ * @since 0.1.0
+ */
+export const make = (
+  options: DialerOptions = {},
+  /** @internal Where connection events go. */
+  observer?: Observer
+): Dialer["Type"] => {
+  const listening = observer?.listener !== undefined
+  const connectMillis = Duration.toMillis(options.connectTimeout ?? defaultTimeout)
+  const tlsMillis = Duration.toMillis(options.tlsHandshakeTimeout ?? defaultTimeout)
+  const autoSelectFamily = options.autoSelectFamily ?? true
+  const tlsBase = resolveTlsOptions(options.tls)
+  const sessions = new TlsSessionCache()
+
+  const lookup: Lookup = options.lookup ?? dns.lookup
+
+  /** The lookup, reporting what it found; node's own "lookup" event fires before a listener can be attached. */
+  const reporting =
+    (endpoint: Endpoint): Lookup =>
+    (hostname, lookupOptions, callback) =>
+      lookup(hostname, lookupOptions, (error, address, family) => {
+        if (error === null) {
+          const addresses = typeof address === "string" ? [address] : address.map((a) => a.address)
+          observer!.emit({ _tag: "Dns", endpoint: endpoint.key, host: hostname, addresses })
+        }
+        callback(error, address, family)
+      })
+
+  const connectTcp = (endpoint: Endpoint) =>
+    Effect.async<net.Socket, ConnectError>((resume) => {
+      const socket = net.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        noDelay: true,
+        autoSelectFamily,
+        ...(listening ? { lookup: reporting(endpoint) } : options.lookup ? { lookup: options.lookup } : {})
+      })
+      const onError = (cause: Error) => {
+        socket.destroy()
+        const code = errnoCode(cause)
+        const phase = code === "ENOTFOUND" || code === "EAI_AGAIN" ? "dns" : "connect"
+        resume(Effect.fail(new ConnectError({ endpoint: endpoint.key, phase, code, cause })))
+      }
+      socket.once("error", onError)
+      socket.once("connect", () => {
+        socket.off("error", onError)
+        if (listening) {
+          observer!.emit({
+            _tag: "Connected",
+            endpoint: endpoint.key,
+            remoteAddress: socket.remoteAddress,
+            remotePort: socket.remotePort
+          })
+        }
+        resume(Effect.succeed(socket))
+      })
+      // Interrupted (e.g. by the timeout) before the connection completed.
+      return Effect.sync(() => socket.destroy())
+    }).pipe(deadline(endpoint, "connect", connectMillis))
+
+  const handshake = (endpoint: Endpoint, socket: net.Socket, request: DialRequest | undefined) =>
+    Effect.async<tls.TLSSocket, TlsError>((resume) => {
+      const alpn = request?.alpnProtocols ?? tlsBase.alpnProtocols
+      const session = sessions.get(endpoint.key)
+      const secure = tls.connect({
+        ...tlsBase.connect,
+        socket,
+        // SNI must not carry an IP literal (RFC 6066 §3).
+        ...(net.isIP(endpoint.host) === 0 ? { servername: tlsBase.servername ?? endpoint.host } : {}),
+        host: endpoint.host,
+        ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
+        ...(session ? { session } : {})
+      })
+      if (tlsBase.sessionReuse) secure.on("session", (s: Buffer) => sessions.set(endpoint.key, s))
+      const onError = (cause: Error) => {
+        secure.destroy()
+        resume(Effect.fail(new TlsError({ endpoint: endpoint.key, code: errnoCode(cause), cause })))
+      }
+      secure.once("error", onError)
+      secure.once("secureConnect", () => {
+        secure.off("error", onError)
+        if (listening) {
+          observer!.emit({
+            _tag: "TlsHandshake",
+            endpoint: endpoint.key,
+            alpnProtocol: typeof secure.alpnProtocol === "string" ? secure.alpnProtocol : undefined,
+            tlsVersion: secure.getProtocol() ?? undefined,
+            resumed: secure.isSessionReused()
+          })
+        }
+        resume(Effect.succeed(secure))
+      })
+      return Effect.sync(() => secure.destroy())
+    }).pipe(deadline(endpoint, "tls", tlsMillis))
+
+  const dial = (endpoint: Endpoint, request?: DialRequest) =>
+    Effect.gen(function* () {
+      // The socket joins the scope before TLS starts, so an interrupted or
+      // failed handshake cannot leak the TCP connection.
+      // `acquireRelease` shields its acquire from interruption; the deadlines need it interruptible.
+      const tcp = yield* Effect.acquireRelease(Effect.interruptible(connectTcp(endpoint)), (s) =>
+        Effect.sync(() => s.destroy())
+      )
+      if (endpoint.scheme === "http") {
+        return {
+          endpoint,
+          socket: tcp,
+          alpnProtocol: undefined,
+          tlsVersion: undefined,
+          remoteAddress: tcp.remoteAddress,
+          remotePort: tcp.remotePort
+        } satisfies Dialed
+      }
+      const secure = yield* Effect.acquireRelease(
+        Effect.interruptible(handshake(endpoint, tcp, request)),
+        (s) => Effect.sync(() => s.destroy())
+      )
+      return {
+        endpoint,
+        socket: secure,
+        alpnProtocol: typeof secure.alpnProtocol === "string" ? secure.alpnProtocol : undefined,
+        tlsVersion: secure.getProtocol() ?? undefined,
+        remoteAddress: tcp.remoteAddress,
+        remotePort: tcp.remotePort
+      } satisfies Dialed
+    })
+
+  const resolve = (endpoint: Endpoint): Effect.Effect<ReadonlyArray<string>, ConnectError | TimeoutError> =>
+    net.isIP(endpoint.host) !== 0
+      ? Effect.succeed([endpoint.host])
+      : Effect.async<ReadonlyArray<string>, ConnectError>((resume) => {
+          lookup(endpoint.host, { all: true }, (error, addresses) => {
+            if (error !== null) {
+              const code = errnoCode(error)
+              return resume(
+                Effect.fail(new ConnectError({ endpoint: endpoint.key, phase: "dns", code, cause: error }))
+              )
+            }
+            const list = typeof addresses === "string" ? [addresses] : addresses.map((a) => a.address)
+            if (listening)
+              observer!.emit({ _tag: "Dns", endpoint: endpoint.key, host: endpoint.host, addresses: list })
+            resume(Effect.succeed(list))
+          })
+        }).pipe(deadline(endpoint, "dns", connectMillis))
+
+  return { dial, resolve }
+}
