@@ -17,18 +17,22 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
-import { Context, Duration, Effect, Layer, Option } from "effect"
-import { makeClient, makeSend } from "./internal/client/http-client.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { Dialer, type Lookup, type TlsOptions } from "./Dialer.js"
 import * as Endpoint from "./Endpoint.js"
 import { InvalidRequestError, type RequestsError } from "./Errors.js"
 import type { Listener } from "./Events.js"
+import { H1Pool, type H1Options, type H1Stats } from "./H1Pool.js"
+import { H2ConnectionPool, type H2Options, type H2Stats } from "./H2ConnectionPool.js"
+import { makeClient, makeExecute } from "./internal/client/http-client.js"
+import { makeSend } from "./internal/client/send.js"
 import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
-import { resolveH1Options } from "./internal/h1/options.js"
-import { H1Pool, type H1Options, type H1Stats } from "./internal/h1/pool.js"
-import { H2ConnectionPool, type H2Options, type H2Stats } from "./internal/h2/pool.js"
-import * as ProtocolRouter from "./internal/router/protocol-router.js"
-import { Dialer, type Lookup, type TlsOptions } from "./internal/transport/dialer.js"
+import { ProtocolRouter } from "./ProtocolRouter.js"
 
 /**
  * Options of {@link layer}, grouped by concern. Every field is optional.
@@ -137,36 +141,42 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
 >() {}
 
 /**
- * Provides `HttpClient.HttpClient` and {@link Requests}. Every connection the
- * client opens belongs to the layer's scope and is closed with it: closing
- * the layer fails requests still waiting for a connection, lets exchanges in
- * flight finish for up to each pool's `closeTimeout` (GOAWAY first on
- * HTTP/2), then closes every socket.
+ * Provides `HttpClient.HttpClient` and {@link Requests} over pools and a
+ * router you build yourself: to share pools between clients, to configure
+ * them apart, or to put a mock in place of one (as platform-node's
+ * `layerUndiciWithoutDispatcher` does for its dispatcher). Of `options`, it
+ * reads `events`, `tracing` and `h1.retryNonIdempotent`; the rest belong to
+ * the layers you provide.
+ *
+ * @example
+ * ```ts
+ * const client = Requests.layerWithoutPools().pipe(
+ *   Layer.provide(ProtocolRouter.layer({ protocol: "h2c" })),
+ *   Layer.provideMerge(Layer.merge(H1Pool.layer(), myMockH2Pool)),
+ *   Layer.provide(Dialer.layer())
+ * )
+ * ```
  *
  * @since 0.1.0
  */
-export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | Requests> => {
-  const client = Layer.scopedContext(
+export const layerWithoutPools = (
+  options: Options = {}
+): Layer.Layer<HttpClient.HttpClient | Requests, never, H1Pool | H2ConnectionPool | ProtocolRouter> =>
+  Layer.scopedContext(
     Effect.gen(function* () {
-      const pool = yield* H1Pool
-      const h2Pool = yield* H2ConnectionPool
+      const h1 = yield* H1Pool
+      const h2 = yield* H2ConnectionPool
+      const router = yield* ProtocolRouter
       const observer = yield* CurrentObserver
-      const h1 = resolveH1Options(options.h1)
-      const protocol = options.protocol ?? "auto"
-      const http2 = protocol === "h2c" ? "always" : protocol === "http2" ? "https" : "never"
-      const router =
-        protocol === "auto"
-          ? yield* ProtocolRouter.make({
-              dialer: yield* Dialer,
-              h1: pool,
-              h2: h2Pool,
-              hintTtl: Duration.toMillis(options.protocolHintTtl ?? "10 minutes"),
-              observer
-            })
-          : undefined
-      const send = makeSend(pool, h2Pool, observer, { ...h1, http2 }, router)
+      const send = makeSend({
+        router,
+        h1,
+        h2,
+        observer,
+        retryNonIdempotent: options.h1?.retryNonIdempotent ?? false
+      })
       const stats = Effect.map(
-        Effect.zip(pool.stats, h2Pool.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
+        Effect.zip(h1.stats, h2.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
         ([h1Stats, h2Stats]): Stats => ({
           requestsMade: observer.requestsMade,
           totalTime: Duration.millis(observer.totalTimeMillis),
@@ -179,50 +189,63 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
       )
       // Metrics follow the client even when nobody reads its figures.
       yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep("5 seconds"), observer.publish)))
-      const flush = Effect.zipRight(pool.flush, h2Pool.flush)
+      const flush = Effect.zipRight(h1.flush, h2.flush)
 
       const warm = (url: string | URL, warmOptions: WarmOptions = {}): Effect.Effect<void, RequestsError> =>
         Effect.suspend(() => {
-          const parsed = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
-          if (parsed === undefined) {
+          const endpoint = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
+          if (endpoint === undefined) {
             return Effect.fail(
               new InvalidRequestError({ reason: "InvalidUrl", detail: `cannot warm ${String(url)}` })
             )
           }
-          const endpoint = parsed
           const connections = Math.max(1, warmOptions.connections ?? 1)
-          if (http2 === "always" || (http2 === "https" && endpoint.scheme === "https"))
-            return h2Pool.warm(endpoint, connections)
-          if (router === undefined || endpoint.scheme !== "https") return pool.warm(endpoint, connections)
-          return Effect.flatMap(router.protocolFor(endpoint), (chosen) =>
-            chosen === "h2" ? h2Pool.warm(endpoint, connections) : pool.warm(endpoint, connections)
+          return Effect.flatMap(router.protocolFor(endpoint), (protocol) =>
+            protocol === "h2" ? h2.warm(endpoint, connections) : h1.warm(endpoint, connections)
           )
         })
 
       return Context.make(
         HttpClient.HttpClient,
-        makeClient(send, { tracing: options.tracing ?? false })
+        makeClient(makeExecute(send, observer), { tracing: options.tracing ?? false })
       ).pipe(Context.add(Requests, Requests.of({ stats, flush, warm })))
     })
   )
+
+/**
+ * Provides `HttpClient.HttpClient` and {@link Requests}. Every connection the
+ * client opens belongs to the layer's scope and is closed with it: closing
+ * the layer fails requests still waiting for a connection, lets exchanges in
+ * flight finish for up to each pool's `closeTimeout` (GOAWAY first on
+ * HTTP/2), then closes every socket.
+ *
+ * It is {@link layerWithoutPools} over `ProtocolRouter.layer`,
+ * `H1Pool.layer`, `H2ConnectionPool.layer` and `Dialer.layer`, each built
+ * from its part of `options`.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | Requests> => {
+  const dialer = Dialer.layer({
+    ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+    ...(options.tlsHandshakeTimeout !== undefined
+      ? { tlsHandshakeTimeout: options.tlsHandshakeTimeout }
+      : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+    ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {})
+  })
+  const pools = Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2)).pipe(
+    Layer.provideMerge(dialer)
+  )
+  const routed = ProtocolRouter.layer({
+    ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
+    ...(options.protocolHintTtl !== undefined ? { protocolHintTtl: options.protocolHintTtl } : {})
+  }).pipe(Layer.provideMerge(pools))
+  // One observer for the client, the router, the pools and the dialer.
   const observer = Layer.effect(
     CurrentObserver,
     Effect.map(Effect.clock, (clock) => new Observer(options.events, () => clock.unsafeCurrentTimeMillis()))
   )
-  return client.pipe(
-    Layer.provide(Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2))),
-    Layer.provide(
-      Dialer.layer({
-        ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
-        ...(options.tlsHandshakeTimeout !== undefined
-          ? { tlsHandshakeTimeout: options.tlsHandshakeTimeout }
-          : {}),
-        ...(options.tls !== undefined ? { tls: options.tls } : {}),
-        ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-        ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {})
-      })
-    ),
-    // One observer for the client, the pools and the dialer.
-    Layer.provide(observer)
-  )
+  return layerWithoutPools(options).pipe(Layer.provide(routed), Layer.provide(observer))
 }

@@ -13,14 +13,20 @@ export * as Errors from "./Errors.js"
 /** Connection targets. @since 0.1.0 */
 export * as Endpoint from "./Endpoint.js"
 
+/** What the pools take and give: exchanges and their responses. @since 0.1.0 */
+export * as Exchange from "./Exchange.js"
+
 /** TCP and TLS dialing, for custom transports and tests. @since 0.1.0 */
-export * as Dialer from "./internal/transport/dialer.js"
+export * as Dialer from "./Dialer.js"
 
 /** The HTTP/1.1 connection pool, its options and figures. @since 0.1.0 */
-export * as H1Pool from "./internal/h1/pool.js"
+export * as H1Pool from "./H1Pool.js"
 
 /** The HTTP/2 connection pool, its options and figures. @since 0.1.0 */
-export * as H2ConnectionPool from "./internal/h2/pool.js"
+export * as H2ConnectionPool from "./H2ConnectionPool.js"
+
+/** Which pool carries each endpoint's exchanges, learnt by ALPN. @since 0.1.0 */
+export * as ProtocolRouter from "./ProtocolRouter.js"
 
 /** Connection and request events, for logging, metrics and tracing. @since 0.1.0 */
 export * as Events from "./Events.js"

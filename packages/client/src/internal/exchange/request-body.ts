@@ -30,6 +30,20 @@ const empty: PreparedBody = { _tag: "Empty" }
  */
 export const expectsBody = (method: string): boolean =>
   method === "POST" || method === "PUT" || method === "PATCH"
+
+/**
+ * RFC 9110 §9.2.2: a method whose repetition has the same effect as one request.
+ *
+ * @internal
+ */
+export const isIdempotent = (method: string): boolean =>
+  method === "GET" ||
+  method === "HEAD" ||
+  method === "OPTIONS" ||
+  method === "TRACE" ||
+  method === "PUT" ||
+  method === "DELETE"
+
 const encoder = new TextEncoder()
 
 const fromWebStream = (body: ReadableStream<Uint8Array>) =>

@@ -4,38 +4,18 @@
  *
  * @internal
  */
-import {
-  Cookies,
-  Headers,
-  HttpClientError,
-  type HttpClientRequest,
-  HttpClientResponse,
-  HttpIncomingMessage,
-  UrlParams
-} from "@effect/platform"
-import { type Chunk, Effect, Inspectable, Option, Stream } from "effect"
-import type { RequestsError } from "../../Errors.js"
-
-/** The body side of an exchange, whatever protocol carried it. */
-export interface ResponseBody {
-  /** Every remaining byte, in one buffer. */
-  readonly readAll: Effect.Effect<Uint8Array, RequestsError>
-  /** Every remaining byte if the body has fully arrived, else `undefined`; never waits. */
-  takeAll(): Uint8Array | undefined
-  /** Next batch of chunks; `None` at the end. */
-  readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestsError>>
-  /** True once the body has been fully received or has failed. */
-  readonly settled: boolean
-  /** The reader gives up; an unfinished body makes the connection unusable. */
-  readonly abandon: () => void
-}
-
-/** The head fields a response needs, whatever protocol carried it. */
-export interface ResponseHeadLike {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly setCookie: ReadonlyArray<string>
-}
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type { ResponseBody, ResponseHead } from "./exchange.js"
 
 const utf8 = new TextDecoder()
 const decodeUtf8 = (bytes: Uint8Array): string => utf8.decode(bytes)
@@ -67,7 +47,7 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    private readonly head: ResponseHeadLike,
+    private readonly head: ResponseHead,
     private readonly body: ResponseBody,
     private readonly address: string | undefined
   ) {

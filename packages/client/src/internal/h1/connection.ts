@@ -15,7 +15,7 @@ import {
   RequestBodyError,
   type RequestsError
 } from "../../Errors.js"
-import { Exchange, type ExchangeOwner } from "./exchange.js"
+import { PendingResponse, type PendingResponseOwner } from "./pending-response.js"
 import { parseKeepAlive } from "./keep-alive.js"
 import { chunkHeader, CRLF, LAST_CHUNK } from "./request-serializer.js"
 import {
@@ -47,7 +47,7 @@ export interface ConnectionOptions {
 const COALESCE_LIMIT = 16 * 1024
 
 /** @internal */
-export class H1Connection implements ResponseHandler, ExchangeOwner {
+export class H1Connection implements ResponseHandler, PendingResponseOwner {
   /** Exchanges completed on this connection. */
   uses = 0
   closed = false
@@ -66,9 +66,9 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   reserved = 0
   private readonly parser: ResponseParser
   /** Written and not yet fully answered, oldest first. */
-  private readonly inflight: Array<Exchange> = []
+  private readonly inflight: Array<PendingResponse> = []
   /** The exchange whose request body is still being streamed; nothing may be written behind it. */
-  private streaming: Exchange | undefined = undefined
+  private streaming: PendingResponse | undefined = undefined
 
   constructor(
     readonly endpoint: Endpoint,
@@ -109,7 +109,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
   // --- requests -------------------------------------------------------------
 
   /** Writes a request whose body is already in memory. */
-  send(head: Buffer, body: Uint8Array | undefined, isHead: boolean): Exchange {
+  send(head: Buffer, body: Uint8Array | undefined, isHead: boolean): PendingResponse {
     if (this.closed) return this.unsent(isHead)
     const exchange = this.begin(isHead)
     const socket = this.socket
@@ -138,7 +138,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     head: Buffer,
     body: Stream.Stream<Uint8Array, E>,
     length: number | undefined
-  ): Effect.Effect<Exchange, RequestsError> {
+  ): Effect.Effect<PendingResponse, RequestsError> {
     return Effect.suspend(() => {
       if (this.closed) return Effect.fail(this.unsentError())
       const exchange = this.begin(false)
@@ -188,8 +188,8 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
    * connection resumes a turn after the pool chose it, and the connection
    * may have closed meanwhile, its events long gone.
    */
-  private unsent(isHead: boolean): Exchange {
-    const exchange = new Exchange(this, isHead, this.options.highWaterMark, this.uses > 0)
+  private unsent(isHead: boolean): PendingResponse {
+    const exchange = new PendingResponse(this, isHead, this.options.highWaterMark, this.uses > 0)
     exchange.fail(this.unsentError())
     return exchange
   }
@@ -205,8 +205,8 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     })
   }
 
-  private begin(isHead: boolean): Exchange {
-    const exchange = new Exchange(
+  private begin(isHead: boolean): PendingResponse {
+    const exchange = new PendingResponse(
       this,
       isHead,
       this.options.highWaterMark,
@@ -224,7 +224,7 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     })
   }
 
-  private drained(exchange: Exchange): Effect.Effect<void, RequestsError> {
+  private drained(exchange: PendingResponse): Effect.Effect<void, RequestsError> {
     return Effect.async<void, RequestsError>((resume) => {
       const onDrain = () => {
         this.socket.off("close", onClose)
@@ -353,9 +353,9 @@ export class H1Connection implements ResponseHandler, ExchangeOwner {
     }
   }
 
-  // --- ExchangeOwner ----------------------------------------------------------
+  // --- PendingResponseOwner ----------------------------------------------------------
 
-  abandon(exchange: Exchange): void {
+  abandon(exchange: PendingResponse): void {
     if (!exchange.done && this.inflight.includes(exchange)) this.destroy()
   }
 

@@ -11,7 +11,12 @@
  * @since 0.1.0
  */
 import type * as net from "node:net"
-import { Context, Deferred, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Scope } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as FiberSet from "effect/FiberSet"
+import * as Scope from "effect/Scope"
 import type { Endpoint } from "../../Endpoint.js"
 import {
   ClientClosedError,
@@ -21,12 +26,14 @@ import {
   type TlsError
 } from "../../Errors.js"
 import { CurrentObserver } from "../observe/observer.js"
-import { type Dialed, Dialer } from "../transport/dialer.js"
+import { Dialer } from "../../Dialer.js"
+import type { Dialed } from "../transport/dialer.js"
 import { type ConnectionOwner, H1Connection } from "./connection.js"
 import { type AcquireError, EndpointPool, type Waiter } from "./endpoint-pool.js"
 import { type H1Options, resolveH1Options } from "./options.js"
 import { type H1Stats, publish, total } from "./pool-stats.js"
 import { Ticket } from "./ticket.js"
+import { transferScope } from "../pool/adopt-scope.js"
 
 export type { H1Options } from "./options.js"
 export type { H1EndpointState, H1EndpointStats, H1Stats } from "./pool-stats.js"
@@ -34,73 +41,62 @@ export type { H1EndpointState, H1EndpointStats, H1Stats } from "./pool-stats.js"
 export type { AcquireError } from "./endpoint-pool.js"
 
 /**
- * The HTTP/1.1 connection pool.
+ * The HTTP/1.1 pool's connections, lent to exchanges: what the exchange road
+ * (`send.ts`) and the pool's service are built on.
  *
- * @since 0.1.0
+ * @internal
  */
-export class H1Pool extends Context.Tag("@effect-requests/client/H1Pool")<
-  H1Pool,
-  {
-    /**
-     * A connection the caller may write on at once, without waiting: an idle
-     * one, or (when `pipelined`) one with pipelining room. The caller must
-     * write before yielding.
-     */
-    readonly tryAcquire: (endpoint: Endpoint, pipelined: boolean) => H1Connection | undefined
-    /**
-     * Waits for a connection, dialing one if the limits allow. The connection
-     * is held for `ticket` until the caller consumes or settles it.
-     */
-    readonly acquire: (
-      endpoint: Endpoint,
-      pipelined: boolean,
-      ticket: Ticket
-    ) => Effect.Effect<H1Connection, AcquireError>
-    /**
-     * A connection that cannot be stale, for a retry that must not land on
-     * another stale one: newly dialed, or, when the endpoint is at its limit
-     * with nothing idle to close, the next one dialed or released, ahead of
-     * the queue.
-     */
-    readonly acquireFresh: (endpoint: Endpoint, ticket: Ticket) => Effect.Effect<H1Connection, AcquireError>
-    /** A ticket whose unused connection goes back to this pool. */
-    readonly ticket: () => Ticket
-    /** Whether requests to the endpoint may still be pipelined. */
-    readonly pipelining: (endpoint: Endpoint) => boolean
-    /** The pool's figures now. */
-    readonly stats: Effect.Effect<H1Stats>
-    /** Closes idle connections; busy ones finish their exchanges and are closed then. */
-    readonly flush: Effect.Effect<void>
-    /**
-     * Takes over a socket another step dialed (e.g. a TLS handshake whose
-     * ALPN chose HTTP/1.1), with the scope it lives in: from now on the pool
-     * closes that scope when the connection ends or the pool closes. Waits
-     * for a connection slot of the endpoint like a dial would.
-     */
-    readonly adopt: (endpoint: Endpoint, dialed: Dialed, scope: Scope.CloseableScope) => Effect.Effect<void>
-    /** Opens connections to the endpoint until it has `connections` (at most `maxConnectionsPerEndpoint`), idle. */
-    readonly warm: (
-      endpoint: Endpoint,
-      connections: number
-    ) => Effect.Effect<void, ConnectError | TlsError | TimeoutError | ClientClosedError>
-  }
->() {
+export interface H1Connections {
   /**
-   * The pool as a scoped layer: closing it lets requests in flight finish
-   * (up to `closeTimeout`), then closes every connection it owns.
-   *
-   * @since 0.1.0
+   * A connection the caller may write on at once, without waiting: an idle
+   * one, or (when `pipelined`) one with pipelining room. The caller must
+   * write before yielding.
    */
-  static readonly layer = (options: H1Options = {}): Layer.Layer<H1Pool, never, Dialer> =>
-    Layer.scoped(H1Pool, make(options))
+  readonly tryAcquire: (endpoint: Endpoint, pipelined: boolean) => H1Connection | undefined
+  /**
+   * Waits for a connection, dialing one if the limits allow. The connection
+   * is held for `ticket` until the caller consumes or settles it.
+   */
+  readonly acquire: (
+    endpoint: Endpoint,
+    pipelined: boolean,
+    ticket: Ticket
+  ) => Effect.Effect<H1Connection, AcquireError>
+  /**
+   * A connection that cannot be stale, for a retry that must not land on
+   * another stale one: newly dialed, or, when the endpoint is at its limit
+   * with nothing idle to close, the next one dialed or released, ahead of
+   * the queue.
+   */
+  readonly acquireFresh: (endpoint: Endpoint, ticket: Ticket) => Effect.Effect<H1Connection, AcquireError>
+  /** A ticket whose unused connection goes back to this pool. */
+  readonly ticket: () => Ticket
+  /** Whether requests to the endpoint may still be pipelined. */
+  readonly pipelining: (endpoint: Endpoint) => boolean
+  /** The pool's figures now. */
+  readonly stats: Effect.Effect<H1Stats>
+  /** Closes idle connections; busy ones finish their exchanges and are closed then. */
+  readonly flush: Effect.Effect<void>
+  /**
+   * Takes over a socket another step dialed (e.g. a TLS handshake whose
+   * ALPN chose HTTP/1.1), with the scope it lives in: from now on the pool
+   * closes that scope when the connection ends or the pool closes. Waits
+   * for a connection slot of the endpoint like a dial would.
+   */
+  readonly adopt: (endpoint: Endpoint, dialed: Dialed, scope: Scope.CloseableScope) => Effect.Effect<void>
+  /** Opens connections to the endpoint until it has `connections` (at most `maxConnectionsPerEndpoint`), idle. */
+  readonly warm: (
+    endpoint: Endpoint,
+    connections: number
+  ) => Effect.Effect<void, ConnectError | TlsError | TimeoutError | ClientClosedError>
 }
 
 /**
- * Builds the pool in the current scope.
+ * Builds the pool's connections in the current scope.
  *
- * @since 0.1.0
+ * @internal
  */
-export const make = (options: H1Options = {}) =>
+export const make = (options: H1Options = {}): Effect.Effect<H1Connections, never, Dialer | Scope.Scope> =>
   Effect.gen(function* () {
     const config = resolveH1Options(options)
     const dialer = yield* Dialer
@@ -473,10 +469,7 @@ export const make = (options: H1Options = {}) =>
         Effect.gen(function* () {
           if (!open) return yield* Scope.close(adopted, Exit.void)
           const state = stateOf(endpoint)
-          // The adopted scope hangs off a child of the pool's connections, so the pool's
-          // close reaches it and a connection's end removes it without a trace.
-          const scope = yield* Scope.fork(connectionsScope, ExecutionStrategy.sequential)
-          yield* Scope.addFinalizer(scope, Scope.close(adopted, Exit.void))
+          const scope = yield* transferScope(adopted, connectionsScope)
           const endpointSlots = slots.get(state)!
           yield* restore(endpointSlots.take(1)).pipe(Effect.onInterrupt(() => Scope.close(scope, Exit.void)))
           yield* Scope.addFinalizer(scope, endpointSlots.release(1))
@@ -509,7 +502,7 @@ export const make = (options: H1Options = {}) =>
         )
       })
 
-    return H1Pool.of({
+    return {
       adopt,
       warm,
       tryAcquire,
@@ -519,5 +512,5 @@ export const make = (options: H1Options = {}) =>
       pipelining: (endpoint) => endpoints.get(endpoint.key)?.pipelining ?? config.pipelining > 1,
       stats,
       flush
-    })
+    }
   })

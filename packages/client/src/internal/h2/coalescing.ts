@@ -9,8 +9,13 @@
  * @internal
  */
 import * as tls from "node:tls"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import type { Endpoint } from "../../Endpoint.js"
 import type { Dialed } from "../transport/dialer.js"
+import type { H2Connection } from "./connection.js"
+import type { H2PoolState } from "./pool-state.js"
 
 /** What a connection can vouch for. */
 export interface Authority {
@@ -55,3 +60,115 @@ export const certificateCovers = (authority: Authority, endpoint: Endpoint): boo
 export const addressCovers = (authority: Authority, addresses: ReadonlyArray<string>): boolean =>
   authority.origins !== undefined ||
   (authority.address !== undefined && addresses.includes(authority.address))
+
+// --- the pool's side: which endpoint's connections an endpoint's requests ride ----
+
+/**
+ * Records what a verified TLS connection can vouch for, and keeps the ORIGIN
+ * frames its server sends.
+ *
+ * @internal
+ */
+export const watchAuthority = (state: H2PoolState, connection: H2Connection, dialed: Dialed): void => {
+  const authority = authorityOf(dialed)
+  if (authority.certificate === undefined) return
+  state.authorities.set(connection, authority)
+  connection.session.on("origin", (origins: ReadonlyArray<string>) => {
+    const set = (authority.origins ??= new Set())
+    for (const origin of origins) {
+      const key = originKey(origin)
+      if (key !== undefined) set.add(key)
+    }
+  })
+}
+
+/** Whether a coalescing check could change where the endpoint's requests go: cheap, no DNS. */
+const mayCoalesce = (state: H2PoolState, endpoint: Endpoint): boolean =>
+  state.options.coalescing &&
+  state.authorities.size > 0 &&
+  endpoint.scheme === "https" &&
+  !state.queues.has(endpoint.key) &&
+  !state.aliases.has(endpoint.key) &&
+  !state.ownConnections.has(endpoint.key)
+
+const candidates = (state: H2PoolState, endpoint: Endpoint): Array<[H2Connection, Authority]> => {
+  const out: Array<[H2Connection, Authority]> = []
+  for (const entry of state.authorities) {
+    const [connection, authority] = entry
+    if (
+      !connection.draining &&
+      connection.endpointKey !== endpoint.key &&
+      certificateCovers(authority, endpoint)
+    )
+      out.push(entry)
+  }
+  return out
+}
+
+/** Resolves the host and picks a connection that covers its address. */
+const check = (state: H2PoolState, endpoint: Endpoint): Effect.Effect<Endpoint> => {
+  const found = candidates(state, endpoint)
+  if (found.length === 0) return Effect.succeed(endpoint)
+  return Effect.match(state.dialer.resolve(endpoint), {
+    // Not coalescing is always correct; the endpoint's own dial reports the DNS failure.
+    onFailure: () => endpoint,
+    onSuccess: (addresses) => {
+      for (const [connection, authority] of found) {
+        if (connection.draining || !addressCovers(authority, addresses)) continue
+        state.aliases.set(endpoint.key, connection.endpoint)
+        if (state.listening) {
+          state.observer.emit({ _tag: "Coalesced", endpoint: endpoint.key, onto: connection.endpointKey })
+        }
+        return connection.endpoint
+      }
+      return endpoint
+    }
+  })
+}
+
+/**
+ * Whether the endpoint's requests may go straight to its own connections,
+ * without an Effect: nothing was ever coalesced and nothing could be.
+ *
+ * @internal
+ */
+export const ownRoute = (state: H2PoolState, endpoint: Endpoint): boolean =>
+  state.aliases.size === 0 && !mayCoalesce(state, endpoint)
+
+/**
+ * Where the endpoint's requests go: its own connections, or those of the
+ * endpoint it is coalesced onto. A cold burst shares one check.
+ *
+ * @internal
+ */
+export const route = (state: H2PoolState, endpoint: Endpoint): Effect.Effect<Endpoint> => {
+  const alias = state.aliases.get(endpoint.key)
+  if (alias !== undefined) {
+    if (state.queues.has(alias.key)) return Effect.succeed(alias)
+    // The shared connections are gone: look again.
+    state.aliases.delete(endpoint.key)
+  }
+  if (!mayCoalesce(state, endpoint)) return Effect.succeed(endpoint)
+  const pending = state.checking.get(endpoint.key)
+  if (pending !== undefined) return Deferred.await(pending)
+  const done = Deferred.unsafeMake<Endpoint>(FiberId.none)
+  state.checking.set(endpoint.key, done)
+  // In the pool's scope: a caller that gives up must not cancel the check for the others.
+  const run = check(state, endpoint).pipe(
+    Effect.exit,
+    Effect.flatMap((exit) => Deferred.done(done, exit)),
+    Effect.ensuring(Effect.sync(() => state.checking.delete(endpoint.key)))
+  )
+  return Effect.zipRight(Effect.forkIn(run, state.poolScope), Deferred.await(done))
+}
+
+/**
+ * The server answered 421 for the endpoint on a shared connection: its
+ * requests get connections of their own from now on.
+ *
+ * @internal
+ */
+export const misdirected = (state: H2PoolState, endpoint: Endpoint): void => {
+  state.aliases.delete(endpoint.key)
+  state.ownConnections.add(endpoint.key)
+}

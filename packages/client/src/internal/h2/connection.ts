@@ -3,22 +3,27 @@
  * semaphore of stream slots the server's SETTINGS allow, and the exchanges
  * in flight.
  *
- * Slots: `limit` mirrors the semaphore's permits and `active` counts the slots
- * handed out (streams, and reservations about to take their permit), so the
- * pool can choose a connection synchronously; the semaphore remains the
- * authority a reservation takes its permit from.
+ * Slots are the permits of `slots`: one before the server's first SETTINGS
+ * (the stream RFC 9113 lets a client open before it knows the limit), then
+ * SETTINGS_MAX_CONCURRENT_STREAMS, resized whenever the server changes it.
+ * A permit is taken when the pool gives the connection to an exchange and
+ * given back when its stream ends, or when it was never used.
  *
  * @internal
  */
 import * as http2 from "node:http2"
-import { Deferred, Effect, Exit, FiberId } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import type { Endpoint } from "../../Endpoint.js"
 import { ClosedError, InvalidRequestError, type RequestsError } from "../../Errors.js"
 import type { Dialed } from "../transport/dialer.js"
 import { NO_ERROR } from "./codes.js"
 import { buildHeaders } from "./headers.js"
 import type { ResolvedH2Options } from "./options.js"
-import type { H2Request } from "./request.js"
+import type { Exchange } from "../exchange/exchange.js"
+import { SlotSemaphore } from "../pool/slot-semaphore.js"
 import type { H2Counters } from "./stats.js"
 import { H2Stream, type StreamHost } from "./stream.js"
 
@@ -65,9 +70,7 @@ export class H2Connection implements StreamHost {
   readonly session: http2.ClientHttp2Session
   readonly remoteAddress: string | undefined
   /** Stream slots; one until the first SETTINGS, then the server's limit. */
-  readonly slots = Effect.unsafeMakeSemaphore(1)
-  limit = 1
-  active = 0
+  readonly slots = new SlotSemaphore(1)
   settingsReceived = false
   /** Takes no new stream: GOAWAY either way, flushed, or idle too long. */
   draining = false
@@ -83,14 +86,10 @@ export class H2Connection implements StreamHost {
   readonly settings: Deferred.Deferred<void, RequestsError> = Deferred.unsafeMake(FiberId.none)
   private readonly inflight = new Set<H2Stream>()
   private lastError: unknown = undefined
-  private readonly releaseOne = this.slots.release(1)
   /** Set when the connection died before its first SETTINGS: what requests waiting for it get. */
   startupFailure: RequestsError | undefined = undefined
-  /** Gives back a reservation whose permit was never taken (for `Effect.onInterrupt`). */
-  readonly unreserveOnInterrupt = (): Effect.Effect<void> => this.unreserveEffect
-  /** Gives back a slot whose permit was taken (for `Effect.onInterrupt`). */
+  /** Gives back a slot that was taken (for `Effect.onInterrupt`). */
   readonly releaseOnInterrupt = (): Effect.Effect<void> => this.releaseEffect
-  private readonly unreserveEffect = Effect.sync(() => this.unreserve())
   private readonly releaseEffect = Effect.sync(() => this.releaseSlot())
 
   constructor(
@@ -132,33 +131,40 @@ export class H2Connection implements StreamHost {
 
   // --- slots ------------------------------------------------------------------
 
-  /** Claims a slot for a request about to take a permit. */
-  reserve(): void {
-    this.active++
+  /** Slots taken: streams open, and slots given to exchanges about to open one. */
+  get active(): number {
+    return this.slots.taken
   }
 
-  /** Gives back a reservation whose permit was never taken. */
-  unreserve(): void {
-    this.active--
-    this.capacityFreed()
+  /** Slots the server allows now. */
+  get limit(): number {
+    return this.slots.permits
   }
 
-  /** Gives back a slot whose permit was taken but never used by a stream. */
+  /** Whether an exchange could take a slot now. */
+  get available(): boolean {
+    return this.slots.free > 0 && !this.draining
+  }
+
+  /** Takes a slot for an exchange about to open a stream; `false` when none is free. */
+  takeSlot(): boolean {
+    return this.slots.tryTake(1)
+  }
+
+  /** Gives back a slot that was taken but never used by a stream. */
   releaseSlot(): void {
-    Effect.runSync(this.releaseOne)
-    this.active--
+    this.slots.unsafeRelease(1)
     this.capacityFreed()
   }
 
   streamEnded(stream: H2Stream): void {
     this.inflight.delete(stream)
-    Effect.runSync(this.releaseOne)
-    this.active--
+    this.slots.unsafeRelease(1)
     this.capacityFreed()
   }
 
   private capacityFreed(): void {
-    if (this.active === 0) this.idleSince = this.owner.now()
+    if (this.slots.taken === 0) this.idleSince = this.owner.now()
     if (!this.draining) this.owner.capacityChanged(this)
   }
 
@@ -170,7 +176,7 @@ export class H2Connection implements StreamHost {
    * taken (the slot is then given back), or the reason the request cannot be
    * sent.
    */
-  open(request: H2Request): H2Stream | RequestsError | undefined {
+  open(request: Exchange): H2Stream | RequestsError | undefined {
     if (this.draining) {
       this.releaseSlot()
       return undefined
@@ -179,8 +185,9 @@ export class H2Connection implements StreamHost {
     const headers = buildHeaders(
       this.endpoint.scheme,
       request.method,
-      request.path,
-      request.authority,
+      request.target,
+      // A coalesced request keeps its own origin's authority on a connection opened for another.
+      request.endpoint.authority,
       request.headers,
       body
     )
@@ -221,10 +228,7 @@ export class H2Connection implements StreamHost {
   private readonly onRemoteSettings = (settings: http2.Settings): void => {
     this.markHeard()
     const limit = Math.min(settings.maxConcurrentStreams ?? MAX_SLOTS, MAX_SLOTS)
-    if (limit !== this.limit) {
-      this.limit = limit
-      Effect.runSync(this.slots.resize(limit))
-    }
+    if (limit !== this.slots.permits) this.slots.unsafeResize(limit)
     if (!this.settingsReceived) {
       this.settingsReceived = true
       Deferred.unsafeDone(this.settings, Exit.void)
@@ -302,9 +306,6 @@ export class H2Connection implements StreamHost {
       this.startupFailure = startup
       Deferred.unsafeDone(this.settings, Exit.fail(startup))
     }
-    // A reservation still waiting for its permit wakes up, sees the
-    // connection closed and looks elsewhere.
-    Effect.runSync(this.slots.resize(MAX_SLOTS))
     if (!this.session.destroyed) {
       // GOAWAY first, so the server knows no stream of ours will follow.
       if (!this.session.closed) this.session.close()

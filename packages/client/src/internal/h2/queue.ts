@@ -2,18 +2,22 @@
  * The connections of one endpoint and the requests waiting for a slot on
  * them, first come first served.
  *
- * A waiter is granted either a connection with a slot already reserved for
- * it, or the right to dial a new connection. Grants happen synchronously
+ * A waiter is granted either a connection with a slot already taken for it
+ * (a permit of the connection's semaphore), or the right to dial a new
+ * connection. One queue per endpoint rather than a wait on one semaphore,
+ * because a waiter can be served by any of the endpoint's connections, or
+ * by one not dialed yet. Grants happen synchronously
  * from socket events, so a slot that comes free goes to the longest waiter
  * and cannot be taken by a request that arrived later.
  *
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { RequestsError } from "../../Errors.js"
+import type { DeadlineLine } from "../pool/deadline-watch.js"
 import type { H2Connection } from "./connection.js"
 
-/** What a waiter was given: a connection holding its reservation, or leave to dial. */
+/** What a waiter was given: a connection whose slot it holds, or leave to dial. */
 export type Grant = H2Connection | "dial"
 
 const WAITING = 0
@@ -32,7 +36,7 @@ export class Waiter {
 }
 
 /** @internal */
-export class EndpointQueue {
+export class EndpointQueue implements DeadlineLine {
   /** Connections taking new streams. Draining ones leave this list at once. */
   readonly connections: Array<H2Connection> = []
   /** Dials in progress, granted or not. */
@@ -44,7 +48,9 @@ export class EndpointQueue {
 
   constructor(
     readonly key: string,
-    private readonly maxConnections: number
+    private readonly maxConnections: number,
+    /** What a waiter whose deadline passed fails with. */
+    private readonly expired: () => RequestsError
   ) {}
 
   get hasWaiters(): boolean {
@@ -61,7 +67,7 @@ export class EndpointQueue {
     let best: H2Connection | undefined = undefined
     for (let i = 0; i < connections.length; i++) {
       const c = connections[i]!
-      if (c.active < c.limit && !c.draining && (best === undefined || c.active > best.active)) best = c
+      if (c.available && (best === undefined || c.active > best.active)) best = c
     }
     return best
   }
@@ -103,8 +109,7 @@ export class EndpointQueue {
   dispatch(): void {
     while (this.head !== undefined) {
       const connection = this.pick()
-      if (connection !== undefined) {
-        connection.reserve()
+      if (connection !== undefined && connection.takeSlot()) {
         this.grant(this.head, connection)
         continue
       }
@@ -131,7 +136,7 @@ export class EndpointQueue {
         this.dispatch()
       } else if (grant !== undefined) {
         // Hands the slot on through the connection, which dispatches again.
-        grant.unreserve()
+        grant.releaseSlot()
       }
     }
     waiter.state = DONE
@@ -150,12 +155,12 @@ export class EndpointQueue {
   }
 
   /** Fails the longest waiter, whose deadline passed. */
-  expireOldest(error: RequestsError): void {
+  expireOldest(): void {
     const waiter = this.head
     if (waiter === undefined) return
     this.unlink(waiter)
     waiter.state = DONE
-    waiter.resume?.(Effect.fail(error))
+    waiter.resume?.(Effect.fail(this.expired()))
   }
 
   /** Fails every waiter, e.g. when the only connection died before its SETTINGS. */

@@ -13,7 +13,7 @@
 import type * as http2 from "node:http2"
 import { Chunk, Effect, Option, Stream } from "effect"
 import { joinChunks } from "../exchange/chunks.js"
-import type { ResponseBody, ResponseHeadLike } from "../exchange/response.js"
+import type { ResponseBody, ResponseHead } from "../exchange/exchange.js"
 import {
   ClosedError,
   GoAwayError,
@@ -64,7 +64,7 @@ const stopWriting = new StopWriting()
 const isStop = (e: RequestsError | StopWriting): e is StopWriting => e === stopWriting
 
 /** Turns node's response headers into the protocol-neutral head. */
-const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): ResponseHeadLike => {
+const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): ResponseHead => {
   const out: Record<string, string> = Object.create(null) as Record<string, string>
   let setCookie: ReadonlyArray<string> = EMPTY
   for (const name in headers) {
@@ -113,7 +113,7 @@ function onClose(this: OwnedStream): void {
 export class H2Stream implements ResponseBody {
   /** Stream id; `0` until node assigns one. */
   id = 0
-  head: ResponseHeadLike | undefined = undefined
+  head: ResponseHead | undefined = undefined
   done = false
   failure: RequestsError | undefined = undefined
   lastError: Error | undefined = undefined
@@ -125,7 +125,7 @@ export class H2Stream implements ResponseBody {
   private writing = false
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
-  private headWaiter: Resume<ResponseHeadLike> | undefined = undefined
+  private headWaiter: Resume<ResponseHead> | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
 
   constructor(
@@ -161,7 +161,7 @@ export class H2Stream implements ResponseBody {
 
   // --- pushed by node and the connection --------------------------------------
 
-  setHead(head: ResponseHeadLike): void {
+  setHead(head: ResponseHead): void {
     this.head = head
     this.host.markHeard()
     const waiter = this.headWaiter
@@ -381,10 +381,10 @@ export class H2Stream implements ResponseBody {
   // --- pulled by the caller -------------------------------------------------
 
   /** The response head; interrupting the wait cancels the stream. */
-  readonly awaitHead: Effect.Effect<ResponseHeadLike, RequestsError> = Effect.suspend(() => {
+  readonly awaitHead: Effect.Effect<ResponseHead, RequestsError> = Effect.suspend(() => {
     if (this.head !== undefined) return Effect.succeed(this.head)
     if (this.failure !== undefined) return Effect.fail(this.failure)
-    return Effect.async<ResponseHeadLike, RequestsError>((resume) => {
+    return Effect.async<ResponseHead, RequestsError>((resume) => {
       this.headWaiter = resume
       return this.cancelEffect
     })

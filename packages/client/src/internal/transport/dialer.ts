@@ -5,15 +5,17 @@
  * scope owns the socket. That is what lets a pool adopt a socket another step
  * dialed, by taking over the scope instead of dialing again.
  *
- * @since 0.1.0
+ * @internal
  */
 import * as dns from "node:dns"
 import * as net from "node:net"
 import * as tls from "node:tls"
-import { Context, Duration, Effect, Layer, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type { Endpoint } from "../../Endpoint.js"
 import { ConnectError, TimeoutError, TlsError } from "../../Errors.js"
-import { CurrentObserver, type Observer } from "../observe/observer.js"
+import type { Observer } from "../observe/observer.js"
 import { type Lookup, type TlsOptions, resolveTlsOptions, TlsSessionCache } from "./tls-options.js"
 
 export type { Lookup, TlsOptions } from "./tls-options.js"
@@ -64,40 +66,24 @@ export interface DialRequest {
 }
 
 /**
- * Opens connections to endpoints.
+ * What a dialer does: the service behind the `Dialer` tag.
  *
  * @since 0.1.0
  */
-export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<
-  Dialer,
-  {
-    /**
-     * Connects to the endpoint; TLS for `https`. The socket is destroyed when
-     * the given scope closes.
-     */
-    readonly dial: (
-      endpoint: Endpoint,
-      request?: DialRequest
-    ) => Effect.Effect<Dialed, ConnectError | TlsError | TimeoutError, Scope.Scope>
-    /**
-     * The addresses the endpoint's host resolves to, with the dialer's
-     * `lookup`; an IP literal resolves to itself.
-     */
-    readonly resolve: (
-      endpoint: Endpoint
-    ) => Effect.Effect<ReadonlyArray<string>, ConnectError | TimeoutError>
-  }
->() {
+export interface DialerService {
   /**
-   * A dialer with the given options.
-   *
-   * @since 0.1.0
+   * Connects to the endpoint; TLS for `https`. The socket is destroyed when
+   * the given scope closes.
    */
-  static readonly layer = (options: DialerOptions = {}): Layer.Layer<Dialer> =>
-    Layer.effect(
-      Dialer,
-      Effect.map(CurrentObserver, (observer) => make(options, observer))
-    )
+  readonly dial: (
+    endpoint: Endpoint,
+    request?: DialRequest
+  ) => Effect.Effect<Dialed, ConnectError | TlsError | TimeoutError, Scope.Scope>
+  /**
+   * The addresses the endpoint's host resolves to, with the dialer's
+   * `lookup`; an IP literal resolves to itself.
+   */
+  readonly resolve: (endpoint: Endpoint) => Effect.Effect<ReadonlyArray<string>, ConnectError | TimeoutError>
 }
 
 const defaultTimeout = Duration.seconds(10)
@@ -118,13 +104,13 @@ const errnoCode = (error: unknown): string | undefined =>
 /**
  * Builds the dialer service.
  *
- * @since 0.1.0
+ * @internal
  */
 export const make = (
   options: DialerOptions = {},
-  /** @internal Where connection events go. */
+  /** Where connection events go. */
   observer?: Observer
-): Dialer["Type"] => {
+): DialerService => {
   const listening = observer?.listener !== undefined
   const connectMillis = Duration.toMillis(options.connectTimeout ?? defaultTimeout)
   const tlsMillis = Duration.toMillis(options.tlsHandshakeTimeout ?? defaultTimeout)

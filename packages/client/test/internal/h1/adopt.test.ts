@@ -2,23 +2,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { Dialer, Endpoint, H1Pool } from "@effect-requests/client"
 import { HttpTestServer } from "@effect-requests/testing"
 import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
-import { serializeHead } from "../../../src/internal/h1/request-serializer.js"
 
 const poolIn = (scope: Scope.Scope) =>
   Layer.buildWithScope(H1Pool.H1Pool.layer().pipe(Layer.provide(Dialer.Dialer.layer())), scope)
 
-/** One GET on the connection the pool hands out, answered with its status. */
+/** One GET through the pool, read to the end, answered with its status. */
 const getStatus = (pool: H1Pool.H1Pool["Type"], endpoint: Endpoint.Endpoint, path: string) =>
-  Effect.async<number>((resume) => {
-    const connection = pool.tryAcquire(endpoint, false)
-    if (connection === undefined) return resume(Effect.die("no connection at hand"))
-    const head = serializeHead("GET", path, endpoint.authority, [], { _tag: "none" })
-    if (!Buffer.isBuffer(head)) return resume(Effect.die(head.detail))
-    const exchange = connection.send(head, undefined, false)
-    exchange.listen((response) =>
-      resume(response === undefined ? Effect.die("failed") : Effect.succeed(response.status))
-    )
-  })
+  pool
+    .exchange({ endpoint, method: "GET", target: path, headers: {}, body: { _tag: "Empty" }, retry: undefined })
+    .pipe(Effect.flatMap((response) => Effect.as(response.body.readAll, response.head.status)))
 
 /**
  * A pool in a scope of its own, and a socket dialed in another scope and

@@ -1,21 +1,50 @@
 /**
  * Shared pieces of the HTTP/2 pool tests: the pool layer over a dialer that
- * trusts the test CA, and requests built from a test server's URL.
+ * trusts the test CA, the client's exchange road over it (router, retry
+ * policy), and requests built from a test server's URL.
  */
 import { TestCerts } from "@effect-requests/testing"
-import { Chunk, Effect, Layer, TestClock } from "effect"
+import { Chunk, Context, Effect, Layer, TestClock } from "effect"
 import type { PreparedBody } from "../../../src/internal/exchange/request-body.js"
 import * as Endpoint from "../../../src/Endpoint.js"
 import type { RequestsError } from "../../../src/Errors.js"
-import { H2ConnectionPool, type H2Options, type H2Response } from "../../../src/internal/h2/pool.js"
-import { Dialer } from "../../../src/internal/transport/dialer.js"
+import { Dialer } from "../../../src/Dialer.js"
+import type { Exchange, ExchangeResponse } from "../../../src/Exchange.js"
+import { H1Pool } from "../../../src/H1Pool.js"
+import { H2ConnectionPool, type H2Options } from "../../../src/H2ConnectionPool.js"
+import { makeSend } from "../../../src/internal/client/send.js"
+import { CurrentObserver } from "../../../src/internal/observe/observer.js"
+import { ProtocolRouter } from "../../../src/ProtocolRouter.js"
 
 /** A dialer trusting the test CA. */
 export const dialerLayer = Dialer.layer({ tls: { ca: TestCerts.ca } })
 
-/** The pool over a dialer trusting the test CA. */
+/** The road an exchange takes above the pools: routing, replays, counting. */
+export class Road extends Context.Tag("test/Road")<
+  Road,
+  (exchange: Exchange) => Effect.Effect<ExchangeResponse, RequestsError>
+>() {}
+
+const road = Layer.effect(
+  Road,
+  Effect.gen(function* () {
+    return makeSend({
+      router: yield* ProtocolRouter,
+      h1: yield* H1Pool,
+      h2: yield* H2ConnectionPool,
+      observer: yield* CurrentObserver,
+      retryNonIdempotent: false
+    })
+  })
+)
+
+/** The pool over a dialer trusting the test CA, and the client's road over it, speaking HTTP/2 to every endpoint. */
 export const poolLayer = (options: H2Options = {}) =>
-  H2ConnectionPool.layer(options).pipe(Layer.provide(dialerLayer))
+  road.pipe(
+    Layer.provideMerge(ProtocolRouter.layer({ protocol: "h2c" })),
+    Layer.provideMerge(Layer.merge(H1Pool.layer(), H2ConnectionPool.layer(options))),
+    Layer.provideMerge(dialerLayer)
+  )
 
 export const endpointOf = (url: string): Endpoint.Endpoint => Endpoint.fromUrl(new URL(url))!
 
@@ -35,16 +64,16 @@ export const send = (
     readonly headers?: Record<string, string>
     readonly body?: PreparedBody
   } = {}
-): Effect.Effect<H2Response, RequestsError, H2ConnectionPool> =>
-  Effect.flatMap(H2ConnectionPool, (pool) => {
+): Effect.Effect<ExchangeResponse, RequestsError, Road> =>
+  Effect.flatMap(Road, (send) => {
     const target = new URL(url)
-    const endpoint = endpointOf(url)
-    return pool.request(endpoint, {
+    return send({
+      endpoint: endpointOf(url),
       method: options.method ?? "GET",
-      path: target.pathname + target.search,
-      authority: endpoint.authority,
+      target: target.pathname + target.search,
       headers: options.headers ?? {},
-      body: options.body ?? empty
+      body: options.body ?? empty,
+      retry: undefined
     })
   })
 
@@ -54,7 +83,7 @@ const utf8 = new TextDecoder()
 export const fetchText = (
   url: string,
   options: Parameters<typeof send>[1] = {}
-): Effect.Effect<{ readonly status: number; readonly text: string }, RequestsError, H2ConnectionPool> =>
+): Effect.Effect<{ readonly status: number; readonly text: string }, RequestsError, Road> =>
   Effect.flatMap(send(url, options), (response) =>
     Effect.map(response.body.readAll, (bytes) => ({ status: response.head.status, text: utf8.decode(bytes) }))
   )

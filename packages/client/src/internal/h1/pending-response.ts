@@ -1,6 +1,6 @@
 /**
- * One request/response exchange on an HTTP/1.1 connection, seen from the
- * caller's side: the head it waits for and the body it reads.
+ * The response to one request written on an HTTP/1.1 connection, seen from
+ * the caller's side: the head it waits for and the body it reads.
  *
  * The connection pushes into it (head, body chunks, completion, failure);
  * the caller pulls from it through Effects. Body chunks are kept as the
@@ -12,15 +12,16 @@
 import { Chunk, Effect, Option } from "effect"
 import { joinChunks } from "../exchange/chunks.js"
 import type { RequestsError } from "../../Errors.js"
+import type { ResponseBody } from "../exchange/exchange.js"
 import type { ResponseHead } from "./response-parser.js"
 
 /** Told once: the response head arrived, or the exchange failed before it did. */
 export type HeadListener = (head: ResponseHead | undefined, failure: RequestsError | undefined) => void
 
 /** What the exchange tells its connection. */
-export interface ExchangeOwner {
+export interface PendingResponseOwner {
   /** The caller gave up before the exchange completed: the connection cannot be reused. */
-  abandon(exchange: Exchange): void
+  abandon(exchange: PendingResponse): void
   /** The caller drained the buffer below the low-water mark. */
   resumeReading(): void
 }
@@ -28,7 +29,7 @@ export interface ExchangeOwner {
 const noHead: ResponseHead | undefined = undefined
 
 /** @internal */
-export class Exchange {
+export class PendingResponse implements ResponseBody {
   head = noHead
   /** Set once any byte of the response has arrived. */
   responseStarted = false
@@ -42,7 +43,7 @@ export class Exchange {
   private collecting = false
 
   constructor(
-    readonly owner: ExchangeOwner,
+    readonly owner: PendingResponseOwner,
     readonly isHead: boolean,
     private readonly highWaterMark: number,
     /** Written on a connection that had carried other exchanges: a failure before any byte may be a stale socket. */
