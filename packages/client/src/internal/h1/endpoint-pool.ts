@@ -5,9 +5,17 @@
  *
  * @internal
  */
-import { type Clock, Effect } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { Endpoint } from "../../Endpoint.js"
-import type { ClientClosedError, ClosedError, ConnectError, TimeoutError, TlsError } from "../../Errors.js"
+import {
+  type ClientClosedError,
+  type ClosedError,
+  type ConnectError,
+  TimeoutError,
+  type TlsError
+} from "../../Errors.js"
+import type { DeadlineLine } from "../pool/deadline-watch.js"
 import type { H1Connection } from "./connection.js"
 import { reuseWindow, type ResolvedH1Options } from "./options.js"
 import { EndpointCounters, type H1EndpointState } from "./pool-stats.js"
@@ -31,7 +39,7 @@ export interface Waiter {
 }
 
 /** @internal */
-export class EndpointPool {
+export class EndpointPool implements DeadlineLine {
   readonly connections = new Set<H1Connection>()
   /** Connections with nothing in flight; the most recently used last. */
   readonly idle: Array<H1Connection> = []
@@ -52,6 +60,11 @@ export class EndpointPool {
   watching = false
   /** Cleared for good once the server shows it does not answer pipelined requests. */
   pipelining: boolean
+  /**
+   * The endpoint's connection slots: a dial (or an adoption) takes a permit,
+   * and the connection's scope gives it back when the connection ends.
+   */
+  readonly slots: Effect.Semaphore
 
   constructor(
     readonly endpoint: Endpoint,
@@ -61,6 +74,7 @@ export class EndpointPool {
     readonly userSocket: boolean
   ) {
     this.pipelining = options.pipelining > 1
+    this.slots = Effect.unsafeMakeSemaphore(options.maxConnectionsPerEndpoint)
   }
 
   now(): number {
@@ -142,6 +156,23 @@ export class EndpointPool {
     for (const connection of this.idle.slice()) {
       if (connection.load === 0 && !this.reusable(connection, now)) connection.destroy()
     }
+  }
+
+  oldestDeadline(): number | undefined {
+    return this.waiters[0]?.deadline
+  }
+
+  expireOldest(): void {
+    this.waiters.shift()?.resume(
+      Effect.fail(
+        new TimeoutError({
+          endpoint: this.endpoint.key,
+          phase: "acquire",
+          protocol: "http/1.1",
+          timeoutMillis: this.options.acquireTimeout
+        })
+      )
+    )
   }
 
   /** Requests waiting that no dial under way will serve. */
