@@ -4,8 +4,8 @@
  *
  * Run with `npx tsx packages/bench/src/micro/codec.ts`.
  */
-import { serializeHead } from "../../../client/src/h1/request-serializer.js"
-import { type ResponseHandler, ResponseParser } from "../../../client/src/h1/response-parser.js"
+import { serializeHead } from "../../../client/src/internal/h1/request-serializer.js"
+import { type ResponseHandler, ResponseParser } from "../../../client/src/internal/h1/response-parser.js"
 
 const head =
   "HTTP/1.1 200 OK\r\n" +
