@@ -9,7 +9,14 @@ const poolIn = (scope: Scope.Scope) =>
 /** One GET through the pool, read to the end, answered with its status. */
 const getStatus = (pool: H1Pool.H1Pool["Type"], endpoint: Endpoint.Endpoint, path: string) =>
   pool
-    .exchange({ endpoint, method: "GET", target: path, headers: {}, body: { _tag: "Empty" }, retry: undefined })
+    .exchange({
+      endpoint,
+      method: "GET",
+      target: path,
+      headers: {},
+      body: { _tag: "Empty" },
+      retry: undefined
+    })
     .pipe(Effect.flatMap((response) => Effect.as(response.body.readAll, response.head.status)))
 
 /**

@@ -38,12 +38,15 @@ const road = Layer.effect(
   })
 )
 
-/** The pool over a dialer trusting the test CA, and the client's road over it, speaking HTTP/2 to every endpoint. */
-export const poolLayer = (options: H2Options = {}) =>
+/**
+ * The pool over a dialer (by default one trusting the test CA), and the
+ * client's road over it, speaking HTTP/2 to every endpoint.
+ */
+export const poolLayer = (options: H2Options = {}, dialer: Layer.Layer<Dialer> = dialerLayer) =>
   road.pipe(
     Layer.provideMerge(ProtocolRouter.layer({ protocol: "h2c" })),
     Layer.provideMerge(Layer.merge(H1Pool.layer(), H2ConnectionPool.layer(options))),
-    Layer.provideMerge(dialerLayer)
+    Layer.provideMerge(dialer)
   )
 
 export const endpointOf = (url: string): Endpoint.Endpoint => Endpoint.fromUrl(new URL(url))!

@@ -29,23 +29,25 @@ describe("SlotSemaphore", () => {
     })
   )
 
-  it.effect("a resize takes effect at once: below what is taken, nothing is handed out until enough comes back", () =>
-    Effect.gen(function* () {
-      const slots = new SlotSemaphore(4)
-      for (let i = 0; i < 4; i++) expect(slots.tryTake(1)).toBe(true)
-      slots.unsafeResize(2)
-      expect(slots.free).toBe(-2)
-      const waiting = yield* Effect.fork(slots.take(1))
-      yield* settle
-      slots.unsafeRelease(2)
-      yield* settle
-      expect(waiting.unsafePoll()).toBeNull()
-      slots.unsafeRelease(1)
-      yield* Fiber.join(waiting)
-      expect(slots.taken).toBe(2)
-      slots.unsafeResize(5)
-      expect(slots.free).toBe(3)
-    })
+  it.effect(
+    "a resize takes effect at once: below what is taken, nothing is handed out until enough comes back",
+    () =>
+      Effect.gen(function* () {
+        const slots = new SlotSemaphore(4)
+        for (let i = 0; i < 4; i++) expect(slots.tryTake(1)).toBe(true)
+        slots.unsafeResize(2)
+        expect(slots.free).toBe(-2)
+        const waiting = yield* Effect.fork(slots.take(1))
+        yield* settle
+        slots.unsafeRelease(2)
+        yield* settle
+        expect(waiting.unsafePoll()).toBeNull()
+        slots.unsafeRelease(1)
+        yield* Fiber.join(waiting)
+        expect(slots.taken).toBe(2)
+        slots.unsafeResize(5)
+        expect(slots.free).toBe(3)
+      })
   )
 
   it.effect("an interrupted take leaks no permit and lets the next waiter through", () =>
