@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer } from "@effect-requests/testing"
+import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
+import { clientVia } from "../src/custom-dialer.js"
 import { observedClient, warmThenSend } from "../src/events-and-stats.js"
 import { getJson } from "../src/get-json.js"
 import { runWithMock } from "../src/mock-client.js"
@@ -55,6 +57,26 @@ describe("examples", () => {
       expect(log.filter((line) => line.startsWith("ResponseHeaders"))).toHaveLength(3)
       yield* server.awaitClosedConnections(2)
       expect(log.filter((line) => line.startsWith("Released"))).toHaveLength(2)
+    })
+  )
+
+  it.scoped("custom-dialer sends a made-up host to the local server, through the client's own pools", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const log: Array<string> = []
+      const texts = yield* Effect.provide(
+        Effect.all(
+          [1, 2].map(() => Effect.flatMap(HttpClient.get("http://api.internal/echo"), (r) => r.json))
+        ),
+        clientVia({ "api.internal:80": `127.0.0.1:${server.port}` }, log)
+      )
+      expect(texts).toEqual([
+        expect.objectContaining({ method: "GET", url: "/echo" }),
+        expect.objectContaining({ method: "GET", url: "/echo" })
+      ])
+      // One dial: the second request reused the connection.
+      expect(log).toEqual(["dial http://api.internal:80 via 127.0.0.1:" + server.port])
+      expect(server.stats.connectionsOpened).toBe(1)
     })
   )
 })
