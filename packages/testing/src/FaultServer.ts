@@ -51,6 +51,7 @@ import { h2Handlers } from "./internal/fault-h2.js"
 import { FaultLedger } from "./internal/fault-ledger.js"
 import { faultKinds, FaultPlan } from "./internal/fault-plan.js"
 import { FaultTimers } from "./internal/fault-timers.js"
+import type * as internal from "./internal/fault-types.js"
 import { Relay } from "./internal/h2-relay.js"
 import { Connections, listen } from "./internal/lifecycle.js"
 import * as TestCerts from "./TestCerts.js"
@@ -60,7 +61,7 @@ import * as TestCerts from "./TestCerts.js"
  *
  * @since 0.1.0
  */
-export type Protocol = "http/1.1" | "h2"
+export type Protocol = internal.Protocol
 
 /**
  * A fault the server can inject.
@@ -86,15 +87,7 @@ export type Protocol = "http/1.1" | "h2"
  *
  * @since 0.1.0
  */
-export type FaultKind =
-  | "closeAfterResponse"
-  | "closeWhenIdle"
-  | "goaway"
-  | "refuseStream"
-  | "resetStream"
-  | "stall"
-  | "truncateBody"
-  | "delayHeaders"
+export type FaultKind = internal.FaultKind
 
 /**
  * The probability of each fault per request, in [0, 1]. The kinds that apply
@@ -102,7 +95,7 @@ export type FaultKind =
  *
  * @since 0.1.0
  */
-export type FaultRates = Readonly<Record<FaultKind, number>>
+export type FaultRates = internal.FaultRates
 
 /**
  * The probabilities used for kinds `faults` leaves out.
@@ -125,48 +118,21 @@ export const defaultRates: FaultRates = {
  *
  * @since 0.1.0
  */
-export interface Decision {
-  /** Position among all arrivals, from 0. */
-  readonly index: number
-  readonly requestId: string | undefined
-  /** Arrivals of the same id before this one: 0 for the first try. */
-  readonly attempt: number
-  readonly protocol: Protocol
-  /** The fault drawn, or `undefined` for a plain answer. */
-  readonly fault: FaultKind | undefined
-  /** For `delayHeaders` and `closeWhenIdle`: how long the server waits, in ms. */
-  readonly delayMillis: number
-  /** For `truncateBody`: the share of the body sent before the cut, in [0, 1). */
-  readonly cutAt: number
-}
+export type Decision = internal.Decision
 
 /**
  * A request the server processed, as given to `answer`.
  *
  * @since 0.1.0
  */
-export interface FaultRequest {
-  readonly method: string
-  /** The request target, query included. */
-  readonly path: string
-  readonly requestId: string | undefined
-  readonly protocol: Protocol
-  /** The whole request body. */
-  readonly body: Buffer
-}
+export type FaultRequest = internal.FaultRequest
 
 /**
  * The answer to a processed request; `content-length` is always set from the body.
  *
  * @since 0.1.0
  */
-export interface FaultResponse {
-  /** Default `200`. */
-  readonly status?: number
-  /** Lower-case names. */
-  readonly headers?: Readonly<Record<string, string>>
-  readonly body: string | Uint8Array
-}
+export type FaultResponse = internal.FaultResponse
 
 /**
  * How to start the server.
