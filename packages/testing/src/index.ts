@@ -57,3 +57,10 @@ export * as MockHttpClient from "./MockHttpClient.js"
  * @since 0.1.0
  */
 export * as LeakCheck from "./LeakCheck.js"
+
+/**
+ * The bound on the servers' `await*` helpers, in real time, and the `WaitTimeout` they fail with.
+ *
+ * @since 0.1.0
+ */
+export * as Wait from "./Wait.js"
