@@ -52,7 +52,8 @@ export * as RawServer from "./RawServer.js"
 export * as MockHttpClient from "./MockHttpClient.js"
 
 /**
- * Asserts that work left no sockets or timers alive, via `process.getActiveResourcesInfo()`.
+ * Asserts that work left no sockets, timers or Effect fibers alive, via
+ * `process.getActiveResourcesInfo()` and the running fibers.
  *
  * @since 0.1.0
  */
