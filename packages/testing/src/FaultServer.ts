@@ -42,7 +42,7 @@ import * as http from "node:http"
 import * as http2 from "node:http2"
 import type * as net from "node:net"
 import * as tls from "node:tls"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { defaultAnswer } from "./internal/fault-answer.js"
 import type { FaultContext } from "./internal/fault-context.js"
@@ -51,16 +51,19 @@ import { h2Handlers } from "./internal/fault-h2.js"
 import { FaultLedger } from "./internal/fault-ledger.js"
 import { faultKinds, FaultPlan } from "./internal/fault-plan.js"
 import { FaultTimers } from "./internal/fault-timers.js"
+import type * as internal from "./internal/fault-types.js"
 import { Relay } from "./internal/h2-relay.js"
 import { Connections, listen } from "./internal/lifecycle.js"
+import { within } from "./internal/wait.js"
 import * as TestCerts from "./TestCerts.js"
+import type * as Wait from "./Wait.js"
 
 /**
  * The wire protocol a request came over, as its ALPN identifier.
  *
  * @since 0.1.0
  */
-export type Protocol = "http/1.1" | "h2"
+export type Protocol = internal.Protocol
 
 /**
  * A fault the server can inject.
@@ -86,15 +89,7 @@ export type Protocol = "http/1.1" | "h2"
  *
  * @since 0.1.0
  */
-export type FaultKind =
-  | "closeAfterResponse"
-  | "closeWhenIdle"
-  | "goaway"
-  | "refuseStream"
-  | "resetStream"
-  | "stall"
-  | "truncateBody"
-  | "delayHeaders"
+export type FaultKind = internal.FaultKind
 
 /**
  * The probability of each fault per request, in [0, 1]. The kinds that apply
@@ -102,7 +97,7 @@ export type FaultKind =
  *
  * @since 0.1.0
  */
-export type FaultRates = Readonly<Record<FaultKind, number>>
+export type FaultRates = internal.FaultRates
 
 /**
  * The probabilities used for kinds `faults` leaves out.
@@ -125,48 +120,21 @@ export const defaultRates: FaultRates = {
  *
  * @since 0.1.0
  */
-export interface Decision {
-  /** Position among all arrivals, from 0. */
-  readonly index: number
-  readonly requestId: string | undefined
-  /** Arrivals of the same id before this one: 0 for the first try. */
-  readonly attempt: number
-  readonly protocol: Protocol
-  /** The fault drawn, or `undefined` for a plain answer. */
-  readonly fault: FaultKind | undefined
-  /** For `delayHeaders` and `closeWhenIdle`: how long the server waits, in ms. */
-  readonly delayMillis: number
-  /** For `truncateBody`: the share of the body sent before the cut, in [0, 1). */
-  readonly cutAt: number
-}
+export type Decision = internal.Decision
 
 /**
  * A request the server processed, as given to `answer`.
  *
  * @since 0.1.0
  */
-export interface FaultRequest {
-  readonly method: string
-  /** The request target, query included. */
-  readonly path: string
-  readonly requestId: string | undefined
-  readonly protocol: Protocol
-  /** The whole request body. */
-  readonly body: Buffer
-}
+export type FaultRequest = internal.FaultRequest
 
 /**
  * The answer to a processed request; `content-length` is always set from the body.
  *
  * @since 0.1.0
  */
-export interface FaultResponse {
-  /** Default `200`. */
-  readonly status?: number
-  /** Lower-case names. */
-  readonly headers?: Readonly<Record<string, string>>
-  readonly body: string | Uint8Array
-}
+export type FaultResponse = internal.FaultResponse
 
 /**
  * How to start the server.
@@ -228,8 +196,15 @@ export interface FaultServer {
   readonly answered: ReadonlyMap<string, number>
   /** Faults carried out so far, by kind. */
   readonly faults: Readonly<Record<FaultKind, number>>
-  /** Resolves once `n` faults of the kind have been carried out in total. */
-  readonly awaitFaults: (kind: FaultKind, n: number) => Effect.Effect<void>
+  /**
+   * Resolves once `n` faults of the kind have been carried out in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitFaults: (
+    kind: FaultKind,
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
   /** Every decision, in arrival order. */
   readonly decisions: ReadonlyArray<Decision>
   /** The decisions about one request id, one per arrival. */
@@ -237,8 +212,11 @@ export interface FaultServer {
   /** One line about a request id, with the seed: its decisions and how often it was processed, for failure messages. */
   readonly explain: (requestId: string) => string
   readonly stats: Stats
-  /** Resolves once every connection accepted so far, on both ports, has closed. */
-  readonly awaitConnectionsClosed: Effect.Effect<void>
+  /**
+   * Resolves once every connection accepted so far, on both ports, has closed; fails with a `WaitTimeout`
+   * once {@link Wait.currentTimeoutMillis} have passed in real time (5 s unless set with `Effect.locally`).
+   */
+  readonly awaitConnectionsClosed: Effect.Effect<void, Wait.WaitTimeout>
   /** The last error a socket, session, stream or `answer` raised, if any. Clients going away raise some. */
   readonly lastError: unknown
 }
@@ -342,7 +320,8 @@ export const make = (options: Options): Effect.Effect<FaultServer, never, Scope.
       processed: ledger.processed,
       answered: ledger.answered,
       faults: faultCounts(ledger),
-      awaitFaults: (kind, n) => ledger.injected[kind].await(n),
+      awaitFaults: (kind, n, waitOptions) =>
+        ledger.injected[kind].awaitWithin(n, "awaitFaults", `${kind} fault`, waitOptions),
       decisions: plan.decisions,
       decisionsFor: (requestId) => plan.decisionsFor(requestId),
       explain,
@@ -362,11 +341,19 @@ export const make = (options: Options): Effect.Effect<FaultServer, never, Scope.
         arrivals: ledger.arrivals,
         processed: ledger.processedBy
       },
-      awaitConnectionsClosed: Effect.suspend(() =>
-        Effect.zipRight(
-          front.connections.closed.await(front.connections.opened.value),
-          plainConnections.closed.await(plainConnections.opened.value)
-        )
+      awaitConnectionsClosed: within(
+        Effect.suspend(() =>
+          Effect.zipRight(
+            front.connections.closed.await(front.connections.opened.value),
+            plainConnections.closed.await(plainConnections.opened.value)
+          )
+        ),
+        {
+          helper: "awaitConnectionsClosed",
+          unit: "open connection",
+          target: 0,
+          seen: () => front.connections.open + plainConnections.open
+        }
       ),
       get lastError() {
         return ledger.lastError

@@ -34,14 +34,17 @@
  * @since 0.1.0
  */
 import * as http2 from "node:http2"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import { Counter } from "./internal/counter.js"
 import { Connections, listen } from "./internal/lifecycle.js"
 import { slice } from "./internal/pattern.js"
 import { Relay } from "./internal/h2-relay.js"
+import { Holds } from "./internal/h2-holds.js"
 import { handle } from "./internal/h2-routes.js"
 import { type SessionRecord, type StreamRecord, Tracker } from "./internal/h2-tracker.js"
 import * as TestCerts from "./TestCerts.js"
+import type * as Wait from "./Wait.js"
 
 /**
  * How to start the server.
@@ -145,22 +148,50 @@ export interface Http2TestServer {
   readonly requestIds: ReadonlyMap<string, number>
   /** Completely answered responses per `x-request-id` (for exactly-once assertions). */
   readonly answeredIds: ReadonlyMap<string, number>
-  /** Resolves when `n` streams have reached the handler in total. */
-  readonly awaitRequests: (n: number) => Effect.Effect<void>
-  /** Resolves when `n` sessions have been established in total. */
-  readonly awaitSessions: (n: number) => Effect.Effect<void>
-  /** Resolves when `n` sessions have closed in total. */
-  readonly awaitSessionsClosed: (n: number) => Effect.Effect<void>
-  /** Resolves when `n` TCP connections have closed in total. */
-  readonly awaitClosedConnections: (n: number) => Effect.Effect<void>
-  /** Resolves when `n` streams that reached the handler have closed in total. */
-  readonly awaitStreamsClosed: (n: number) => Effect.Effect<void>
   /**
-   * Announces a new SETTINGS_MAX_CONCURRENT_STREAMS on every open session and
-   * makes it the initial value of new ones; resolves once every open session
-   * acknowledged it, so the client has applied it.
+   * Resolves when `n` streams have reached the handler in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
    */
-  readonly setMaxConcurrentStreams: (n: number) => Effect.Effect<void>
+  readonly awaitRequests: (n: number, options?: Wait.WaitOptions) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when `n` sessions have been established in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitSessions: (n: number, options?: Wait.WaitOptions) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when `n` sessions have closed in total; fails with a `WaitTimeout` once `options.timeoutMillis`
+   * have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitSessionsClosed: (
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when `n` TCP connections have closed in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitClosedConnections: (
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when `n` streams that reached the handler have closed in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitStreamsClosed: (
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Announces a new SETTINGS_MAX_CONCURRENT_STREAMS on every open session and makes it the initial value of
+   * new ones; resolves once every open session acknowledged it, so the client has applied it. Otherwise fails
+   * with a `WaitTimeout` once `options.timeoutMillis` have passed in real time (default
+   * {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly setMaxConcurrentStreams: (
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
   /**
    * Sends GOAWAY on every open session. `lastStreamId` defaults to the last
    * stream the session processed, `code` to `NO_ERROR`.
@@ -225,38 +256,6 @@ const sessionView = (record: SessionRecord): SessionInfo => ({
 })
 
 const streamView = (record: StreamRecord): StreamInfo => ({ ...record })
-
-/** Parked `/hold` answers, and the keys released for good. */
-class Holds {
-  readonly #waiting = new Map<string, Array<() => void>>()
-  readonly #released = new Set<string>()
-  #all = false
-
-  hold(key: string, answer: () => void, stream: http2.ServerHttp2Stream): void {
-    if (this.#all || this.#released.has(key)) return answer()
-    let list = this.#waiting.get(key)
-    if (list === undefined) {
-      list = []
-      this.#waiting.set(key, list)
-    }
-    list.push(answer)
-    // A stream reset meanwhile is not answered later.
-    stream.once("close", () => {
-      const i = list.indexOf(answer)
-      if (i >= 0) list.splice(i, 1)
-    })
-  }
-
-  release(key: string | undefined): void {
-    if (key === undefined) this.#all = true
-    else this.#released.add(key)
-    for (const [k, list] of this.#waiting) {
-      if (key !== undefined && k !== key) continue
-      this.#waiting.delete(k)
-      for (const answer of list) answer()
-    }
-  }
-}
 
 /**
  * Starts a server on `127.0.0.1` with an ephemeral port. Closing the scope
@@ -336,19 +335,21 @@ export const make = (options: Options = {}): Effect.Effect<Http2TestServer, neve
     const port = yield* Effect.acquireRelease(relay.listen(), () => relay.shutdown())
     publicPort = port
 
-    const setMaxConcurrentStreams = (n: number): Effect.Effect<void> =>
-      Effect.async<void>((resume) => {
+    const setMaxConcurrentStreams = (n: number, waitOptions?: Wait.WaitOptions) =>
+      Effect.suspend(() => {
         server.updateSettings({ ...settings, maxConcurrentStreams: n })
         const open = tracker.openSessions
-        let pending = open.length
-        if (pending === 0) return resume(Effect.void)
+        const acknowledged = new Counter()
         for (const record of open) {
-          const done = () => {
-            if (--pending === 0) resume(Effect.void)
-          }
-          if (record.session.destroyed) done()
-          else record.session.settings({ maxConcurrentStreams: n }, done)
+          if (record.session.destroyed) acknowledged.increment()
+          else record.session.settings({ maxConcurrentStreams: n }, () => acknowledged.increment())
         }
+        return acknowledged.awaitWithin(
+          open.length,
+          "setMaxConcurrentStreams",
+          "SETTINGS acknowledgement",
+          waitOptions
+        )
       })
 
     return {
@@ -385,11 +386,15 @@ export const make = (options: Options = {}): Effect.Effect<Http2TestServer, neve
       },
       requestIds: tracker.requestIds,
       answeredIds: tracker.answeredIds,
-      awaitRequests: (n) => tracker.requests.await(n),
-      awaitSessions: (n) => tracker.sessionsOpened.await(n),
-      awaitSessionsClosed: (n) => tracker.sessionsClosed.await(n),
-      awaitClosedConnections: (n) => relay.connections.closed.await(n),
-      awaitStreamsClosed: (n) => tracker.streamsClosed.await(n),
+      awaitRequests: (n, options) => tracker.requests.awaitWithin(n, "awaitRequests", "request", options),
+      awaitSessions: (n, options) =>
+        tracker.sessionsOpened.awaitWithin(n, "awaitSessions", "session", options),
+      awaitSessionsClosed: (n, options) =>
+        tracker.sessionsClosed.awaitWithin(n, "awaitSessionsClosed", "closed session", options),
+      awaitClosedConnections: (n, options) =>
+        relay.connections.closed.awaitWithin(n, "awaitClosedConnections", "closed connection", options),
+      awaitStreamsClosed: (n, options) =>
+        tracker.streamsClosed.awaitWithin(n, "awaitStreamsClosed", "closed stream", options),
       setMaxConcurrentStreams,
       goaway: (goaway = {}) =>
         Effect.sync(() => {

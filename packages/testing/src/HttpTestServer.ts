@@ -29,13 +29,15 @@
  */
 import * as http from "node:http"
 import * as https from "node:https"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { Counter } from "./internal/counter.js"
 import { Connections, listen } from "./internal/lifecycle.js"
 import { slice } from "./internal/pattern.js"
 import { handle } from "./internal/routes.js"
 import * as TestCerts from "./TestCerts.js"
+import type * as Wait from "./Wait.js"
 
 /**
  * TLS settings of the server.
@@ -99,10 +101,19 @@ export interface HttpTestServer {
   readonly stats: Stats
   /** Counts of X-Request-Id header values seen by the server (for exactly-once assertions). */
   readonly requestIds: ReadonlyMap<string, number>
-  /** Resolves when the server has seen `n` connections close in total. */
-  readonly awaitClosedConnections: (n: number) => Effect.Effect<void>
-  /** Resolves when `n` requests have arrived in total. */
-  readonly awaitRequests: (n: number) => Effect.Effect<void>
+  /**
+   * Resolves when the server has seen `n` connections close in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitClosedConnections: (
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when `n` requests have arrived in total; fails with a `WaitTimeout` once `options.timeoutMillis`
+   * have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitRequests: (n: number, options?: Wait.WaitOptions) => Effect.Effect<void, Wait.WaitTimeout>
   /** Connections closed so far, by either side. */
   readonly closedConnections: number
   /** The last exception thrown by the handler, if any. */
@@ -209,8 +220,9 @@ export const make = (options: Options = {}): Effect.Effect<HttpTestServer, never
         }
       },
       requestIds,
-      awaitClosedConnections: (n) => connections.closed.await(n),
-      awaitRequests: (n) => requests.await(n),
+      awaitClosedConnections: (n, options) =>
+        connections.closed.awaitWithin(n, "awaitClosedConnections", "closed connection", options),
+      awaitRequests: (n, options) => requests.awaitWithin(n, "awaitRequests", "request", options),
       get closedConnections() {
         return connections.closed.value
       },

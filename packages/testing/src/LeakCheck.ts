@@ -1,12 +1,19 @@
 /**
- * Asserts that a piece of work left no sockets or timers behind, by
- * comparing the resources Node reports as keeping the process alive
- * (`process.getActiveResourcesInfo()`) before and after it.
+ * Asserts that a piece of work left no sockets, timers or Effect fibers
+ * behind.
  *
+ * Node's resources are compared by count: the ones Node reports as keeping
+ * the process alive (`process.getActiveResourcesInfo()`) before and after.
  * Closing a socket completes a few event-loop turns after `destroy()`, and
  * the far end of a loopback connection sees the FIN a little later still, so
  * the check lets the event loop run until the counts are back to the
  * baseline, and fails only if they are not by its deadline.
+ *
+ * Fibers are compared by identity: the fibers running without a parent
+ * (`forkDaemon`, `forkScoped`/`forkIn`, a `Runtime`'s `runFork`) that were
+ * not running at the snapshot, and, with {@link around}, every fiber the work
+ * started, parent or not. Under `TestClock` this is what catches a
+ * housekeeping loop left running: its sleeps arm no Node timer.
  *
  * @example
  * ```ts
@@ -17,10 +24,14 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Supervisor from "effect/Supervisor"
 
 /**
- * Live resources by kind (`TCPSocketWrap`, `TLSWrap`, `Timeout`, ...) and how many of each.
+ * Live resources by kind (`TCPSocketWrap`, `TLSWrap`, `Timeout`, `Fiber`, ...) and how many of each.
  *
  * @since 0.1.0
  */
@@ -34,13 +45,23 @@ export type Resources = ReadonlyMap<string, number>
 export class LeakError extends Data.TaggedError("LeakError")<{
   /** Kind and how many more than the baseline. */
   readonly leaked: ReadonlyMap<string, number>
+  /** The fibers left running, by id (`#12`), with the span they are in, if any. */
+  readonly fibers: ReadonlyArray<string>
   readonly message: string
 }> {}
 
 /**
- * The kinds that mean a connection or a timer is still alive. Requests Node
- * makes on its own (`CloseReq`, `ShutdownWrap`, `Immediate`, ...) come and
- * go with the event loop and say nothing about leaks.
+ * The kind under which Effect fibers are counted: the ones running without a
+ * parent, and with {@link around} every one the work started.
+ *
+ * @since 0.1.0
+ */
+export const fiberKind = "Fiber"
+
+/**
+ * The kinds that mean a connection, a timer or a fiber is still alive.
+ * Requests Node makes on its own (`CloseReq`, `ShutdownWrap`, `Immediate`,
+ * ...) come and go with the event loop and say nothing about leaks.
  *
  * @since 0.1.0
  */
@@ -50,13 +71,23 @@ export const defaultKinds: ReadonlyArray<string> = [
   "TLSWrap",
   "PipeWrap",
   "TCPServerWrap",
-  "Timeout"
+  "Timeout",
+  fiberKind
 ]
+
+type AnyFiber = Fiber.RuntimeFiber<unknown, unknown>
+
+/** The fibers running without a parent when each snapshot was taken. */
+const rootsAt = new WeakMap<Resources, ReadonlySet<AnyFiber>>()
 
 const count = (kinds: ReadonlyArray<string>): Map<string, number> => {
   const counts = new Map<string, number>()
   for (const kind of process.getActiveResourcesInfo()) {
     if (kinds.includes(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1)
+  }
+  if (kinds.includes(fiberKind)) {
+    const roots = Fiber.unsafeRoots().length
+    if (roots > 0) counts.set(fiberKind, roots)
   }
   return counts
 }
@@ -66,15 +97,49 @@ const count = (kinds: ReadonlyArray<string>): Map<string, number> => {
  *
  * @since 0.1.0
  */
-export const snapshot: Effect.Effect<Resources> = Effect.sync(() => count(defaultKinds))
+export const snapshot: Effect.Effect<Resources> = Effect.sync(() => {
+  const resources = count(defaultKinds)
+  rootsAt.set(resources, new Set(Fiber.unsafeRoots()))
+  return resources
+})
 
-const excess = (before: Resources, kinds: ReadonlyArray<string>): Map<string, number> => {
-  const out = new Map<string, number>()
+const describe = (fiber: AnyFiber): string => {
+  const span = fiber.currentSpan
+  const id = FiberId.threadName(fiber.id())
+  return span?._tag === "Span" ? `${id} in span ${JSON.stringify(span.name)}` : id
+}
+
+interface Leaks {
+  readonly counts: Map<string, number>
+  readonly fibers: ReadonlyArray<AnyFiber>
+}
+
+/** What is alive now beyond `before`, plus the fibers of `started` still running, `self` aside. */
+const leaksSince = (
+  before: Resources,
+  kinds: ReadonlyArray<string>,
+  self: AnyFiber,
+  started: ReadonlyArray<AnyFiber>
+): Leaks => {
+  const counts = new Map<string, number>()
   for (const [kind, n] of count(kinds)) {
     const extra = n - (before.get(kind) ?? 0)
-    if (extra > 0) out.set(kind, extra)
+    if (extra > 0) counts.set(kind, extra)
   }
-  return out
+  if (!kinds.includes(fiberKind)) return { counts, fibers: [] }
+  const baseline = rootsAt.get(before)
+  const left = new Set(started)
+  // A baseline that did not come from `snapshot` has root fibers counted, not named.
+  if (baseline !== undefined) {
+    for (const fiber of Fiber.unsafeRoots()) if (!baseline.has(fiber)) left.add(fiber)
+  }
+  left.delete(self)
+  const fibers = [...left]
+  if (baseline === undefined) {
+    if (fibers.length > (counts.get(fiberKind) ?? 0)) counts.set(fiberKind, fibers.length)
+  } else if (fibers.length > 0) counts.set(fiberKind, fibers.length)
+  else counts.delete(fiberKind)
+  return { counts, fibers }
 }
 
 /** One turn of the event loop, I/O callbacks included. */
@@ -89,7 +154,7 @@ const turn = Effect.async<void>((resume) => {
  * @since 0.1.0
  */
 export interface LeakCheckOptions {
-  /** Kinds of resources to count. Default {@link defaultKinds}. */
+  /** Kinds of resources to count; {@link fiberKind} stands for Effect fibers. Default {@link defaultKinds}. */
   readonly kinds?: ReadonlyArray<string>
   /**
    * How long the event loop may take to finish closing, in wall-clock
@@ -98,27 +163,31 @@ export interface LeakCheckOptions {
   readonly settleMillis?: number
 }
 
-/**
- * Succeeds once no more resources are alive than in `before`; fails with
- * {@link LeakError} naming the surplus if that does not happen within
- * `settleMillis`.
- *
- * @since 0.1.0
- */
-export const assertNoLeaks = (
+const check = (
   before: Resources,
-  options: LeakCheckOptions = {}
+  options: LeakCheckOptions,
+  started: Effect.Effect<ReadonlyArray<AnyFiber>>
 ): Effect.Effect<void, LeakError> =>
-  Effect.suspend(() => {
+  Effect.withFiberRuntime((self) => {
     const kinds = options.kinds ?? defaultKinds
     const deadline = performance.now() + (options.settleMillis ?? 5_000)
-    const loop: Effect.Effect<void, LeakError> = Effect.suspend(() => {
-      const leaked = excess(before, kinds)
-      if (leaked.size === 0) return Effect.void
+    const loop: Effect.Effect<void, LeakError> = Effect.flatMap(started, (fibers) => {
+      const { counts, fibers: left } = leaksSince(before, kinds, self, fibers)
+      if (counts.size === 0) return Effect.void
       if (performance.now() >= deadline) {
-        const list = [...leaked].map(([kind, n]) => `${n} × ${kind}`).join(", ")
+        const named = left.map(describe)
+        const list = [...counts]
+          .map(
+            ([kind, n]) =>
+              `${n} × ${kind}${kind === fiberKind && named.length > 0 ? ` (${named.join(", ")})` : ""}`
+          )
+          .join(", ")
         return Effect.fail(
-          new LeakError({ leaked, message: `still alive after the check's deadline: ${list}` })
+          new LeakError({
+            leaked: counts,
+            fibers: named,
+            message: `still alive after the check's deadline: ${list}`
+          })
         )
       }
       return Effect.zipRight(turn, loop)
@@ -127,8 +196,21 @@ export const assertNoLeaks = (
   })
 
 /**
+ * Succeeds once no more resources are alive than in `before` and no fiber
+ * started since runs without a parent; fails with {@link LeakError} naming
+ * the surplus if that does not happen within `settleMillis`.
+ *
+ * @since 0.1.0
+ */
+export const assertNoLeaks = (
+  before: Resources,
+  options: LeakCheckOptions = {}
+): Effect.Effect<void, LeakError> => check(before, options, Effect.succeed([]))
+
+/**
  * Runs the effect, then asserts it left nothing alive that was not alive
- * before it started.
+ * before it started: no Node resource, and no fiber it started, whether
+ * forked with a parent or not.
  *
  * @since 0.1.0
  */
@@ -136,4 +218,6 @@ export const around = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: LeakCheckOptions = {}
 ): Effect.Effect<A, E | LeakError, R> =>
-  Effect.flatMap(snapshot, (before) => Effect.tap(effect, () => assertNoLeaks(before, options)))
+  Effect.flatMap(Effect.zip(snapshot, Supervisor.track), ([before, started]) =>
+    Effect.tap(Effect.supervised(effect, started), () => check(before, options, started.value))
+  )

@@ -20,12 +20,16 @@
 import * as http from "node:http"
 import * as net from "node:net"
 import * as tls from "node:tls"
-import { Cause, Effect, FiberSet, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { Counter } from "./internal/counter.js"
 import { Connections, listen } from "./internal/lifecycle.js"
 import { SocketReader } from "./internal/reader.js"
 import * as TestCerts from "./TestCerts.js"
+import type * as Wait from "./Wait.js"
 
 /**
  * A request read by {@link RawConnection.readRequest}.
@@ -137,12 +141,25 @@ export interface RawServer {
   readonly connectionsOpened: number
   readonly openConnections: number
   readonly closedConnections: number
-  /** Resolves when `n` TCP connections have been accepted in total. */
-  readonly awaitConnections: (n: number) => Effect.Effect<void>
-  /** Resolves when the server has seen `n` connections close in total. */
-  readonly awaitClosedConnections: (n: number) => Effect.Effect<void>
-  /** Resolves when `n` scripts have finished in total, whether they succeeded or not. */
-  readonly awaitScripts: (n: number) => Effect.Effect<void>
+  /**
+   * Resolves when `n` TCP connections have been accepted in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitConnections: (n: number, options?: Wait.WaitOptions) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when the server has seen `n` connections close in total; fails with a `WaitTimeout` once
+   * `options.timeoutMillis` have passed in real time (default {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitClosedConnections: (
+    n: number,
+    options?: Wait.WaitOptions
+  ) => Effect.Effect<void, Wait.WaitTimeout>
+  /**
+   * Resolves when `n` scripts have finished in total, whether they succeeded or not; fails with a
+   * `WaitTimeout` once `options.timeoutMillis` have passed in real time (default
+   * {@link Wait.currentTimeoutMillis}: 5 s).
+   */
+  readonly awaitScripts: (n: number, options?: Wait.WaitOptions) => Effect.Effect<void, Wait.WaitTimeout>
   /** The failure (or defect) of the last script that did not succeed. Interruptions are not failures. */
   readonly lastScriptError: Option.Option<unknown>
   /** The last socket or TLS handshake error on any connection, e.g. `ECONNRESET`. */
@@ -360,9 +377,11 @@ export const make = (
       get closedConnections() {
         return connections.closed.value
       },
-      awaitConnections: (n) => connections.opened.await(n),
-      awaitClosedConnections: (n) => connections.closed.await(n),
-      awaitScripts: (n) => scripts.await(n),
+      awaitConnections: (n, options) =>
+        connections.opened.awaitWithin(n, "awaitConnections", "accepted connection", options),
+      awaitClosedConnections: (n, options) =>
+        connections.closed.awaitWithin(n, "awaitClosedConnections", "closed connection", options),
+      awaitScripts: (n, options) => scripts.awaitWithin(n, "awaitScripts", "finished script", options),
       get lastScriptError() {
         return lastScriptError
       },

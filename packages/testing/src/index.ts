@@ -52,8 +52,16 @@ export * as RawServer from "./RawServer.js"
 export * as MockHttpClient from "./MockHttpClient.js"
 
 /**
- * Asserts that work left no sockets or timers alive, via `process.getActiveResourcesInfo()`.
+ * Asserts that work left no sockets, timers or Effect fibers alive, via
+ * `process.getActiveResourcesInfo()` and the running fibers.
  *
  * @since 0.1.0
  */
 export * as LeakCheck from "./LeakCheck.js"
+
+/**
+ * The bound on the servers' `await*` helpers, in real time, and the `WaitTimeout` they fail with.
+ *
+ * @since 0.1.0
+ */
+export * as Wait from "./Wait.js"

@@ -3,7 +3,7 @@ import * as http2 from "node:http2"
 import * as https from "node:https"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, type Scope } from "effect"
-import { FaultServer, LeakCheck, TestCerts } from "@effect-requests/testing"
+import { FaultServer, LeakCheck, TestCerts, Wait } from "@effect-requests/testing"
 import { FaultPlan } from "../src/internal/fault-plan.js"
 import { closed, connectTls, readAll, write } from "./helpers.js"
 
@@ -145,6 +145,23 @@ describe("FaultServer", () => {
         yield* server.awaitConnectionsClosed
         expect(Object.fromEntries(server.answered)).toEqual({ g2: 1, p2: 1, g1: 1, p1: 1 })
       })
+  )
+
+  it.scoped(
+    "the await helpers give up in real time, under the TestClock, saying what they saw",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: none })
+        yield* connectTls(server.port, { ca: TestCerts.ca, ALPNProtocols: ["http/1.1"] })
+        expect((yield* Effect.flip(server.awaitFaults("stall", 1, { timeoutMillis: 20 }))).message).toBe(
+          "awaitFaults: wanted 1 stall fault, saw 0 after 20 ms"
+        )
+        const closing = Effect.locally(server.awaitConnectionsClosed, Wait.currentTimeoutMillis, 20)
+        expect((yield* Effect.flip(closing)).message).toBe(
+          "awaitConnectionsClosed: wanted 0 open connections, saw 1 after 20 ms"
+        )
+      }),
+    10_000
   )
 
   it.scoped("the same seed draws the same faults for the same requests, another seed others", () =>

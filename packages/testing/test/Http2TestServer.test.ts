@@ -3,6 +3,7 @@ import * as http2 from "node:http2"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import { Http2TestServer, TestCerts } from "@effect-requests/testing"
+import { connect as connectTcp, write } from "./helpers.js"
 
 interface Reply {
   readonly status: number
@@ -56,6 +57,12 @@ const request = (
     stream.end(options.body)
     return Effect.sync(() => stream.close(http2.constants.NGHTTP2_CANCEL))
   })
+
+/** The client connection preface, then an empty SETTINGS frame. */
+const preface = Buffer.concat([
+  Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
+  Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0])
+])
 
 const remoteSettings = (session: http2.ClientHttp2Session): Effect.Effect<http2.Settings> =>
   Effect.async<http2.Settings>((resume) => {
@@ -180,6 +187,39 @@ describe("Http2TestServer", () => {
   )
 
   describe("faults", () => {
+    it.scoped(
+      "the await helpers and setMaxConcurrentStreams give up in real time, under the TestClock, saying what they saw",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* Http2TestServer.make()
+          // A peer that opens a session and never acknowledges SETTINGS.
+          const socket = yield* connectTcp(server.port)
+          yield* write(socket, preface)
+          yield* server.awaitSessions(1)
+          const options = { timeoutMillis: 20 }
+          const messages = yield* Effect.forEach(
+            [
+              server.awaitRequests(1, options),
+              server.awaitSessions(2, options),
+              server.awaitSessionsClosed(1, options),
+              server.awaitClosedConnections(1, options),
+              server.awaitStreamsClosed(1, options),
+              server.setMaxConcurrentStreams(2, options)
+            ],
+            (wait) => Effect.map(Effect.flip(wait), (error) => error.message)
+          )
+          expect(messages).toEqual([
+            "awaitRequests: wanted 1 request, saw 0 after 20 ms",
+            "awaitSessions: wanted 2 sessions, saw 1 after 20 ms",
+            "awaitSessionsClosed: wanted 1 closed session, saw 0 after 20 ms",
+            "awaitClosedConnections: wanted 1 closed connection, saw 0 after 20 ms",
+            "awaitStreamsClosed: wanted 1 closed stream, saw 0 after 20 ms",
+            "setMaxConcurrentStreams: wanted 1 SETTINGS acknowledgement, saw 0 after 20 ms"
+          ])
+        }),
+      10_000
+    )
+
     it.scoped(
       "maxConcurrentStreams is announced, and setMaxConcurrentStreams changes it on open sessions",
       () =>

@@ -3,7 +3,7 @@ import * as http from "node:http"
 import type * as tls from "node:tls"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Scope } from "effect"
-import { HttpTestServer, TestCerts } from "@effect-requests/testing"
+import { HttpTestServer, TestCerts, Wait } from "@effect-requests/testing"
 import { closed, connect, connectTls, json, readAll, request, write } from "./helpers.js"
 
 const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex")
@@ -196,6 +196,25 @@ describe("HttpTestServer", () => {
   })
 
   describe("counters", () => {
+    it.scoped(
+      "the await helpers give up in real time, under the TestClock, saying what they saw",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* HttpTestServer.make()
+          const socket = yield* connect(server.port)
+          socket.destroy()
+          yield* server.awaitClosedConnections(1)
+          const options = { timeoutMillis: 20 }
+          const requests = yield* Effect.flip(server.awaitRequests(1, options))
+          expect(requests).toBeInstanceOf(Wait.WaitTimeout)
+          expect(requests.message).toBe("awaitRequests: wanted 1 request, saw 0 after 20 ms")
+          expect((yield* Effect.flip(server.awaitClosedConnections(3, options))).message).toBe(
+            "awaitClosedConnections: wanted 3 closed connections, saw 1 after 20 ms"
+          )
+        }),
+      10_000
+    )
+
     it.scoped("counts X-Request-Id values and requests, with any handler", () =>
       Effect.gen(function* () {
         const server = yield* HttpTestServer.make({ handler: (_req, res) => res.end("ok") })

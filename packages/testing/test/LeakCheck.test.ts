@@ -1,6 +1,6 @@
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { LeakCheck } from "../src/index.js"
 
 const listening = Effect.acquireRelease(
@@ -51,4 +51,58 @@ describe("LeakCheck", () => {
       yield* LeakCheck.assertNoLeaks(before)
     })
   )
+
+  describe("fibers", () => {
+    /** A housekeeping loop: under the TestClock its sleeps arm no Node timer. */
+    const housekeeping = Effect.forever(Effect.sleep("1 second")).pipe(Effect.withSpan("housekeeping"))
+
+    it.effect("names a daemon fiber left sleeping on the TestClock", () =>
+      Effect.gen(function* () {
+        const before = yield* LeakCheck.snapshot
+        const fiber = yield* Effect.forkDaemon(housekeeping)
+        const error = yield* Effect.flip(LeakCheck.assertNoLeaks(before, { settleMillis: 20 }))
+        yield* Fiber.interrupt(fiber)
+        const id = `#${fiber.id().id}`
+        // Its sleeps armed no Node timer; the TestClock's own reminder may have armed one.
+        expect(error.leaked.get("Fiber")).toBe(1)
+        expect(error.fibers).toEqual([`${id} in span "housekeeping"`])
+        expect(error.message).toContain(`1 × Fiber (${id} in span "housekeeping")`)
+        yield* LeakCheck.assertNoLeaks(before)
+      })
+    )
+
+    it.effect("around names a fiber the work forked and left running, parent or not", () =>
+      Effect.gen(function* () {
+        const forked: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+        const work = Effect.gen(function* () {
+          forked.push(yield* Effect.fork(Effect.never))
+          forked.push(yield* Effect.forkDaemon(Effect.never))
+        })
+        const error = yield* Effect.flip(LeakCheck.around(work, { settleMillis: 20 }))
+        yield* Fiber.interruptAll(forked)
+        // `Effect.never` holds the process open with a timer: those show up as well.
+        expect(error.leaked.get("Fiber")).toBe(2)
+        expect(new Set(error.fibers)).toEqual(new Set(forked.map((f) => `#${f.id().id}`)))
+      })
+    )
+
+    it.effect("passes when the work stops what it started", () =>
+      Effect.gen(function* () {
+        yield* LeakCheck.around(Effect.scoped(Effect.forkScoped(housekeeping)))
+        yield* LeakCheck.around(Effect.flatMap(Effect.fork(housekeeping), Fiber.interrupt))
+        const before = yield* LeakCheck.snapshot
+        yield* Fiber.interrupt(yield* Effect.forkDaemon(housekeeping))
+        yield* LeakCheck.assertNoLeaks(before)
+      })
+    )
+
+    it.effect("leaves fibers alone when the kinds leave them out", () =>
+      Effect.gen(function* () {
+        const before = yield* LeakCheck.snapshot
+        const fiber = yield* Effect.forkDaemon(housekeeping)
+        yield* LeakCheck.assertNoLeaks(before, { kinds: ["TCPSocketWrap", "Timeout"], settleMillis: 20 })
+        yield* Fiber.interrupt(fiber)
+      })
+    )
+  })
 })

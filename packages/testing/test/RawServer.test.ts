@@ -128,6 +128,31 @@ describe("RawServer", () => {
   })
 
   describe("connection lifecycle", () => {
+    it.scoped(
+      "the await helpers give up in real time, under the TestClock, saying what they saw",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* RawServer.make((conn) => conn.closed)
+          yield* connect(server.port)
+          yield* server.awaitConnections(1)
+          const options = { timeoutMillis: 20 }
+          const messages = yield* Effect.forEach(
+            [
+              server.awaitConnections(2, options),
+              server.awaitClosedConnections(1, options),
+              server.awaitScripts(1, options)
+            ],
+            (wait) => Effect.map(Effect.flip(wait), (error) => error.message)
+          )
+          expect(messages).toEqual([
+            "awaitConnections: wanted 2 accepted connections, saw 1 after 20 ms",
+            "awaitClosedConnections: wanted 1 closed connection, saw 0 after 20 ms",
+            "awaitScripts: wanted 1 finished script, saw 0 after 20 ms"
+          ])
+        }),
+      10_000
+    )
+
     it.scoped("scripts get connection indexes in order", () =>
       Effect.gen(function* () {
         const server = yield* RawServer.make((conn, index) =>

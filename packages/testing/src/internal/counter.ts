@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
+import { type WaitOptions, type WaitTimeout, within } from "./wait.js"
 
 interface Waiter {
   readonly target: number
@@ -43,5 +44,19 @@ export class Counter {
         this.#waiters.delete(waiter)
       })
     })
+  }
+
+  /**
+   * Succeeds once the counter has reached `target`; fails with a
+   * {@link WaitTimeout} naming `helper` and `unit` if that takes longer than
+   * the bound.
+   */
+  awaitWithin(
+    target: number,
+    helper: string,
+    unit: string,
+    options?: WaitOptions
+  ): Effect.Effect<void, WaitTimeout> {
+    return within(this.await(target), { helper, unit, target, seen: () => this.#value }, options)
   }
 }

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type { FaultRequest, FaultResponse } from "../FaultServer.js"
+import type { FaultRequest, FaultResponse } from "./fault-types.js"
 import { slice } from "./pattern.js"
 
 /** Bodies are capped so a `size` parameter cannot make the server allocate without bound. */

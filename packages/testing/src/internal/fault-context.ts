@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type { FaultRequest, FaultResponse } from "../FaultServer.js"
+import type { FaultRequest, FaultResponse } from "./fault-types.js"
 import type { FaultLedger } from "./fault-ledger.js"
 import type { FaultPlan } from "./fault-plan.js"
 import type { FaultTimers } from "./fault-timers.js"

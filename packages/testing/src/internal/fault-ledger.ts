@@ -6,7 +6,7 @@
  * @internal
  */
 import { Counter } from "./counter.js"
-import type { FaultKind, Protocol } from "../FaultServer.js"
+import type { FaultKind, Protocol } from "./fault-types.js"
 
 const tally = (map: Map<string, number>, id: string | undefined): void => {
   if (id !== undefined) map.set(id, (map.get(id) ?? 0) + 1)

@@ -14,7 +14,7 @@
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64"
 import { uniformInt } from "pure-rand/distribution/uniformInt"
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus"
-import type { Decision, FaultKind, FaultRates, Protocol } from "../FaultServer.js"
+import type { Decision, FaultKind, FaultRates, Protocol } from "./fault-types.js"
 
 /** Every kind, in the order probabilities are laid end to end on [0, 1). @internal */
 export const faultKinds: ReadonlyArray<FaultKind> = [
