@@ -12,7 +12,7 @@
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { FaultServer, LeakCheck, TestCerts } from "@effect-requests/testing"
+import { FaultServer, LeakCheck, TestCerts, Wait } from "@effect-requests/testing"
 import { Cause, Context, Effect, Exit, Layer, Option, Random } from "effect"
 import { type Outcome, typedCause } from "./outcomes.js"
 
@@ -179,7 +179,9 @@ describe("soak", () => {
               })
             )
             // Both clients are closed: the server must see every connection go, and nothing of theirs may be left.
-            const allClosed = yield* Effect.timeoutOption(server.awaitConnectionsClosed, 10_000)
+            const allClosed = yield* Effect.option(
+              Effect.locally(server.awaitConnectionsClosed, Wait.currentTimeoutMillis, 10_000)
+            )
             const openAtServer = server.stats.openConnections
             const leaks = yield* Effect.exit(LeakCheck.assertNoLeaks(baseline))
 
