@@ -22,11 +22,9 @@ const closeIdle = (pool: H1PoolState): void => {
  * @internal
  */
 export const publishAll = (pool: H1PoolState): Effect.Effect<void> =>
-  Effect.suspend(() =>
-    Effect.forEach(pool.endpoints, ([key, state]) => publish(key, state.stats(), state.counters), {
-      discard: true
-    })
-  )
+  Effect.sync(() => {
+    for (const [key, state] of pool.endpoints) publish(key, state.stats(), state.counters)
+  })
 
 /**
  * Closes idle connections; busy ones finish their exchanges and are closed then.

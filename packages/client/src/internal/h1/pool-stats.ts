@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Metric } from "effect"
+import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
+import { publishGrowth, publishLevels } from "../observe/published.js"
 
 /**
  * Figures of one endpoint's connections, or of all of them.
@@ -56,7 +58,9 @@ export class EndpointCounters {
   closed = 0
   errors = 0
   /** What was last published as metrics, to publish counters by difference. */
-  published = { created: 0, reused: 0, closed: 0, errors: 0 }
+  readonly published = { created: 0, reused: 0, closed: 0, errors: 0 }
+  /** The endpoint's metric tags, made on first publication. */
+  tags: ReadonlyArray<MetricLabel.MetricLabel> | undefined = undefined
 }
 
 const gauges = {
@@ -86,43 +90,16 @@ const counters = {
 
 /**
  * Publishes one endpoint's figures as metrics tagged with `endpoint`. Runs
- * on the pool's housekeeping tick, so requests never pay for metrics.
+ * on the pool's housekeeping tick and when figures are read, so requests
+ * never pay for metrics.
  *
  * @internal
  */
-export const publish = (
-  key: string,
-  stats: H1EndpointStats,
-  running: EndpointCounters
-): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const last = running.published
-    const deltas = {
-      created: running.created - last.created,
-      reused: running.reused - last.reused,
-      closed: running.closed - last.closed,
-      errors: running.errors - last.errors
-    }
-    running.published = {
-      created: running.created,
-      reused: running.reused,
-      closed: running.closed,
-      errors: running.errors
-    }
-    return Effect.all(
-      [
-        Metric.set(gauges.open, stats.open),
-        Metric.set(gauges.idle, stats.idle),
-        Metric.set(gauges.inUse, stats.inUse),
-        Metric.set(gauges.waiting, stats.waiting),
-        Metric.incrementBy(counters.created, deltas.created),
-        Metric.incrementBy(counters.reused, deltas.reused),
-        Metric.incrementBy(counters.closed, deltas.closed),
-        Metric.incrementBy(counters.errors, deltas.errors)
-      ],
-      { discard: true }
-    ).pipe(Effect.tagMetrics("endpoint", key))
-  })
+export const publish = (key: string, stats: H1EndpointStats, running: EndpointCounters): void => {
+  const tags = (running.tags ??= [MetricLabel.make("endpoint", key)])
+  publishLevels(gauges, stats, tags)
+  publishGrowth(counters, running, running.published, tags)
+}
 
 /** Sums endpoint figures into totals. @internal */
 export const total = (endpoints: Readonly<Record<string, H1EndpointState>>): H1Stats => {

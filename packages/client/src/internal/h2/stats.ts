@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Metric } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import { publishGrowth, publishLevels } from "../observe/published.js"
 
 /**
  * A snapshot of the HTTP/2 pool.
@@ -42,7 +44,7 @@ export class H2Counters {
   resets = 0
   goaways = 0
   /** What was last published as metrics, to publish counters by difference. */
-  published = { totalStreams: 0, refused: 0, resets: 0, goaways: 0 }
+  readonly published = { totalStreams: 0, refused: 0, resets: 0, goaways: 0 }
 }
 
 const gauges = {
@@ -68,31 +70,13 @@ const counterMetrics = {
 }
 
 /**
- * Publishes a snapshot as Effect metrics: gauges as they are, counters by
- * what they grew since the last publication. Runs when figures are read or
- * on the pool's tick, never per request.
+ * Publishes a snapshot as Effect metrics. Runs when figures are read or on
+ * the pool's tick, never per request.
  *
  * @internal
  */
 export const publish = (stats: H2Stats, counters: H2Counters): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const last = counters.published
-    counters.published = {
-      totalStreams: stats.totalStreams,
-      refused: stats.refused,
-      resets: stats.resets,
-      goaways: stats.goaways
-    }
-    return Effect.all(
-      [
-        Metric.set(gauges.connections, stats.connections),
-        Metric.set(gauges.activeStreams, stats.activeStreams),
-        Metric.set(gauges.maxConcurrent, stats.maxConcurrent),
-        Metric.incrementBy(counterMetrics.totalStreams, stats.totalStreams - last.totalStreams),
-        Metric.incrementBy(counterMetrics.refused, stats.refused - last.refused),
-        Metric.incrementBy(counterMetrics.resets, stats.resets - last.resets),
-        Metric.incrementBy(counterMetrics.goaways, stats.goaways - last.goaways)
-      ],
-      { discard: true }
-    )
+  Effect.sync(() => {
+    publishLevels(gauges, stats)
+    publishGrowth(counterMetrics, stats, counters.published)
   })

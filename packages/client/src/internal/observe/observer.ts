@@ -8,7 +8,12 @@
  *
  * @internal
  */
-import { Context, Duration, Effect, Metric, MetricLabel } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
+import { publishGrowth } from "./published.js"
 import type { Protocol } from "../../Errors.js"
 import type { Listener, RequestsEvent } from "../../Events.js"
 
@@ -52,7 +57,7 @@ const metrics = {
   errors: Metric.counter("effect_requests_errors", {
     description: "Requests that failed before a response head, by origin and protocol"
   }),
-  totalTime: Metric.counter("effect_requests_time_ms", {
+  totalTimeMillis: Metric.counter("effect_requests_time_ms", {
     description: "Milliseconds from request start to response head, summed, by origin and protocol"
   })
 }
@@ -121,16 +126,7 @@ export class Observer {
 
   /** Publishes what changed since the last time as tagged metrics. */
   readonly publish: Effect.Effect<void> = Effect.sync(() => {
-    for (const c of this.all()) {
-      const p = c.published
-      if (c.requests !== p.requests) metrics.requests.unsafeUpdate(c.requests - p.requests, c.tags)
-      if (c.errors !== p.errors) metrics.errors.unsafeUpdate(c.errors - p.errors, c.tags)
-      if (c.totalTimeMillis !== p.totalTimeMillis)
-        metrics.totalTime.unsafeUpdate(c.totalTimeMillis - p.totalTimeMillis, c.tags)
-      p.requests = c.requests
-      p.errors = c.errors
-      p.totalTimeMillis = c.totalTimeMillis
-    }
+    for (const c of this.all()) publishGrowth(metrics, c, c.published, c.tags)
   })
 }
 
