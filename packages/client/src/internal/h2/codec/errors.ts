@@ -56,3 +56,24 @@ export const connectionError = (code: number, reason: string, detail: string): H
 /** @internal */
 export const streamError = (streamId: number, code: number, reason: string, detail: string): H2StreamError =>
   new H2StreamError({ streamId, code, reason, detail })
+
+/**
+ * Why a stream could not be opened or written to: a local condition, not a
+ * protocol violation, so nothing goes on the wire.
+ *
+ * @internal
+ */
+export class H2StreamRefused extends Data.TaggedError("H2StreamRefused")<{
+  readonly reason:
+    | "ConnectionClosed"
+    | "GoAway"
+    | "MaxConcurrentStreams"
+    | "StreamIdsExhausted"
+    | "HeaderListTooLarge"
+    | "StreamNotWritable"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `HTTP/2 stream refused (${this.reason}): ${this.detail}`
+  }
+}

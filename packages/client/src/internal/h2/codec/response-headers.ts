@@ -1,0 +1,121 @@
+/**
+ * Checks of a decoded response header section (RFC 9113 §8.1.1, §8.2,
+ * §8.3.2): what makes a response malformed, which is a stream error of type
+ * PROTOCOL_ERROR.
+ *
+ * @internal
+ */
+import type { HeadersEvent } from "./connection-events.js"
+import { ErrorCode } from "./error-codes.js"
+import { type H2StreamError, streamError } from "./errors.js"
+import type { HeaderList } from "./hpack-decoder.js"
+import { ResponsePhase, type Stream } from "./stream-state.js"
+
+/** Fields that are specific to a connection and have no place in HTTP/2 (§8.2.2). */
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade"
+])
+
+const COLON = 0x3a
+
+/** Whether a name is lower-case field-name characters (§8.2.1): no upper case, no controls, separators or space. */
+const validName = (name: string): boolean => {
+  if (name.length === 0) return false
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || c === COLON) return false
+  }
+  return true
+}
+
+/** Whether a value has no NUL, CR or LF, nor leading or trailing whitespace (§8.2.1). */
+const validValue = (value: string): boolean => {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 0 || c === 0x0a || c === 0x0d) return false
+  }
+  const first = value.charCodeAt(0)
+  const last = value.charCodeAt(value.length - 1)
+  return value.length === 0 || (first !== 0x20 && first !== 0x09 && last !== 0x20 && last !== 0x09)
+}
+
+/**
+ * The :status of a response head, or a string saying why the head is
+ * malformed. With `trailers`, checks a trailer section instead and returns
+ * 0 when it is well formed.
+ *
+ * @internal
+ */
+export const checkResponseHeaders = (headers: ReadonlyArray<string>, trailers: boolean): number | string => {
+  let status = -1
+  let regularSeen = false
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i]!
+    const value = headers[i + 1]!
+    if (name.charCodeAt(0) === COLON) {
+      if (trailers) return `pseudo-header ${name} in trailers`
+      if (regularSeen) return `pseudo-header ${name} after a regular field`
+      if (name !== ":status") return `pseudo-header ${name} in a response`
+      if (status >= 0) return "more than one :status"
+      if (value.length !== 3 || !isDigits(value)) return `invalid :status "${value}"`
+      status = Number(value)
+      continue
+    }
+    regularSeen = true
+    if (!validName(name)) return `invalid field name "${name}"`
+    if (!validValue(value)) return `invalid value of field ${name}`
+    if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`
+    if (name === "te" && value !== "trailers") return "te other than trailers"
+  }
+  if (trailers) return 0
+  return status < 0 ? "no :status" : status
+}
+
+const isDigits = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return false
+  }
+  return true
+}
+
+/**
+ * What a decoded header section means for its stream: an interim head, the
+ * final head or trailers, as the event to report; or why it resets the
+ * stream (§8.1). Counts interim heads and moves the stream to its body.
+ *
+ * @internal
+ */
+export const responseSection = (
+  stream: Stream,
+  headers: HeaderList,
+  endStream: boolean,
+  maxInterimResponses: number
+): HeadersEvent | H2StreamError => {
+  const streamId = stream.id
+  const malformed = (reason: string, detail: string) =>
+    streamError(streamId, ErrorCode.PROTOCOL_ERROR, reason, detail)
+  if (stream.phase === ResponsePhase.Body) {
+    if (!endStream) return malformed("TrailersWithoutEndStream", "a second header section without END_STREAM")
+    const problem = checkResponseHeaders(headers, true)
+    if (typeof problem === "string") return malformed("MalformedTrailers", problem)
+    return { _tag: "Headers", streamId, kind: "trailers", status: 0, headers, endStream }
+  }
+  const status = checkResponseHeaders(headers, false)
+  if (typeof status === "string") return malformed("MalformedHeaders", status)
+  if (status >= 200) {
+    stream.phase = ResponsePhase.Body
+    return { _tag: "Headers", streamId, kind: "final", status, headers, endStream }
+  }
+  // 101 has no meaning in HTTP/2 (§8.6), and an interim head never ends a stream.
+  if (status === 101 || endStream) return malformed("BadInterimResponse", `interim response ${status}`)
+  if (++stream.interim > maxInterimResponses) {
+    const detail = `over ${maxInterimResponses} interim responses`
+    return streamError(streamId, ErrorCode.ENHANCE_YOUR_CALM, "InterimFlood", detail)
+  }
+  return { _tag: "Headers", streamId, kind: "interim", status, headers, endStream }
+}
