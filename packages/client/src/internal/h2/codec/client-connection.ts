@@ -75,6 +75,21 @@ export class ClientConnection {
     return this.s.writer.pendingBytes > 0
   }
 
+  /** Our SETTINGS not yet acknowledged: the driver fails the connection with SETTINGS_TIMEOUT if this stays above 0 too long (§6.5.3). */
+  get settingsAckPending(): boolean {
+    return this.s.settingsAcksPending > 0
+  }
+
+  /** Whether the connection is ending: a GOAWAY was received or sent, or a connection error happened. No stream can be opened. */
+  get goingAway(): boolean {
+    return this.s.goAwayLastStreamId !== undefined || this.s.goAwaySent
+  }
+
+  /** The connection error that ended the connection, if one did. */
+  get error(): H2ConnectionError | undefined {
+    return this.s.failure
+  }
+
   /** Streams open or half-closed. */
   get activeStreams(): number {
     return this.s.streams.size

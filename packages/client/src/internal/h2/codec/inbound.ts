@@ -10,9 +10,17 @@ import { connectionError, H2ConnectionError, type H2StreamError, streamError } f
 import type { ConnectionState } from "./connection-state.js"
 import { FloodGuard, type FloodKind, type FloodLimits } from "./flood-guard.js"
 import { growSendWindow } from "./flow-control.js"
-import type { ContinuationFrame, Frame, GoAwayFrame, HeadersFrame, SettingsFrame } from "./frame.js"
+import {
+  type ContinuationFrame,
+  DEFAULT_MAX_FRAME_SIZE,
+  type Frame,
+  type GoAwayFrame,
+  type HeadersFrame,
+  type SettingsFrame
+} from "./frame.js"
 import { type FrameHandler, FrameReader } from "./frame-reader.js"
 import { HeaderBlock } from "./header-block.js"
+import { DEFAULT_HEADER_TABLE_SIZE } from "./hpack-decoder.js"
 import { responseSection } from "./response-headers.js"
 import { ClosedBy, ResponsePhase } from "./stream-state.js"
 
@@ -39,6 +47,11 @@ export class Inbound implements FrameHandler {
     this.block = new HeaderBlock(s.options.maxHeaderBlockSize, s.options.maxContinuationFrames)
     this.flood = new FloodGuard(flood)
     this.reader = new FrameReader(this)
+    // Our SETTINGS go out first: a limit they raise may be used by the peer
+    // before its ACK reaches us; one they lower binds only from the ACK on.
+    const o = s.options
+    this.reader.setMaxFrameSize(Math.max(o.maxFrameSize, DEFAULT_MAX_FRAME_SIZE))
+    s.decoder.setTableSizeLimit(Math.max(o.headerTableSize, DEFAULT_HEADER_TABLE_SIZE))
   }
 
   /** Reads bytes from the server at time `now`; a connection error stops reading for good. */

@@ -74,9 +74,11 @@ describe("SETTINGS", () => {
 
   it("reports the server's ACK of ours, and rejects an ACK nobody asked for", () => {
     const { client, server } = connected()
+    expect(client.settingsAckPending).toBe(true)
     server.writer.settingsAck()
     expect(client.receive(server.bytes())).toBeUndefined()
     expect(tags(client.takeEvents())).toEqual(["SettingsAck"])
+    expect(client.settingsAckPending).toBe(false)
     server.writer.settingsAck()
     expect(client.receive(server.bytes())).toMatchObject({
       code: PROTOCOL_ERROR,
@@ -455,6 +457,66 @@ describe("GOAWAY and RST_STREAM", () => {
     const id = open(client)
     server.writer.pushPromise(id, 2, server.encoder.encode(GET), 16_384)
     expect(client.receive(server.bytes())).toMatchObject({ code: PROTOCOL_ERROR, reason: "PushDisabled" })
+  })
+})
+
+describe("stream states", () => {
+  it("treats DATA after the response's END_STREAM as a STREAM_CLOSED connection error", () => {
+    const { client, server } = connected()
+    const id = open(client)
+    server.headers(id, [":status", "204"], true).data(id, 1, false)
+    expect(client.receive(server.bytes())).toMatchObject({
+      code: STREAM_CLOSED,
+      reason: "FrameOnClosedStream"
+    })
+  })
+
+  it("resets a stream that gets DATA before its response head", () => {
+    const { client, server } = connected()
+    const id = open(client)
+    client.takeOutput()
+    server.data(id, 1, false)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(client.takeEvents()).toMatchObject([
+      { _tag: "StreamReset", error: { reason: "DataBeforeHeaders" } }
+    ])
+  })
+
+  it("resets a stream whose trailers lack END_STREAM", () => {
+    const { client, server } = connected()
+    const id = open(client)
+    server.headers(id, [":status", "200"], false).headers(id, ["x-trailer", "1"], false)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(client.takeEvents()).toMatchObject([
+      { _tag: "Headers", kind: "final" },
+      { _tag: "StreamReset", error: { reason: "TrailersWithoutEndStream" } }
+    ])
+  })
+
+  it("keeps receiving on a stream after its request ended, and closes it at the response's end", () => {
+    const { client, server } = connected()
+    const id = open(client, false)
+    expect(client.sendData(id, new Uint8Array(3), true)).toBe(3)
+    expect(client.activeStreams).toBe(1)
+    server.headers(id, [":status", "200"], true)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(client.activeStreams).toBe(0)
+    expect(client.goingAway).toBe(false)
+  })
+
+  it("answers a connection error with a GOAWAY carrying its code, and stays failed", () => {
+    const { client, server } = connected()
+    const bad = raw(FrameType.DATA, 0, 0, [1])
+    const error = client.receive(bad)
+    expect(error).toMatchObject({ code: PROTOCOL_ERROR, reason: "StreamZero" })
+    expect(goAwayOf(server.read(client.takeOutput()))).toMatchObject({
+      lastStreamId: 0,
+      errorCode: PROTOCOL_ERROR
+    })
+    expect(client.receive(server.settings().bytes())).toBe(error)
+    expect(client.error).toBe(error)
+    expect(client.goingAway).toBe(true)
+    expect(client.request(GET, true)).toMatchObject({ reason: "ConnectionClosed" })
   })
 })
 

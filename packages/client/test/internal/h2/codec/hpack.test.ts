@@ -226,6 +226,7 @@ describe("HPACK decoder errors", () => {
     ["literal naming index past the tables", "7e00", "InvalidIndex"],
     ["integer cut short", "ff", "Truncated"],
     ["integer over 2^32", "ffffffffffff0f", "IntegerOverflow"],
+    ["integer padded with zero continuation octets", "ff808080808080808000", "IntegerOverflow"],
     ["string longer than the block", "400a6375", "Truncated"],
     ["name missing", "40", "Truncated"],
     ["Huffman with EOS", "0084ffffffff", "InvalidHuffman"],
