@@ -14,6 +14,10 @@ import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "./huffman-table.js"
 
 const EOS = 256
 
+/** The code table as typed arrays, for the encoder's inner loop. */
+const CODES = Int32Array.from(HUFFMAN_CODES)
+const LENGTHS = Uint8Array.from(HUFFMAN_LENGTHS)
+
 /** Per entry: next state in bits 0–7, symbol in bits 8–15, then the flags. */
 const EMIT = 1 << 16
 const FAIL = 1 << 17
@@ -108,7 +112,7 @@ export const huffmanDecode = (src: Uint8Array, start: number, end: number): stri
  */
 export const huffmanLength = (s: string): number => {
   let bits = 0
-  for (let i = 0; i < s.length; i++) bits += HUFFMAN_LENGTHS[s.charCodeAt(i) & 0xff]!
+  for (let i = 0; i < s.length; i++) bits += LENGTHS[s.charCodeAt(i) & 0xff]!
   return (bits + 7) >> 3
 }
 
@@ -119,24 +123,28 @@ export const huffmanLength = (s: string): number => {
  * @internal
  */
 export const huffmanEncode = (s: string, target: Uint8Array, offset: number): number => {
-  // Up to 7 pending bits plus a 30-bit code: kept in a double, exact up to 2^53.
+  // At most 7 bits wait in `acc` between symbols, so a code of up to 24 bits
+  // fits beside them in 31; the longer codes (control octets, mostly) go in
+  // two steps.
   let acc = 0
   let bits = 0
   let at = offset
   for (let i = 0; i < s.length; i++) {
     const sym = s.charCodeAt(i) & 0xff
-    const length = HUFFMAN_LENGTHS[sym]!
-    acc = acc * POW2[length]! + HUFFMAN_CODES[sym]!
-    bits += length
-    while (bits >= 8) {
-      bits -= 8
-      const byte = Math.floor(acc / POW2[bits]!)
-      target[at++] = byte
-      acc -= byte * POW2[bits]!
+    const code = CODES[sym]!
+    let length = LENGTHS[sym]!
+    if (length > 24) {
+      acc = (acc << (length - 16)) | (code >>> 16)
+      bits += length - 16
+      while (bits >= 8) target[at++] = acc >>> (bits -= 8)
+      acc &= (1 << bits) - 1
+      length = 16
     }
+    acc = (acc << length) | (code & ((1 << length) - 1))
+    bits += length
+    while (bits >= 8) target[at++] = acc >>> (bits -= 8)
+    acc &= (1 << bits) - 1
   }
   if (bits > 0) target[at++] = (acc << (8 - bits)) | (0xff >> bits)
   return at
 }
-
-const POW2: ReadonlyArray<number> = Array.from({ length: 31 }, (_, i) => 2 ** i)
