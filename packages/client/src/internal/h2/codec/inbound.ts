@@ -22,7 +22,7 @@ import { type FrameHandler, FrameReader } from "./frame-reader.js"
 import { HeaderBlock } from "./header-block.js"
 import { DEFAULT_HEADER_TABLE_SIZE } from "./hpack-decoder.js"
 import { responseSection } from "./response-headers.js"
-import { ClosedBy, ResponsePhase } from "./stream-state.js"
+import { ClosedBy, ResponsePhase, type Stream } from "./stream-state.js"
 
 const { PROTOCOL_ERROR, FLOW_CONTROL_ERROR, STREAM_CLOSED, ENHANCE_YOUR_CALM } = ErrorCode
 const FLOOD_REASONS: Record<FloodKind, string> = {
@@ -30,6 +30,19 @@ const FLOOD_REASONS: Record<FloodKind, string> = {
   pings: "PingFlood",
   resets: "ResetFlood",
   emptyData: "EmptyDataFlood"
+}
+
+/** Why DATA of `flowLength` bytes cannot be taken on a stream in the table, if it cannot. */
+const dataProblem = (stream: Stream, flowLength: number): H2StreamError | undefined => {
+  const id = stream.id
+  if (!stream.readable) return streamError(id, STREAM_CLOSED, "FrameAfterEndStream", "DATA after END_STREAM")
+  if (!stream.receive.receive(flowLength)) {
+    return streamError(id, FLOW_CONTROL_ERROR, "StreamWindowExceeded", `DATA of ${flowLength} bytes`)
+  }
+  if (stream.phase === ResponsePhase.Head) {
+    return streamError(id, PROTOCOL_ERROR, "DataBeforeHeaders", "DATA before the response head")
+  }
+  return undefined
 }
 
 /** @internal */
@@ -159,16 +172,7 @@ export class Inbound implements FrameHandler {
       return connectionError(FLOW_CONTROL_ERROR, "ConnectionWindowExceeded", `DATA of ${flowLength} bytes`)
     }
     const stream = this.s.streams.get(streamId)
-    const problem =
-      stream === undefined
-        ? undefined
-        : !stream.readable
-          ? streamError(streamId, STREAM_CLOSED, "FrameAfterEndStream", "DATA after END_STREAM")
-          : !stream.receive.receive(flowLength)
-            ? streamError(streamId, FLOW_CONTROL_ERROR, "StreamWindowExceeded", `DATA of ${flowLength} bytes`)
-            : stream.phase === ResponsePhase.Head
-              ? streamError(streamId, PROTOCOL_ERROR, "DataBeforeHeaders", "DATA before the response head")
-              : undefined
+    const problem = stream === undefined ? undefined : dataProblem(stream, flowLength)
     if (stream === undefined || problem !== undefined) {
       // Nobody will consume these bytes: give them back to the connection at once.
       this.s.consume(0, flowLength)
