@@ -87,6 +87,14 @@ describe("SETTINGS", () => {
     expect(goAwayOf(server.read(client.takeOutput()))).toMatchObject({ errorCode: PROTOCOL_ERROR })
   })
 
+  it("accepts frames up to a raised SETTINGS_MAX_FRAME_SIZE before the server's ACK", () => {
+    const { client, server } = connected({ maxFrameSize: 32_768 })
+    const id = open(client)
+    server.headers(id, [":status", "200"], false).data(id, 30_000, true)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(client.takeEvents().at(-1)).toMatchObject({ _tag: "Data", endStream: true })
+  })
+
   it("rejects SETTINGS_ENABLE_PUSH = 1 from a server", () => {
     const client = new ClientConnection()
     client.start()

@@ -4,6 +4,7 @@ import { ErrorCode } from "../../../../src/internal/h2/codec/error-codes.js"
 import { H2ConnectionError, H2StreamError } from "../../../../src/internal/h2/codec/errors.js"
 import { type HeaderList, HpackDecoder } from "../../../../src/internal/h2/codec/hpack-decoder.js"
 import { HpackEncoder } from "../../../../src/internal/h2/codec/hpack-encoder.js"
+import { DynamicTable } from "../../../../src/internal/h2/codec/hpack-dynamic-table.js"
 import { encodeInteger } from "../../../../src/internal/h2/codec/hpack-integer.js"
 
 /** Bytes from a hex dump as RFC 7541 Appendix C prints it. */
@@ -203,6 +204,65 @@ describe("HPACK integers (RFC 7541 C.1)", () => {
     expect(toHex(out.subarray(0, encodeInteger(out, 0, 10, 5, 0)))).toBe("0a")
     expect(toHex(out.subarray(0, encodeInteger(out, 0, 1337, 5, 0)))).toBe("1f9a0a")
     expect(toHex(out.subarray(0, encodeInteger(out, 0, 42, 8, 0)))).toBe("2a")
+  })
+})
+
+describe("HPACK dynamic table", () => {
+  it("counts 32 octets of overhead per entry and evicts oldest first", () => {
+    const table = new DynamicTable(100, true)
+    table.add("a", "1") // 34
+    table.add("b", "2") // 68
+    expect(table.size).toBe(68)
+    table.add("c", "3") // evicts a
+    expect([table.name(1), table.name(2), table.name(3)]).toEqual(["c", "b", undefined])
+    expect(table.find("b", "2")).toBe(63)
+    expect(table.find("a", "1")).toBe(0)
+    expect(table.find("c", "x")).toBe(-62)
+  })
+
+  it("empties itself for an entry larger than its maximum size (§4.4)", () => {
+    const table = new DynamicTable(100, true)
+    table.add("a", "1")
+    table.add("big", "x".repeat(70))
+    expect(table.length).toBe(0)
+    expect(table.size).toBe(0)
+    expect(table.find("a", "1")).toBe(0)
+  })
+
+  it("evicts to fit a smaller maximum size, and grows past its initial capacity", () => {
+    const table = new DynamicTable(4096, false)
+    for (let i = 0; i < 100; i++) table.add(`n${i}`, `v${i}`)
+    expect(table.length).toBe(100)
+    expect(table.name(1)).toBe("n99")
+    expect(table.value(100)).toBe("v0")
+    table.setMaxSize(40 * 3)
+    expect(table.length).toBe(3)
+    expect(table.name(3)).toBe("n97")
+  })
+})
+
+describe("HPACK table size updates", () => {
+  it("signals a shrink then a growth between two blocks with two updates (§4.2)", () => {
+    const encoder = new HpackEncoder()
+    encoder.encode(["x-a", "1"])
+    encoder.setPeerTableSize(0)
+    encoder.setPeerTableSize(100)
+    const block = encoder.encode([":method", "GET"])
+    // 001 00000 (size 0), then 001 11111 + 69 (size 100), then the field.
+    expect(toHex(block)).toBe("203f4582")
+    const decoder = new HpackDecoder()
+    decodeOk(decoder, new HpackEncoder().encode(["x-a", "1"]))
+    expect(decodeOk(decoder, block)).toEqual([":method", "GET"])
+    expect(decoder.maxTableSize).toBe(100)
+    expect(decoder.tableSize).toBe(0)
+  })
+
+  it("keeps its own cap whatever the peer allows", () => {
+    const encoder = new HpackEncoder({ maxTableSize: 64 })
+    const block = encoder.encode(["x-a", "1"])
+    expect(block[0]).toBe(0x3f) // a size update to 64 comes first
+    encoder.setPeerTableSize(65_536)
+    expect(encoder.encode(["x-a", "1"])).toEqual(Uint8Array.of(0xbe))
   })
 })
 
