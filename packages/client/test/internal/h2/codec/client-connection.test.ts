@@ -567,3 +567,49 @@ const plain = (event: ConnectionEvent): unknown =>
   Object.fromEntries(
     Object.entries(event).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v])
   )
+
+describe("robustness", () => {
+  const frame = fc
+    .tuple(
+      fc.integer({ min: 0, max: 11 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(0, 1, 2, 3, 5, 7, 0x7fffffff),
+      fc.uint8Array({ maxLength: 40 })
+    )
+    .map(([type, flags, streamId, payload]) => {
+      const out = new Uint8Array(9 + payload.length)
+      writeFrameHeader(out, 0, payload.length, type, flags, streamId)
+      out.set(payload, 9)
+      return out
+    })
+
+  it("never throws on arbitrary frames: every failure is a value", () => {
+    fc.assert(
+      fc.property(fc.array(frame, { maxLength: 30 }), fc.nat({ max: 3 }), (frames, requests) => {
+        const { client } = connected()
+        for (let i = 0; i < requests; i++) open(client, i % 2 === 0)
+        const result = client.receive(concat(frames))
+        if (result !== undefined) {
+          expect(result._tag).toBe("H2ConnectionError")
+          expect(goAwayOf(new Server(true).read(client.takeOutput()))).toMatchObject({
+            errorCode: result.code
+          })
+        }
+        for (const event of client.takeEvents()) expect(typeof event._tag).toBe("string")
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("never throws on arbitrary bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const { client } = connected()
+        open(client)
+        const result = client.receive(bytes)
+        if (result !== undefined) expect(result._tag).toBe("H2ConnectionError")
+      }),
+      { numRuns: 2000 }
+    )
+  })
+})

@@ -210,6 +210,26 @@ describe("frames written then read back", () => {
     expect(tags).toEqual(["Ping", "Data", "Ping", "Settings"])
   })
 
+  it("reads a frame that arrives whole in place, and gathers a split one into a buffer of its own", () => {
+    const input = raw(FrameType.DATA, 1, 1, block(100))
+    const payloads: Array<Uint8Array> = []
+    const reader = new FrameReader({
+      onFrame: (frame) => {
+        if (frame._tag === "Data") payloads.push(frame.data)
+        return undefined
+      },
+      onStreamError: () => undefined
+    })
+    expect(reader.feed(input)).toBeUndefined()
+    expect(payloads[0]!.buffer).toBe(input.buffer)
+    expect(reader.feed(input.subarray(0, 50))).toBeUndefined()
+    expect(reader.idle).toBe(false)
+    expect(reader.feed(input.subarray(50))).toBeUndefined()
+    expect(payloads[1]!.buffer).not.toBe(input.buffer)
+    expect(payloads[1]!.byteLength).toBe(100)
+    expect(Buffer.from(payloads[1]!)).toEqual(Buffer.from(block(100)))
+  })
+
   it("writes the client preface, which is no frame", () => {
     const writer = new FrameWriter()
     writer.preface()

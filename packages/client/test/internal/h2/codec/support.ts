@@ -19,7 +19,8 @@ export class Server {
   readonly writer = new FrameWriter()
   readonly encoder = new HpackEncoder()
   readonly decoder = new HpackDecoder()
-  private prefaceSeen = false
+  /** @param prefaceSeen whether the client's preface was read already (by another Server) */
+  constructor(private prefaceSeen = false) {}
 
   /** Frames in what the client queued, the preface checked and dropped. */
   read(pieces: ReadonlyArray<Uint8Array>): Array<Frame> {
