@@ -23,7 +23,11 @@ import { ClosedBy, type Stream } from "./stream-state.js"
 
 const EMPTY = new Uint8Array(0)
 
-/** @internal */
+/**
+ * The client end of one HTTP/2 connection, without I/O: bytes and calls in, events and bytes out.
+ *
+ * @internal
+ */
 export class ClientConnection {
   private readonly s: ConnectionState
   private readonly inbound: Inbound

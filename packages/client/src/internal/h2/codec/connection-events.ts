@@ -88,7 +88,11 @@ export interface WindowUpdateEvent {
   readonly streamId: number
 }
 
-/** @internal */
+/**
+ * Anything a connection reports, told apart by `_tag`.
+ *
+ * @internal
+ */
 export type ConnectionEvent =
   | SettingsEvent
   | SettingsAckEvent

@@ -35,7 +35,11 @@ export interface ClientConnectionOptions {
   readonly flood?: FloodLimits
 }
 
-/** @internal */
+/**
+ * The options with every default filled in.
+ *
+ * @internal
+ */
 export interface ResolvedOptions {
   readonly headerTableSize: number
   readonly initialWindowSize: number
@@ -49,7 +53,11 @@ export interface ResolvedOptions {
   readonly encoderTableSize: number
 }
 
-/** @internal */
+/**
+ * Fills in the defaults documented on {@link ClientConnectionOptions}.
+ *
+ * @internal
+ */
 export const resolveOptions = (options?: ClientConnectionOptions): ResolvedOptions => ({
   headerTableSize: options?.headerTableSize ?? 4096,
   initialWindowSize: options?.initialWindowSize ?? 262_144,

@@ -16,7 +16,11 @@ import { PeerSettings } from "./peer-settings.js"
 import { ClosedBy, type Stream } from "./stream-state.js"
 import { StreamTable } from "./stream-table.js"
 
-/** @internal */
+/**
+ * Codecs, streams, windows and queues of one connection, shared by its send and receive halves.
+ *
+ * @internal
+ */
 export class ConnectionState {
   readonly options: ResolvedOptions
   readonly writer = new FrameWriter()

@@ -49,11 +49,19 @@ export class H2StreamError extends Data.TaggedError("H2StreamError")<{
   }
 }
 
-/** @internal */
+/**
+ * Builds an {@link H2ConnectionError}.
+ *
+ * @internal
+ */
 export const connectionError = (code: number, reason: string, detail: string): H2ConnectionError =>
   new H2ConnectionError({ code, reason, detail })
 
-/** @internal */
+/**
+ * Builds an {@link H2StreamError}.
+ *
+ * @internal
+ */
 export const streamError = (streamId: number, code: number, reason: string, detail: string): H2StreamError =>
   new H2StreamError({ streamId, code, reason, detail })
 

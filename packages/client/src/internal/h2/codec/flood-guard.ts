@@ -25,13 +25,21 @@ export interface FloodLimits {
   readonly emptyData?: number
 }
 
-/** @internal */
+/**
+ * The kinds of frame the guard counts.
+ *
+ * @internal
+ */
 export type FloodKind = "settings" | "pings" | "resets" | "emptyData"
 
 const KINDS: ReadonlyArray<FloodKind> = ["settings", "pings", "resets", "emptyData"]
 const DEFAULTS: Record<FloodKind, number> = { settings: 32, pings: 64, resets: 256, emptyData: 256 }
 
-/** @internal */
+/**
+ * Per-kind frame counters over fixed windows of the caller's clock.
+ *
+ * @internal
+ */
 export class FloodGuard {
   private readonly windowMillis: number
   private readonly limits: Record<FloodKind, number>

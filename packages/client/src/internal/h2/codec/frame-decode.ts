@@ -21,7 +21,11 @@ import {
 
 const { PROTOCOL_ERROR, FRAME_SIZE_ERROR, FLOW_CONTROL_ERROR } = ErrorCode
 
-/** @internal */
+/**
+ * A big-endian unsigned 32-bit integer at `at`.
+ *
+ * @internal
+ */
 export const readUint32 = (b: Uint8Array, at: number): number =>
   ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
 

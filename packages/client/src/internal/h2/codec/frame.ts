@@ -9,7 +9,11 @@
  * @internal
  */
 
-/** @internal */
+/**
+ * Frame type codes (RFC 9113 §6).
+ *
+ * @internal
+ */
 export const FrameType = {
   DATA: 0x0,
   HEADERS: 0x1,
@@ -23,7 +27,11 @@ export const FrameType = {
   CONTINUATION: 0x9
 } as const
 
-/** @internal */
+/**
+ * Frame flags (RFC 9113 §6); END_STREAM and ACK share a bit on different frame types.
+ *
+ * @internal
+ */
 export const Flag = {
   END_STREAM: 0x1,
   ACK: 0x1,
@@ -67,7 +75,11 @@ export const CLIENT_PREFACE: Uint8Array = new Uint8Array(
   Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1")
 )
 
-/** @internal */
+/**
+ * DATA (§6.1): body bytes of a stream.
+ *
+ * @internal
+ */
 export interface DataFrame {
   readonly _tag: "Data"
   readonly streamId: number
@@ -86,7 +98,11 @@ export interface PrioritySpec {
   readonly weight: number
 }
 
-/** @internal */
+/**
+ * HEADERS (§6.2): the start of a field block, possibly with priority fields.
+ *
+ * @internal
+ */
 export interface HeadersFrame {
   readonly _tag: "Headers"
   readonly streamId: number
@@ -97,14 +113,22 @@ export interface HeadersFrame {
   readonly fragment: Uint8Array
 }
 
-/** @internal */
+/**
+ * PRIORITY (§6.3): deprecated stream prioritisation, read and ignored.
+ *
+ * @internal
+ */
 export interface PriorityFrame {
   readonly _tag: "Priority"
   readonly streamId: number
   readonly priority: PrioritySpec
 }
 
-/** @internal */
+/**
+ * RST_STREAM (§6.4): the end of a stream, with an error code.
+ *
+ * @internal
+ */
 export interface RstStreamFrame {
   readonly _tag: "RstStream"
   readonly streamId: number
@@ -117,7 +141,11 @@ export interface Setting {
   readonly value: number
 }
 
-/** @internal */
+/**
+ * SETTINGS (§6.5): parameters of the sender, or the ACK of ours.
+ *
+ * @internal
+ */
 export interface SettingsFrame {
   readonly _tag: "Settings"
   readonly ack: boolean
@@ -125,7 +153,11 @@ export interface SettingsFrame {
   readonly settings: ReadonlyArray<Setting>
 }
 
-/** @internal */
+/**
+ * PUSH_PROMISE (§6.6): a server push, which a client that disables push rejects.
+ *
+ * @internal
+ */
 export interface PushPromiseFrame {
   readonly _tag: "PushPromise"
   readonly streamId: number
@@ -134,7 +166,11 @@ export interface PushPromiseFrame {
   readonly fragment: Uint8Array
 }
 
-/** @internal */
+/**
+ * PING (§6.7): a liveness check or its answer.
+ *
+ * @internal
+ */
 export interface PingFrame {
   readonly _tag: "Ping"
   readonly ack: boolean
@@ -142,7 +178,11 @@ export interface PingFrame {
   readonly data: Uint8Array
 }
 
-/** @internal */
+/**
+ * GOAWAY (§6.8): the sender is closing the connection.
+ *
+ * @internal
+ */
 export interface GoAwayFrame {
   readonly _tag: "GoAway"
   readonly lastStreamId: number
@@ -150,7 +190,11 @@ export interface GoAwayFrame {
   readonly debugData: Uint8Array
 }
 
-/** @internal */
+/**
+ * WINDOW_UPDATE (§6.9): more room in a flow-control window.
+ *
+ * @internal
+ */
 export interface WindowUpdateFrame {
   readonly _tag: "WindowUpdate"
   readonly streamId: number
@@ -158,7 +202,11 @@ export interface WindowUpdateFrame {
   readonly increment: number
 }
 
-/** @internal */
+/**
+ * CONTINUATION (§6.10): the next fragment of a field block.
+ *
+ * @internal
+ */
 export interface ContinuationFrame {
   readonly _tag: "Continuation"
   readonly streamId: number

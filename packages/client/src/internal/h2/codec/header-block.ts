@@ -9,7 +9,11 @@
 import { ErrorCode } from "./error-codes.js"
 import { connectionError, type H2ConnectionError } from "./errors.js"
 
-/** @internal */
+/**
+ * A field block being reassembled from HEADERS and CONTINUATION frames.
+ *
+ * @internal
+ */
 export class HeaderBlock {
   private buffer = new Uint8Array(4096)
   private length = 0

@@ -47,7 +47,11 @@ const asBuffer = (chunk: Uint8Array): Buffer =>
 
 const EMPTY = Buffer.alloc(0)
 
-/** @internal */
+/**
+ * Decodes the field blocks of one connection, keeping its dynamic table in step with the peer's encoder.
+ *
+ * @internal
+ */
 export class HpackDecoder {
   private readonly table = new DynamicTable(DEFAULT_HEADER_TABLE_SIZE, false)
   private readonly maxHeaderListSize: number

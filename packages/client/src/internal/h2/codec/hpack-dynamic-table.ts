@@ -22,7 +22,11 @@ interface NameIndex {
   readonly values: Map<string, number>
 }
 
-/** @internal */
+/**
+ * An HPACK dynamic table: entries newest first, evicted oldest first to stay within a size.
+ *
+ * @internal
+ */
 export class DynamicTable {
   private names: Array<string> = new Array<string>(16)
   private values: Array<string> = new Array<string>(16)

@@ -57,7 +57,11 @@ export interface HpackEncoderOptions {
   readonly huffman?: boolean
 }
 
-/** @internal */
+/**
+ * Encodes the field blocks of one connection, keeping its dynamic table in step with the peer's decoder.
+ *
+ * @internal
+ */
 export class HpackEncoder {
   private readonly cap: number
   private readonly huffman: boolean

@@ -45,7 +45,11 @@ const dataProblem = (stream: Stream, flowLength: number): H2StreamError | undefi
   return undefined
 }
 
-/** @internal */
+/**
+ * Handles the frames a server sends, on the connection's shared state.
+ *
+ * @internal
+ */
 export class Inbound implements FrameHandler {
   private readonly reader: FrameReader
   private readonly block: HeaderBlock

@@ -10,7 +10,11 @@ import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_SIZE, type Setting, SettingId } 
 import type { HpackEncoder } from "./hpack-encoder.js"
 import type { Stream } from "./stream-state.js"
 
-/** @internal */
+/**
+ * The server's SETTINGS values in effect, from the protocol's initial ones on.
+ *
+ * @internal
+ */
 export class PeerSettings {
   maxConcurrentStreams = Number.POSITIVE_INFINITY
   initialWindowSize = DEFAULT_WINDOW_SIZE

@@ -11,7 +11,11 @@
  */
 import { ReceiveWindow } from "./flow-control.js"
 
-/** @internal */
+/**
+ * Where a stream is in its life (§5.1), once opened and until closed.
+ *
+ * @internal
+ */
 export const enum StreamState {
   Open,
   HalfClosedLocal,
@@ -24,7 +28,11 @@ export const enum ResponsePhase {
   Body
 }
 
-/** @internal */
+/**
+ * One open or half-closed stream: its state, windows and interim count.
+ *
+ * @internal
+ */
 export class Stream {
   state: StreamState
   phase = ResponsePhase.Head

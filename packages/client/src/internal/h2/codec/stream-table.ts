@@ -9,7 +9,11 @@ import { ClosedBy, ClosedStreams, Stream, StreamState } from "./stream-state.js"
 /** The largest stream identifier (§5.1.1). @internal */
 export const MAX_STREAM_ID = 2_147_483_647
 
-/** @internal */
+/**
+ * One open or half-closed stream: its state, windows and interim count.
+ *
+ * @internal
+ */
 export class StreamTable {
   private readonly streams = new Map<number, Stream>()
   private readonly closed = new ClosedStreams()
