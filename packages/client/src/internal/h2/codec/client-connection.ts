@@ -18,6 +18,7 @@ import { ConnectionState } from "./connection-state.js"
 import { ErrorCode } from "./error-codes.js"
 import { type H2ConnectionError, H2StreamRefused } from "./errors.js"
 import { DEFAULT_WINDOW_SIZE } from "./frame.js"
+import { checkRequestHeaders } from "./field-syntax.js"
 import { Inbound } from "./inbound.js"
 import { ClosedBy, type Stream } from "./stream-state.js"
 
@@ -110,7 +111,11 @@ export class ClientConnection {
     return stream === undefined ? 0 : Math.max(0, Math.min(this.s.sendWindow, stream.sendWindow))
   }
 
-  /** Opens a stream with a request head `[name0, value0, …]`, pseudo-headers first; returns its id. */
+  /**
+   * Opens a stream with a request head `[name0, value0, …]` (names lower
+   * case, pseudo-headers first); returns its id. A head HTTP/2 would call
+   * malformed is refused, not sent.
+   */
   request(headers: ReadonlyArray<string>, endStream: boolean): number | H2StreamRefused {
     const refused = this.refusal()
     if (refused !== undefined) return refused
@@ -118,6 +123,8 @@ export class ClientConnection {
       return refuse("MaxConcurrentStreams", `the peer allows ${this.s.peer.maxConcurrentStreams} streams`)
     }
     if (this.s.streams.exhausted) return refuse("StreamIdsExhausted", "no stream identifier left")
+    const invalid = checkRequestHeaders(headers)
+    if (invalid !== undefined) return refuse("InvalidHeaders", invalid)
     let size = 0
     for (let i = 0; i + 1 < headers.length; i += 2) size += headers[i]!.length + headers[i + 1]!.length + 32
     if (size > this.s.peer.maxHeaderListSize) {
@@ -136,7 +143,9 @@ export class ClientConnection {
   /**
    * Sends as much of `data` as the send windows allow, in frames of the
    * peer's maximum size; returns the bytes sent. END_STREAM goes with the
-   * last byte, so only once all of `data` is sent.
+   * last byte, so only once all of `data` is sent. Large chunks are
+   * passed to the output by reference: leave `data` unchanged until the
+   * output that holds it is written.
    */
   sendData(streamId: number, data: Uint8Array, endStream: boolean): number | H2StreamRefused {
     const stream = this.writableStream(streamId)
@@ -161,6 +170,8 @@ export class ClientConnection {
   sendTrailers(streamId: number, headers: ReadonlyArray<string>): H2StreamRefused | undefined {
     const stream = this.writableStream(streamId)
     if (stream instanceof H2StreamRefused) return stream
+    const invalid = checkRequestHeaders(headers, true)
+    if (invalid !== undefined) return refuse("InvalidHeaders", invalid)
     this.s.writer.headers(
       streamId,
       this.s.encoder.encode(headers),

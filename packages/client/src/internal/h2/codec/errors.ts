@@ -78,6 +78,7 @@ export class H2StreamRefused extends Data.TaggedError("H2StreamRefused")<{
     | "MaxConcurrentStreams"
     | "StreamIdsExhausted"
     | "HeaderListTooLarge"
+    | "InvalidHeaders"
     | "StreamNotWritable"
   readonly detail: string
 }> {

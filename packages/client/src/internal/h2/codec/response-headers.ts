@@ -9,39 +9,8 @@ import type { HeadersEvent } from "./connection-events.js"
 import { ErrorCode } from "./error-codes.js"
 import { type H2StreamError, streamError } from "./errors.js"
 import type { HeaderList } from "./hpack-decoder.js"
+import { CONNECTION_SPECIFIC, isPseudo, validName, validValue } from "./field-syntax.js"
 import { ResponsePhase, type Stream } from "./stream-state.js"
-
-/** Fields that are specific to a connection and have no place in HTTP/2 (§8.2.2). */
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade"
-])
-
-const COLON = 0x3a
-
-/** Whether a name is lower-case field-name characters (§8.2.1): no upper case, no controls, separators or space. */
-const validName = (name: string): boolean => {
-  if (name.length === 0) return false
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i)
-    if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || c === COLON) return false
-  }
-  return true
-}
-
-/** Whether a value has no NUL, CR or LF, nor leading or trailing whitespace (§8.2.1). */
-const validValue = (value: string): boolean => {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c === 0 || c === 0x0a || c === 0x0d) return false
-  }
-  const first = value.charCodeAt(0)
-  const last = value.charCodeAt(value.length - 1)
-  return value.length === 0 || (first !== 0x20 && first !== 0x09 && last !== 0x20 && last !== 0x09)
-}
 
 /**
  * The :status of a response head, or a string saying why the head is
@@ -56,7 +25,7 @@ export const checkResponseHeaders = (headers: ReadonlyArray<string>, trailers: b
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = headers[i]!
     const value = headers[i + 1]!
-    if (name.charCodeAt(0) === COLON) {
+    if (isPseudo(name)) {
       if (trailers) return `pseudo-header ${name} in trailers`
       if (regularSeen) return `pseudo-header ${name} after a regular field`
       if (name !== ":status") return `pseudo-header ${name} in a response`

@@ -188,6 +188,39 @@ describe("a request and its response", () => {
   })
 })
 
+describe("request checks", () => {
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["no :method", [":path", "/"]],
+    ["an upper-case name", [...GET, "Accept", "*/*"]],
+    ["a connection-specific field", [...GET, "connection", "keep-alive"]],
+    ["a pseudo-header after a field", ["accept", "*/*", ...GET]],
+    ["a response pseudo-header", [...GET.slice(0, 2), ":status", "200"]],
+    ["a repeated pseudo-header", [...GET, ...GET.slice(0, 2)]],
+    ["a value with CR LF", [...GET, "x-a", "1\r\nx-b: 2"]],
+    ["te other than trailers", [...GET, "te", "gzip"]]
+  ]
+  for (const [name, headers] of cases) {
+    it(`refuses a request head with ${name}, and sends nothing`, () => {
+      const { client } = connected()
+      expect(client.request(headers, true)).toMatchObject({
+        _tag: "H2StreamRefused",
+        reason: "InvalidHeaders"
+      })
+      expect(client.takeOutput()).toEqual([])
+      expect(client.activeStreams).toBe(0)
+    })
+  }
+
+  it("refuses trailers with a pseudo-header", () => {
+    const { client, server } = connected()
+    const id = open(client, false)
+    expect(client.sendTrailers(id, [":path", "/"])).toMatchObject({ reason: "InvalidHeaders" })
+    expect(client.sendTrailers(id, ["x-checksum", "abc"])).toBeUndefined()
+    const frames = server.read(client.takeOutput())
+    expect(frames.at(-1)).toMatchObject({ _tag: "Headers", streamId: id, endStream: true })
+  })
+})
+
 describe("receive flow control", () => {
   const small = { initialWindowSize: 65_535, connectionWindowSize: 65_535 }
 
