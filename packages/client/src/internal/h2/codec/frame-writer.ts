@@ -142,7 +142,7 @@ export class FrameWriter {
   headers(streamId: number, block: Uint8Array, options: HeadersOptions, maxFrameSize: number): void {
     const padLength = options.padLength ?? 0
     const fixed = (padLength > 0 ? 1 + padLength : 0) + (options.priority !== undefined ? 5 : 0)
-    const first = Math.min(block.length, maxFrameSize - fixed)
+    const first = Math.max(0, Math.min(block.length, maxFrameSize - fixed))
     const flags =
       (options.endStream ? Flag.END_STREAM : 0) |
       (first === block.length ? Flag.END_HEADERS : 0) |
