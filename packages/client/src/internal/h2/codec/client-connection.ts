@@ -136,6 +136,7 @@ export class ClientConnection {
       this.s.peer.initialWindowSize,
       this.s.options.initialWindowSize
     )
+    stream.headRequest = isHead(headers)
     this.s.writer.headers(stream.id, block, { endStream }, this.s.peer.maxFrameSize)
     return stream.id
   }
@@ -228,3 +229,9 @@ export class ClientConnection {
 
 const refuse = (reason: H2StreamRefused["reason"], detail: string): H2StreamRefused =>
   new H2StreamRefused({ reason, detail })
+
+const isHead = (headers: ReadonlyArray<string>): boolean => {
+  for (let i = 0; i + 1 < headers.length; i += 2)
+    if (headers[i] === ":method") return headers[i + 1] === "HEAD"
+  return false
+}

@@ -21,7 +21,7 @@ import {
 import { type FrameHandler, FrameReader } from "./frame-reader.js"
 import { HeaderBlock } from "./header-block.js"
 import { DEFAULT_HEADER_TABLE_SIZE } from "./hpack-decoder.js"
-import { responseSection } from "./response-headers.js"
+import { lengthMismatch, responseSection } from "./response-headers.js"
 import { ClosedBy, ResponsePhase, type Stream } from "./stream-state.js"
 
 const { PROTOCOL_ERROR, FLOW_CONTROL_ERROR, STREAM_CLOSED, ENHANCE_YOUR_CALM } = ErrorCode
@@ -32,8 +32,13 @@ const FLOOD_REASONS: Record<FloodKind, string> = {
   emptyData: "EmptyDataFlood"
 }
 
-/** Why DATA of `flowLength` bytes cannot be taken on a stream in the table, if it cannot. */
-const dataProblem = (stream: Stream, flowLength: number): H2StreamError | undefined => {
+/** Why DATA cannot be taken on a stream in the table, if it cannot. */
+const dataProblem = (
+  stream: Stream,
+  flowLength: number,
+  length: number,
+  endStream: boolean
+): H2StreamError | undefined => {
   const id = stream.id
   if (!stream.readable) return streamError(id, STREAM_CLOSED, "FrameAfterEndStream", "DATA after END_STREAM")
   if (!stream.receive.receive(flowLength)) {
@@ -42,7 +47,7 @@ const dataProblem = (stream: Stream, flowLength: number): H2StreamError | undefi
   if (stream.phase === ResponsePhase.Head) {
     return streamError(id, PROTOCOL_ERROR, "DataBeforeHeaders", "DATA before the response head")
   }
-  return undefined
+  return lengthMismatch(stream, length, endStream)
 }
 
 /**
@@ -176,12 +181,13 @@ export class Inbound implements FrameHandler {
       return connectionError(FLOW_CONTROL_ERROR, "ConnectionWindowExceeded", `DATA of ${flowLength} bytes`)
     }
     const stream = this.s.streams.get(streamId)
-    const problem = stream === undefined ? undefined : dataProblem(stream, flowLength)
+    const problem = stream === undefined ? undefined : dataProblem(stream, flowLength, data.length, endStream)
     if (stream === undefined || problem !== undefined) {
       // Nobody will consume these bytes: give them back to the connection at once.
       this.s.consume(0, flowLength)
       return stream === undefined ? this.lateFrame("DATA", streamId) : this.s.resetStream(stream, problem!)
     }
+    stream.bodyBytes += data.length
     if (flowLength > data.length) this.s.consume(streamId, flowLength - data.length)
     if (data.length === 0 && !endStream)
       return this.flood.hit("emptyData", this.now) ? this.flooded("emptyData") : undefined

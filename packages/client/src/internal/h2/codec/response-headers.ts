@@ -72,12 +72,21 @@ export const responseSection = (
     if (!endStream) return malformed("TrailersWithoutEndStream", "a second header section without END_STREAM")
     const problem = checkResponseHeaders(headers, true)
     if (typeof problem === "string") return malformed("MalformedTrailers", problem)
+    const short = lengthMismatch(stream, 0, true)
+    if (short !== undefined) return short
     return { _tag: "Headers", streamId, kind: "trailers", status: 0, headers, endStream }
   }
   const status = checkResponseHeaders(headers, false)
   if (typeof status === "string") return malformed("MalformedHeaders", status)
   if (status >= 200) {
     stream.phase = ResponsePhase.Body
+    // HEAD, 204 and 304 responses have no body, whatever content-length says (RFC 9110 §6.4.1).
+    const bodyless = stream.headRequest || status === 204 || status === 304
+    const length = bodyless ? -1 : contentLength(headers)
+    if (length === INVALID) return malformed("InvalidContentLength", "invalid or conflicting content-length")
+    stream.expectedLength = length
+    const short = endStream ? lengthMismatch(stream, 0, true) : undefined
+    if (short !== undefined) return short
     return { _tag: "Headers", streamId, kind: "final", status, headers, endStream }
   }
   // 101 has no meaning in HTTP/2 (§8.6), and an interim head never ends a stream.
@@ -87,4 +96,37 @@ export const responseSection = (
     return streamError(streamId, ErrorCode.ENHANCE_YOUR_CALM, "InterimFlood", detail)
   }
   return { _tag: "Headers", streamId, kind: "interim", status, headers, endStream }
+}
+
+const INVALID = -2
+
+/** The content-length of a header list, -1 when there is none, INVALID when malformed or conflicting. */
+const contentLength = (headers: HeaderList): number => {
+  let length = -1
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (headers[i] !== "content-length") continue
+    const value = headers[i + 1]!
+    if (value.length === 0 || value.length > 15 || !isDigits(value)) return INVALID
+    const n = Number(value)
+    if (length >= 0 && n !== length) return INVALID
+    length = n
+  }
+  return length
+}
+
+/**
+ * The error when `n` more body bytes, and the end of the stream if `end`,
+ * disagree with the announced content-length (§8.1.1).
+ *
+ * @internal
+ */
+export const lengthMismatch = (stream: Stream, n: number, end: boolean): H2StreamError | undefined => {
+  const expected = stream.expectedLength
+  if (expected < 0) return undefined
+  const total = stream.bodyBytes + n
+  if (total > expected || (end && total !== expected)) {
+    const detail = `${total} body bytes${end ? "" : " so far"} for a content-length of ${expected}`
+    return streamError(stream.id, ErrorCode.PROTOCOL_ERROR, "ContentLengthMismatch", detail)
+  }
+  return undefined
 }

@@ -38,6 +38,12 @@ export class Stream {
   phase = ResponsePhase.Head
   /** Interim (1xx) responses seen. */
   interim = 0
+  /** The request was a HEAD: the response's content-length describes no body. */
+  headRequest = false
+  /** The body length the response's content-length announced, or -1 (§8.1.1). */
+  expectedLength = -1
+  /** Body bytes received so far. */
+  bodyBytes = 0
   /** Bytes we may send before the peer's next WINDOW_UPDATE; negative after a SETTINGS shrink. */
   sendWindow: number
   readonly receive: ReceiveWindow

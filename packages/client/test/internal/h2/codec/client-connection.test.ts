@@ -561,6 +561,59 @@ describe("stream states", () => {
   })
 })
 
+describe("content-length", () => {
+  const respond = (
+    method: string,
+    status: string,
+    contentLength: string,
+    body: ReadonlyArray<number>,
+    trailers = false
+  ) => {
+    const { client, server } = connected()
+    const id = client.request([":method", method, ...GET.slice(2)], true) as number
+    const last = body.length - 1
+    server.headers(id, [":status", status, "content-length", contentLength], body.length === 0 && !trailers)
+    body.forEach((n, i) => server.data(id, n, i === last && !trailers))
+    if (trailers) server.headers(id, ["x-t", "1"], true)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    return client.takeEvents()
+  }
+  const reset = (events: ReadonlyArray<ConnectionEvent>) => events.find((e) => e._tag === "StreamReset")
+
+  it("accepts a body of the announced length, in any number of frames", () => {
+    expect(reset(respond("GET", "200", "10", [3, 7]))).toBeUndefined()
+    expect(reset(respond("GET", "200", "10", [10], true))).toBeUndefined()
+    expect(reset(respond("GET", "200", "0", []))).toBeUndefined()
+  })
+
+  it("resets a stream whose body is longer or shorter than announced", () => {
+    expect(reset(respond("GET", "200", "10", [3, 8]))).toMatchObject({
+      error: { reason: "ContentLengthMismatch" }
+    })
+    expect(reset(respond("GET", "200", "10", [3, 6]))).toMatchObject({
+      error: { reason: "ContentLengthMismatch" }
+    })
+    expect(reset(respond("GET", "200", "10", [9], true))).toMatchObject({
+      error: { reason: "ContentLengthMismatch" }
+    })
+    expect(reset(respond("GET", "200", "10", []))).toMatchObject({
+      error: { reason: "ContentLengthMismatch" }
+    })
+  })
+
+  it("expects no body after HEAD, 204 or 304", () => {
+    expect(reset(respond("HEAD", "200", "10", []))).toBeUndefined()
+    expect(reset(respond("GET", "304", "10", []))).toBeUndefined()
+    expect(reset(respond("GET", "204", "10", []))).toBeUndefined()
+  })
+
+  it("resets a stream with an invalid content-length", () => {
+    expect(reset(respond("GET", "200", "1x", [1]))).toMatchObject({
+      error: { reason: "InvalidContentLength" }
+    })
+  })
+})
+
 describe("malformed responses", () => {
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
     ["no :status", ["content-type", "text/plain"]],
