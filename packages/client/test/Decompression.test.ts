@@ -111,6 +111,31 @@ describe("Decompression", () => {
     }).pipe(Effect.provide(Requests.layer()))
   )
 
+  it.scoped("deflate as a bare deflate stream, as some servers send it, decodes too", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make({
+        handler: (_req, res) => send(res, zlib.deflateRawSync(body), "deflate")
+      })
+      const client = yield* decompressing()
+      expect(yield* Effect.flatMap(client.get(server.url), (r) => r.json)).toEqual(json)
+    }).pipe(Effect.provide(Requests.layer()))
+  )
+
+  it.scoped("a body cut short fails its reader, whatever the layer", () =>
+    Effect.gen(function* () {
+      const gzipped = zlib.gzipSync(body)
+      const server = yield* HttpTestServer.make({
+        handler: (_req, res) => {
+          res.writeHead(200, { "content-encoding": "gzip", "content-length": gzipped.length })
+          res.write(gzipped.subarray(0, 20), () => res.destroy())
+        }
+      })
+      const client = yield* decompressing()
+      const error = yield* Effect.flip(Effect.flatMap(client.get(server.url), (r) => r.text))
+      expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+    }).pipe(Effect.provide(Requests.layer()))
+  )
+
   it.scoped("an empty body in a coding decodes to nothing", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make({

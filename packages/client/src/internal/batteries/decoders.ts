@@ -10,12 +10,24 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
 
-type Create = () => Transform
+/** Makes a decoder, given the first bytes of the body (deflate tells its framing by them). */
+type Create = (first: Uint8Array) => Transform
 
 /** A content coding this runtime can undo. */
 export interface Coding {
   readonly name: string
   readonly create: Create
+}
+
+/**
+ * `deflate` is the zlib format (RFC 1950), but some servers send a bare
+ * deflate stream, which user agents accept too. A zlib stream opens with a
+ * method byte of 8 and a header whose 16 bits are a multiple of 31.
+ */
+const inflate: Create = (first) => {
+  const zlibFramed =
+    (first[0]! & 0x0f) === 8 && (first.length < 2 || ((first[0]! << 8) | first[1]!) % 31 === 0)
+  return zlibFramed ? zlib.createInflate() : zlib.createInflateRaw()
 }
 
 // zstd decoding arrived in Node 22.15 / 23.8; older runtimes lack it.
@@ -27,7 +39,7 @@ const zstd: Create | undefined =
 const decoders: ReadonlyMap<string, Create> = new Map<string, Create>([
   ["gzip", () => zlib.createGunzip()],
   ["x-gzip", () => zlib.createGunzip()],
-  ["deflate", () => zlib.createInflate()],
+  ["deflate", inflate],
   ["br", () => zlib.createBrotliDecompress()],
   ...(zstd === undefined ? [] : [["zstd", zstd] as const])
 ])
@@ -68,7 +80,9 @@ const write = (decoder: Transform, chunk: Uint8Array): Effect.Effect<void> =>
 
 /**
  * `source` decoded from `coding`. A failure of `source` fails the result
- * unchanged; a decoding failure fails it with `onError(cause)`.
+ * unchanged; a decoding failure fails it with `onError(cause)`. The decoder
+ * is made on the first bytes; an empty body decodes to an empty body
+ * (zlib would call it truncated).
  */
 export const decode = <E>(
   coding: Coding,
@@ -77,29 +91,30 @@ export const decode = <E>(
 ): Stream.Stream<Uint8Array, E> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const decoder = yield* Effect.acquireRelease(Effect.sync(coding.create), (decoder) =>
-        Effect.sync(() => decoder.destroy())
-      )
+      let decoder: Transform | undefined = undefined
+      yield* Effect.addFinalizer(() => Effect.sync(() => decoder?.destroy()))
+      const ready = yield* Deferred.make<Transform | undefined>()
       const failed = yield* Deferred.make<never, E>()
-      let written = 0
       yield* Stream.runForEach(source, (chunk) => {
-        written += chunk.length
+        if (chunk.length === 0) return Effect.void
+        if (decoder === undefined) {
+          decoder = coding.create(chunk)
+          Deferred.unsafeDone(ready, Exit.succeed(decoder))
+        }
         return write(decoder, chunk)
       }).pipe(
-        Effect.onExit((exit) =>
-          Exit.isSuccess(exit)
-            ? Effect.sync(() => {
-                // zlib reports an empty input as truncated; an empty body
-                // decodes to an empty body, so the output is ended as is.
-                if (written === 0) decoder.push(null)
-                else decoder.end()
-              })
-            : Deferred.failCause(failed, exit.cause)
-        ),
+        Effect.onExit((exit) => {
+          if (Exit.isFailure(exit)) return Deferred.failCause(failed, exit.cause)
+          if (decoder === undefined) return Deferred.succeed(ready, undefined)
+          decoder.end()
+          return Effect.void
+        }),
         Effect.forkScoped
       )
-      return Stream.fromAsyncIterable<Uint8Array, E>(decoder, onError).pipe(
-        Stream.interruptWhen(Deferred.await(failed))
-      )
+      return Stream.unwrap(
+        Effect.map(Deferred.await(ready), (decoder) =>
+          decoder === undefined ? Stream.empty : Stream.fromAsyncIterable<Uint8Array, E>(decoder, onError)
+        )
+      ).pipe(Stream.interruptWhen(Deferred.await(failed)))
     })
   )
