@@ -69,6 +69,22 @@ export {
   type SerializedCookieJar
 } from "./internal/batteries/cookies.js"
 
+export {
+  /**
+   * The key under which a response may offer its `Set-Cookie` values as
+   * received, so that cookies sharing a name reach the jar apart.
+   *
+   * @since 0.1.0
+   */
+  SetCookieHeaders,
+  /**
+   * A response offering its raw `Set-Cookie` values.
+   *
+   * @since 0.1.0
+   */
+  type WithSetCookieHeaders
+} from "./internal/batteries/set-cookie.js"
+
 export type {
   /** @since 0.1.0 */
   CookieRejected,

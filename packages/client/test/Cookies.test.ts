@@ -1,4 +1,5 @@
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import { Dialer, Requests } from "@effect-requests/client"
 import * as Effect from "effect/Effect"
@@ -116,5 +117,29 @@ describe("Cookies", () => {
       const invalid = yield* Effect.flip(Cookies.deserialize("not json"))
       expect(invalid).toMatchObject({ _tag: "CookieStoreError", operation: "deserialize" })
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("cookies sharing a name reach the jar apart when the response offers its raw Set-Cookie", () =>
+    Effect.gen(function* () {
+      const setCookie = ["id=root; Path=/", "id=admin; Path=/admin"]
+      const jar = new Cookies.CookieJar()
+      // `makeWith`, as the client of `Requests.layer` is built: `make` wraps each response.
+      const client = HttpClient.makeWith<never, never, never, never>(
+        Effect.map((request) =>
+          Object.assign(
+            HttpClientResponse.fromWeb(
+              request,
+              new Response("", { headers: setCookie.map((v) => ["set-cookie", v]) })
+            ),
+            { [Cookies.SetCookieHeaders]: setCookie }
+          )
+        ),
+        Effect.succeed
+      ).pipe(Cookies.cookies(jar))
+      yield* client.get("http://plain.test/")
+      expect(yield* Effect.promise(() => jar.getCookieString("http://plain.test/admin/x"))).toBe(
+        "id=admin; id=root"
+      )
+    })
   )
 })

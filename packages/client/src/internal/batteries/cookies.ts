@@ -1,7 +1,6 @@
 /**
  * A cookie jar (tough-cookie) in front of any `HttpClient`.
  */
-import * as PlatformCookies from "@effect/platform/Cookies"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -13,6 +12,7 @@ import { globalValue } from "effect/GlobalValue"
 import { CookieJar, type SerializedCookieJar } from "tough-cookie"
 import { around, requestUrl } from "./client.js"
 import type { Listener } from "./events.js"
+import { setCookieHeaders } from "./set-cookie.js"
 
 /**
  * The cookie store failed to read or write (a custom tough-cookie `Store`).
@@ -79,7 +79,7 @@ export const cookies =
     const listener = resolved.events
 
     const store = (jar: CookieJar, url: string, response: HttpClientResponse.HttpClientResponse) => {
-      const setCookies = PlatformCookies.toSetCookieHeaders(response.cookies)
+      const setCookies = setCookieHeaders(response)
       if (setCookies.length === 0) return Effect.void
       return Effect.forEach(
         setCookies,

@@ -19,6 +19,7 @@ import * as Stream from "effect/Stream"
 import { type Coding, decode } from "./decoders.js"
 import { DecompressionError, DecompressionLimitError } from "./decompression-errors.js"
 import type { Listener } from "./events.js"
+import { SetCookieHeaders, setCookieHeaders } from "./set-cookie.js"
 
 /** The limits a decoded body is held to. */
 export interface Limits {
@@ -70,6 +71,10 @@ export class DecodedResponse extends Inspectable.Class implements HttpClientResp
 
   get cookies(): Cookies.Cookies {
     return this.original.cookies
+  }
+
+  get [SetCookieHeaders](): ReadonlyArray<string> {
+    return setCookieHeaders(this.original)
   }
 
   get remoteAddress(): Option.Option<string> {
