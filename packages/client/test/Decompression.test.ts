@@ -3,9 +3,12 @@ import * as zlib from "node:zlib"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { HttpTestServer } from "@effect-requests/testing"
+import { HttpTestServer, LeakCheck } from "@effect-requests/testing"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Decompression from "../src/Decompression.js"
 import type { BatteryEvent } from "../src/Decompression.js"
@@ -174,6 +177,34 @@ describe("Decompression", () => {
       expect(parts[0]).toBe("first part")
       expect(parts.join("")).toBe("first part and the rest")
     }).pipe(Effect.provide(Requests.layer()))
+  )
+
+  it.scoped("a reader that stops early leaves no decoder or connection behind", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make({
+        handler: (_req, res) => {
+          res.writeHead(200, { "content-encoding": "gzip" })
+          const gzip = zlib.createGzip()
+          gzip.pipe(res)
+          // Far more than the client reads; the server keeps writing until the client goes.
+          gzip.write(Buffer.alloc(256 * 1024, 1))
+          gzip.flush()
+        }
+      })
+      const baseline = yield* LeakCheck.snapshot
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(Requests.layer(), scope)
+      const client = yield* Effect.provide(decompressing(), context)
+      const first = yield* client.get(server.url).pipe(
+        Effect.flatMap((response) => Stream.runHead(response.stream)),
+        Effect.provide(context)
+      )
+      expect(first._tag).toBe("Some")
+      // The body was abandoned mid-way: its connection goes without waiting for the layer.
+      yield* server.awaitClosedConnections(1)
+      yield* Scope.close(scope, Exit.void)
+      yield* LeakCheck.assertNoLeaks(baseline)
+    })
   )
 
   it.scoped("a corrupt body fails its reader with a DecompressionError", () =>

@@ -188,4 +188,19 @@ describe("Redirects", () => {
       expect((yield* client.get(`${server.url}/none`)).status).toBe(302)
     }).pipe(Effect.provide(Requests.layer()))
   )
+
+  it.scoped("redirect bodies are read off, so one connection carries the whole chain", () =>
+    Effect.gen(function* () {
+      const server = yield* RecordingServer.make((seen) =>
+        seen.url === "/done"
+          ? { status: 200, body: "done" }
+          : { status: 302, headers: { location: "/done" }, body: "moved ".repeat(1000) }
+      )
+      const client = yield* following()
+      for (let i = 0; i < 3; i++)
+        expect(yield* Effect.flatMap(client.get(`${server.url}/from`), (r) => r.text)).toBe("done")
+      expect(server.seen).toHaveLength(6)
+      expect(server.stats.connectionsOpened).toBe(1)
+    }).pipe(Effect.provide(Requests.layer()))
+  )
 })

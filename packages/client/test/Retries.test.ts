@@ -3,10 +3,13 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { HttpTestServer } from "@effect-requests/testing"
+import { HttpTestServer, LeakCheck } from "@effect-requests/testing"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as Retries from "../src/Retries.js"
 import type { BatteryEvent, RetryScheduled } from "../src/Retries.js"
@@ -160,5 +163,23 @@ describe("Retries", () => {
       const plain = yield* HttpClient.HttpClient
       expect(Retries.retries(false)(plain)).toBe(plain)
     }).pipe(Effect.provide(Requests.layer()))
+  )
+
+  it.scoped("interrupted while waiting to retry, nothing more is sent and nothing is left open", () =>
+    Effect.gen(function* () {
+      const server = yield* RecordingServer.make(() => ({ status: 503, body: "x".repeat(1000) }))
+      const baseline = yield* LeakCheck.snapshot
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(Requests.layer(), scope)
+      const { client, events } = yield* Effect.provide(retrying({ baseDelay: "1 second" }), context)
+      const fiber = yield* Effect.fork(client.get(server.url))
+      const scheduled = yield* Queue.take(events)
+      expect(scheduled._tag).toBe("RetryScheduled")
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("1 minute")
+      expect(server.seen).toHaveLength(1)
+      yield* Scope.close(scope, Exit.void)
+      yield* LeakCheck.assertNoLeaks(baseline)
+    })
   )
 })
