@@ -20,6 +20,12 @@ export {
    */
   auth,
   /**
+   * Runs an effect with its requests sent without credentials.
+   *
+   * @since 0.1.0
+   */
+  disabled,
+  /**
    * A 401 to a request whose streamed body cannot be sent again.
    *
    * @since 0.1.0

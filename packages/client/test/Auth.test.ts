@@ -130,6 +130,7 @@ describe("Auth", () => {
       expect(secure.seen).toHaveLength(1)
       expect((yield* client.get(`${plain.url}/x`)).status).toBe(401)
       expect(plain.seen.map((seen) => seen.headers.authorization)).toEqual([undefined])
+      expect((yield* Auth.disabled(client.get(`${secureUrl}/x`))).status).toBe(401)
       // A request with its own Authorization is left alone.
       expect((yield* client.get(`${secureUrl}/x`, { headers: { authorization: "Bearer t" } })).status).toBe(
         401

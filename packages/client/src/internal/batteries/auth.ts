@@ -7,6 +7,8 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import { around, discard, header, isReplayable, requestUrl } from "./client.js"
 import { authorization, type DigestChallenge, strongest } from "./digest.js"
 import type { Listener } from "./events.js"
@@ -58,6 +60,8 @@ interface DigestState {
   nc: number
 }
 
+const currentEnabled = globalValue("@effect-requests/client/Auth/enabled", () => FiberRef.unsafeMake(true))
+
 const basic = (credentials: Credentials): string =>
   `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`
 
@@ -97,7 +101,12 @@ export const auth =
         authorization(state.challenge, own, request.method, `${url.pathname}${url.search}`, ++state.nc)
       )
 
-    return around(client, (request, send) => {
+    const authenticate = (
+      request: HttpClientRequest.HttpClientRequest,
+      send: (
+        request: HttpClientRequest.HttpClientRequest
+      ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | AuthBodyError, R> => {
       const url = requestUrl(request)
       const own = url === undefined ? undefined : credentials.get(url.origin)
       if (url === undefined || own === undefined || request.headers["authorization"] !== undefined) {
@@ -141,5 +150,19 @@ export const auth =
       }
 
       return Effect.flatMap(send(first), (response) => answer(response, known, 2))
-    })
+    }
+
+    return around(client, (request, send) =>
+      Effect.flatMap(FiberRef.get(currentEnabled), (enabled) =>
+        enabled ? authenticate(request, send) : send(request)
+      )
+    )
   }
+
+/**
+ * Runs `effect` with its requests sent without credentials.
+ *
+ * @since 0.1.0
+ */
+export const disabled = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(effect, currentEnabled, false)
