@@ -30,3 +30,24 @@ export * as ProtocolRouter from "./ProtocolRouter.js"
 
 /** Connection and request events, for logging, metrics and tracing. @since 0.1.0 */
 export * as Events from "./Events.js"
+
+/** Every battery stacked in one go: headers, redirects, retries, cookies, auth, decompression. @since 0.1.0 */
+export * as Batteries from "./Batteries.js"
+
+/** Streaming decompression with limits against decompression bombs. @since 0.1.0 */
+export * as Decompression from "./Decompression.js"
+
+/** Redirects with credentials kept to their origin. @since 0.1.0 */
+export * as Redirects from "./Redirects.js"
+
+/** Retries of idempotent requests, honouring Retry-After, within a budget. @since 0.1.0 */
+export * as Retries from "./Retries.js"
+
+/** User-Agent, Accept, client-wide headers and a base URL. @since 0.1.0 */
+export * as DefaultHeaders from "./DefaultHeaders.js"
+
+/** An RFC 6265 cookie jar on tough-cookie. @since 0.1.0 */
+export * as Cookies from "./Cookies.js"
+
+/** Basic and Digest authentication per origin. @since 0.1.0 */
+export * as Auth from "./Auth.js"

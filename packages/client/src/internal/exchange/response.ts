@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { SetCookieHeaders } from "../batteries/set-cookie.js"
 import type { ResponseBody, ResponseHead } from "./exchange.js"
 
 const utf8 = new TextDecoder()
@@ -63,6 +64,11 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
   get cookies(): Cookies.Cookies {
     return (this.cachedCookies ??=
       this.head.setCookie.length === 0 ? Cookies.empty : Cookies.fromSetCookie(this.head.setCookie))
+  }
+
+  /** Every `Set-Cookie` value as received, for a cookie jar: `cookies` keeps one cookie per name. */
+  get [SetCookieHeaders](): ReadonlyArray<string> {
+    return this.head.setCookie
   }
 
   get remoteAddress(): Option.Option<string> {
