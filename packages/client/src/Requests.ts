@@ -29,7 +29,7 @@ import { InvalidRequestError, type RequestsError } from "./Errors.js"
 import type { Listener } from "./Events.js"
 import { H1Pool, type H1Options, type H1Stats } from "./H1Pool.js"
 import { H2ConnectionPool, type H2Options, type H2Stats } from "./H2ConnectionPool.js"
-import { makeClient, makeExecute } from "./internal/client/http-client.js"
+import { makeClient, makeExecute, platformFinish } from "./internal/client/http-client.js"
 import { makeSend } from "./internal/client/send.js"
 import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
 import { ProtocolRouter } from "./ProtocolRouter.js"
@@ -168,13 +168,10 @@ export const layerWithoutPools = (
       const h2 = yield* H2ConnectionPool
       const router = yield* ProtocolRouter
       const observer = yield* CurrentObserver
-      const send = makeSend({
-        router,
-        h1,
-        h2,
-        observer,
-        retryNonIdempotent: options.h1?.retryNonIdempotent ?? false
-      })
+      const send = makeSend(
+        { router, h1, h2, observer, retryNonIdempotent: options.h1?.retryNonIdempotent ?? false },
+        platformFinish
+      )
       const stats = Effect.map(
         Effect.zip(h1.stats, h2.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
         ([h1Stats, h2Stats]): Stats => ({

@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { InvalidRequestError, type RequestsError } from "../../Errors.js"
 import type { Exchange, ExchangeResponse } from "../exchange/exchange.js"
+import type { Finish } from "./send.js"
 import { prepareBody } from "../exchange/request-body.js"
 import { parseRequestTarget, type RequestTarget } from "../exchange/request-target.js"
 import { ClientResponse } from "../exchange/response.js"
@@ -23,25 +24,25 @@ import type { Observer } from "../observe/observer.js"
 
 type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
-/** Where the request goes; `Left` with the cause when its URL is unusable. */
-const targetOf = (request: HttpClientRequest.HttpClientRequest): Either.Either<RequestTarget, unknown> => {
-  try {
-    const url =
-      request.urlParams.length === 0 && request.hash._tag === "None"
-        ? request.url
-        : Either.getOrThrow(UrlParams.makeUrl(request.url, request.urlParams, request.hash))
-    const target = parseRequestTarget(url)
-    return target === undefined
-      ? Either.left(
-          new InvalidRequestError({
-            reason: "InvalidUrl",
-            detail: "only http: and https: URLs are supported"
-          })
-        )
-      : Either.right(target)
-  } catch (cause) {
-    return Either.left(cause)
+/** Where the request goes, or why its URL is unusable. */
+const targetOf = (request: HttpClientRequest.HttpClientRequest): RequestTarget | UnusableUrl => {
+  let url: string | URL = request.url
+  if (request.urlParams.length > 0 || request.hash._tag === "Some") {
+    const built = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+    if (Either.isLeft(built)) return new UnusableUrl(built.left)
+    url = built.right
   }
+  return (
+    parseRequestTarget(url) ??
+    new UnusableUrl(
+      new InvalidRequestError({ reason: "InvalidUrl", detail: "only http: and https: URLs are supported" })
+    )
+  )
+}
+
+/** A URL the client cannot send to, with the reason. */
+class UnusableUrl {
+  constructor(readonly cause: unknown) {}
 }
 
 const requestError = (
@@ -64,36 +65,53 @@ const responseOf = (request: HttpClientRequest.HttpClientRequest, answer: Exchan
   )
 }
 
+/** An exchange that remembers the platform request it was made from. @internal */
+export interface PlatformExchange extends Exchange {
+  readonly request: HttpClientRequest.HttpClientRequest
+}
+
+/**
+ * How the road's outcome becomes the platform's: a response whose body is
+ * read on demand, or a `RequestError` around the typed failure.
+ *
+ * @internal
+ */
+export const platformFinish: Finish<
+  PlatformExchange,
+  HttpClientResponse.HttpClientResponse,
+  HttpClientError.HttpClientError
+> = {
+  answered: (exchange, answer) => responseOf(exchange.request, answer),
+  failed: (exchange, error) => transportError(exchange.request, error)
+}
+
 /**
  * Turns a platform request into an exchange and sends it.
  *
  * @internal
  */
 export const makeExecute =
-  (send: (exchange: Exchange) => Effect.Effect<ExchangeResponse, RequestsError>, observer: Observer) =>
+  (send: (exchange: PlatformExchange) => Result, observer: Observer) =>
   (request: HttpClientRequest.HttpClientRequest): Result => {
     observer.requestsMade++
-    const parsed = targetOf(request)
-    if (Either.isLeft(parsed)) {
+    const target = targetOf(request)
+    if (target instanceof UnusableUrl) {
       observer.errors++
-      return Effect.fail(requestError(request, "InvalidUrl", parsed.left))
+      return Effect.fail(requestError(request, "InvalidUrl", target.cause))
     }
     const body = prepareBody(request.body)
     if (body instanceof InvalidRequestError) {
       observer.errors++
       return Effect.fail(requestError(request, "Encode", body))
     }
-    const exchange: Exchange = {
-      endpoint: parsed.right.endpoint,
+    return send({
+      endpoint: target.endpoint,
       method: request.method,
-      target: parsed.right.target,
+      target: target.target,
       headers: request.headers,
       body,
-      retry: undefined
-    }
-    return Effect.matchEffect(send(exchange), {
-      onFailure: (cause) => Effect.fail(transportError(request, cause)),
-      onSuccess: (answer) => responseOf(request, answer)
+      retry: undefined,
+      request
     })
   }
 

@@ -16,7 +16,17 @@ import type { Observer } from "../observe/observer.js"
 import { Attempts, failureReason, responseReason, type RetryPolicyOptions } from "../retry/policy.js"
 import type { ProtocolRouterService } from "../router/protocol-router.js"
 
-type Result = Effect.Effect<ExchangeResponse, RequestsError>
+/**
+ * How the road's caller turns the outcome into its own: a response, or the
+ * error it fails with. Static functions over the exchange, so a request
+ * costs no closure of its own for them.
+ *
+ * @internal
+ */
+export interface Finish<X extends Exchange, A, E> {
+  readonly answered: (exchange: X, answer: ExchangeResponse) => Effect.Effect<A, E>
+  readonly failed: (exchange: X, error: RequestsError) => E
+}
 
 /** What the road is built on. @internal */
 export interface SendDeps {
@@ -32,7 +42,11 @@ export interface SendDeps {
  *
  * @internal
  */
-export const makeSend = (deps: SendDeps): ((exchange: Exchange) => Result) => {
+export const makeSend = <X extends Exchange, A, E>(
+  deps: SendDeps,
+  finish: Finish<X, A, E>
+): ((exchange: X) => Effect.Effect<A, E>) => {
+  type Result = Effect.Effect<A, E>
   const { router, h1, h2, observer } = deps
   const listening = observer.listener !== undefined
   const policy: RetryPolicyOptions = { retryNonIdempotent: deps.retryNonIdempotent, routed: router.learns }
@@ -51,14 +65,14 @@ export const makeSend = (deps: SendDeps): ((exchange: Exchange) => Result) => {
     }
   }
 
-  const retry = (exchange: Exchange, protocol: Protocol, reason: RetryReason, attempts: Attempts): Result => {
+  const retry = (exchange: X, protocol: Protocol, reason: RetryReason, attempts: Attempts): Result => {
     observer.retries++
     if (listening) observer.emit({ _tag: "Retried", endpoint: exchange.endpoint.key, protocol, reason })
-    const again: Exchange = { ...exchange, retry: reason }
+    const again: X = { ...exchange, retry: reason }
     return Effect.zipRight(prepare(exchange, reason), route(again, attempts))
   }
 
-  const attempt = (exchange: Exchange, protocol: Protocol, attempts: Attempts | undefined): Result => {
+  const attempt = (exchange: X, protocol: Protocol, attempts: Attempts | undefined): Result => {
     const origin = observer.origin(exchange.endpoint.key, protocol)
     origin.requests++
     const started = observer.now()
@@ -80,7 +94,7 @@ export const makeSend = (deps: SendDeps): ((exchange: Exchange) => Result) => {
             elapsedMillis
           })
         }
-        return Effect.succeed(response)
+        return finish.answered(exchange, response)
       },
       onFailure: (error): Result => {
         observer.finished(origin, started)
@@ -90,26 +104,26 @@ export const makeSend = (deps: SendDeps): ((exchange: Exchange) => Result) => {
         }
         observer.failed(origin)
         if (listening) observer.emit({ _tag: "Failed", endpoint: exchange.endpoint.key, protocol, error })
-        return Effect.fail(error)
+        return Effect.fail(finish.failed(exchange, error))
       }
     })
   }
 
-  const discoveryFailed = (exchange: Exchange) => (error: RequestsError) =>
-    Effect.sync(() => {
-      observer.errors++
-      if (listening) {
-        observer.emit({ _tag: "Failed", endpoint: exchange.endpoint.key, protocol: undefined, error })
-      }
-    })
+  const discoveryFailed = (exchange: X, error: RequestsError): Result => {
+    observer.errors++
+    if (listening) {
+      observer.emit({ _tag: "Failed", endpoint: exchange.endpoint.key, protocol: undefined, error })
+    }
+    return Effect.fail(finish.failed(exchange, error))
+  }
 
-  const route = (exchange: Exchange, attempts: Attempts | undefined): Result => {
+  const route = (exchange: X, attempts: Attempts | undefined): Result => {
     const known = router.knownProtocol(exchange.endpoint)
     if (known !== undefined) return attempt(exchange, known, attempts)
-    return Effect.flatMap(
-      Effect.tapError(router.protocolFor(exchange.endpoint), discoveryFailed(exchange)),
-      (protocol) => attempt(exchange, protocol, attempts)
-    )
+    return Effect.matchEffect(router.protocolFor(exchange.endpoint), {
+      onFailure: (error) => discoveryFailed(exchange, error),
+      onSuccess: (protocol) => attempt(exchange, protocol, attempts)
+    })
   }
 
   return (exchange) => route(exchange, undefined)

@@ -85,6 +85,10 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     socket.on("close", this.onClose)
   }
 
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress
+  }
+
   /** Exchanges written and not yet answered, plus those promised to waiting requests. */
   get load(): number {
     return this.inflight.length + this.reserved

@@ -12,14 +12,16 @@
 import { Chunk, Effect, Option } from "effect"
 import { joinChunks } from "../exchange/chunks.js"
 import type { RequestsError } from "../../Errors.js"
-import type { ResponseBody } from "../exchange/exchange.js"
+import type { ExchangeResponse, ResponseBody } from "../exchange/exchange.js"
 import type { ResponseHead } from "./response-parser.js"
 
-/** Told once: the response head arrived, or the exchange failed before it did. */
-export type HeadListener = (head: ResponseHead | undefined, failure: RequestsError | undefined) => void
+/** Resumes the request waiting for the head: with the response, or the failure that came first. */
+export type ResumeHead = (effect: Effect.Effect<ExchangeResponse, RequestsError>) => void
 
 /** What the exchange tells its connection. */
 export interface PendingResponseOwner {
+  /** Where the response comes from, for the caller. */
+  readonly remoteAddress: string | undefined
   /** The caller gave up before the exchange completed: the connection cannot be reused. */
   abandon(exchange: PendingResponse): void
   /** The caller drained the buffer below the low-water mark. */
@@ -37,7 +39,7 @@ export class PendingResponse implements ResponseBody {
   failure: RequestsError | undefined = undefined
   private chunks: Array<Uint8Array> = []
   private buffered = 0
-  private headListener: HeadListener | undefined = undefined
+  private resumeHead: ResumeHead | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
@@ -72,10 +74,20 @@ export class PendingResponse implements ResponseBody {
    * complete when the caller builds its response.
    */
   announce(): void {
-    const listener = this.headListener
-    if (listener !== undefined && this.head !== undefined) {
-      this.headListener = undefined
-      listener(this.head, undefined)
+    const resume = this.resumeHead
+    if (resume !== undefined && this.head !== undefined) {
+      this.resumeHead = undefined
+      resume(Effect.succeed(this.answer(this.head)))
+    }
+  }
+
+  private answer(head: ResponseHead): ExchangeResponse {
+    return {
+      protocol: "http/1.1",
+      head,
+      body: this,
+      remoteAddress: this.owner.remoteAddress,
+      coalesced: false
     }
   }
 
@@ -88,10 +100,10 @@ export class PendingResponse implements ResponseBody {
   fail(error: RequestsError): void {
     if (this.done || this.failure) return
     this.failure = error
-    const listener = this.headListener
-    if (listener) {
-      this.headListener = undefined
-      listener(undefined, error)
+    const resume = this.resumeHead
+    if (resume !== undefined) {
+      this.resumeHead = undefined
+      resume(Effect.fail(error))
     }
     this.wakeBody()
   }
@@ -107,20 +119,21 @@ export class PendingResponse implements ResponseBody {
   // --- pulled by the caller -------------------------------------------------
 
   /**
-   * Calls back when the head arrives or the exchange fails, at once if that
-   * already happened. A callback rather than an Effect: the caller folds the
-   * wait into the one `Effect.async` of its request.
+   * Resumes the caller when the head arrives or the exchange fails, at once
+   * if that already happened. The caller folds the wait into the one
+   * `Effect.async` of its request, and returns {@link cancel} from it.
    */
-  listen(listener: HeadListener): void {
-    if (this.head !== undefined) listener(this.head, undefined)
-    else if (this.failure !== undefined) listener(undefined, this.failure)
-    else this.headListener = listener
+  listen(resume: ResumeHead): void {
+    if (this.head !== undefined) resume(Effect.succeed(this.answer(this.head)))
+    else if (this.failure !== undefined) resume(Effect.fail(this.failure))
+    else this.resumeHead = resume
   }
 
-  /** Stops listening for the head; the caller gave up. */
-  unlisten(): void {
-    this.headListener = undefined
-  }
+  /** The caller gave up waiting: it hears nothing more, and an unfinished exchange closes the connection. */
+  readonly cancel: Effect.Effect<void> = Effect.sync(() => {
+    this.resumeHead = undefined
+    this.owner.abandon(this)
+  })
 
   private waitForBody(): Effect.Effect<void> {
     return Effect.async<void>((resume) => {

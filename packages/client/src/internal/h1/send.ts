@@ -18,7 +18,6 @@ import { expectsBody, isIdempotent, type PreparedBody } from "../exchange/reques
 import type { Observer } from "../observe/observer.js"
 import type { H1Connection } from "./connection.js"
 import type { H1Connections } from "./pool.js"
-import type { HeadListener, PendingResponse } from "./pending-response.js"
 import { isSerializeError, type RequestFraming, serializeHead } from "./request-serializer.js"
 import type { Ticket } from "./ticket.js"
 
@@ -106,34 +105,12 @@ export const makeSend = (connections: H1Connections, observer: Observer, options
     if (connection.uses > 0) observer.emit({ _tag: "Reused", endpoint, protocol: "http/1.1" })
   }
 
-  // Heads are announced once their chunk is parsed: a body that came along is complete here.
-  const onHead =
-    (connection: H1Connection, pending: PendingResponse, resume: Resume): HeadListener =>
-    (head, failure) =>
-      resume(
-        head !== undefined
-          ? Effect.succeed<ExchangeResponse>({
-              protocol: "http/1.1",
-              head,
-              body: pending,
-              remoteAddress: connection.socket.remoteAddress,
-              coalesced: false
-            })
-          : Effect.fail(failure!)
-      )
-
-  const abandonOnInterrupt = (pending: PendingResponse) =>
-    Effect.sync(() => {
-      pending.unlisten()
-      pending.abandon()
-    })
-
   /** Writes an in-memory request on the connection; `resume` hears of its head. */
   const writeOn = (framed: Framed, connection: H1Connection, resume: Resume) => {
     if (listening) sending(framed, connection)
     const pending = connection.send(framed.head, framed.bytes, framed.isHead)
-    pending.listen(onHead(connection, pending, resume))
-    return abandonOnInterrupt(pending)
+    pending.listen(resume)
+    return pending.cancel
   }
 
   const exchangeOn = (framed: Framed, connection: H1Connection, ticket: Ticket): Result =>
@@ -150,8 +127,8 @@ export const makeSend = (connections: H1Connections, observer: Observer, options
     }).pipe(
       Effect.flatMap((pending) =>
         Effect.async<ExchangeResponse, RequestsError>((resume) => {
-          pending.listen(onHead(connection, pending, resume))
-          return abandonOnInterrupt(pending)
+          pending.listen(resume)
+          return pending.cancel
         })
       )
     )

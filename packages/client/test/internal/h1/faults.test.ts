@@ -102,8 +102,8 @@ describe("HTTP/1.1 faults", () => {
       connection.destroy()
       yield* closed
       const exchange = connection.send(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), undefined, false)
-      const failure = yield* Effect.async<RequestsError | undefined>((resume) =>
-        exchange.listen((_, error) => resume(Effect.succeed(error)))
+      const failure = yield* Effect.flip(
+        Effect.async<unknown, RequestsError>((resume) => exchange.listen(resume))
       )
       expect(failure).toMatchObject({
         _tag: "ClosedError",

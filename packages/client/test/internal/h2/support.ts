@@ -28,13 +28,19 @@ export class Road extends Context.Tag("test/Road")<
 const road = Layer.effect(
   Road,
   Effect.gen(function* () {
-    return makeSend({
-      router: yield* ProtocolRouter,
-      h1: yield* H1Pool,
-      h2: yield* H2ConnectionPool,
-      observer: yield* CurrentObserver,
-      retryNonIdempotent: false
-    })
+    return makeSend(
+      {
+        router: yield* ProtocolRouter,
+        h1: yield* H1Pool,
+        h2: yield* H2ConnectionPool,
+        observer: yield* CurrentObserver,
+        retryNonIdempotent: false
+      },
+      {
+        answered: (_: Exchange, answer: ExchangeResponse) => Effect.succeed(answer),
+        failed: (_: Exchange, error: RequestsError) => error
+      }
+    )
   })
 )
 
