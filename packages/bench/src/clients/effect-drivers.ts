@@ -1,0 +1,77 @@
+import * as Effect from "effect/Effect"
+import type { RunPlan } from "./types.js"
+
+/**
+ * How an Effect client's requests are issued. `workers`: `concurrency` long-lived fibers, each sending one
+ * request after the other, as an application writes a bounded loop. `fiber-per-request`: `Effect.forEach`
+ * over the requests with `{ concurrency, discard: true }`, a fiber forked per request, as an application
+ * writes a fan-out.
+ */
+export type EffectDriver = "workers" | "fiber-per-request"
+
+/** Times one request and hands its latency to the plan once it has completed. */
+const timed = <E, R>(request: Effect.Effect<void, E, R>, plan: RunPlan): Effect.Effect<void, E, R> =>
+  Effect.suspend(() => {
+    const started = process.hrtime.bigint()
+    return Effect.map(request, () => plan.record(Number(process.hrtime.bigint() - started)))
+  })
+
+/** Long-lived worker fibers, as an application would write a bounded-concurrency loop. */
+const workers = <E, R>(request: Effect.Effect<void, E, R>, plan: RunPlan): Effect.Effect<void, E, R> =>
+  Effect.suspend(() => {
+    const worker = Effect.gen(function* () {
+      while (plan.next()) {
+        const started = process.hrtime.bigint()
+        yield* request
+        plan.record(Number(process.hrtime.bigint() - started))
+      }
+    })
+    return Effect.all(
+      Array.from({ length: plan.concurrency }, () => worker),
+      { concurrency: "unbounded", discard: true }
+    )
+  })
+
+/**
+ * Requests per `Effect.forEach`. The forEach takes its whole list up front, and a time-bound phase knows
+ * its request count only once its time is up, so the phase is cut into lists of this many; each list
+ * ends with fewer than `concurrency` requests in flight, a tail of about one request in 40 here.
+ */
+export const requestsPerList = (concurrency: number): number => Math.max(1, concurrency) * 20
+
+/** Claims up to `count` requests from the plan: the list one `Effect.forEach` goes over. */
+const claim = (plan: RunPlan, count: number): ReadonlyArray<number> => {
+  const claimed: Array<number> = []
+  while (claimed.length < count && plan.next()) claimed.push(claimed.length)
+  return claimed
+}
+
+/**
+ * A fiber per request: `Effect.forEach(requests, () => request, { concurrency, discard: true })`, list
+ * after list until the plan says stop. A burst's or a fresh client's requests make one list.
+ */
+const fiberPerRequest = <E, R>(
+  request: Effect.Effect<void, E, R>,
+  plan: RunPlan
+): Effect.Effect<void, E, R> => {
+  const one = timed(request, plan)
+  const send = () => one
+  const size = requestsPerList(plan.concurrency)
+  const lists: Effect.Effect<void, E, R> = Effect.suspend(() => {
+    const requests = claim(plan, size)
+    if (requests.length === 0) return Effect.void
+    return Effect.zipRight(
+      Effect.forEach(requests, send, { concurrency: plan.concurrency, discard: true }),
+      lists
+    )
+  })
+  return lists
+}
+
+/** Runs `request` as the plan says, under the chosen driver. */
+export const drive = <E, R>(
+  driver: EffectDriver,
+  request: Effect.Effect<void, E, R>,
+  plan: RunPlan
+): Effect.Effect<void, E, R> =>
+  driver === "workers" ? workers(request, plan) : fiberPerRequest(request, plan)
