@@ -4,8 +4,9 @@ import type { RunPlan } from "./types.js"
 /**
  * How an Effect client's requests are issued. `workers`: `concurrency` long-lived fibers, each sending one
  * request after the other, as an application writes a bounded loop. `fiber-per-request`: `Effect.forEach`
- * over the requests with `{ concurrency, discard: true }`, a fiber forked per request, as an application
- * writes a fan-out.
+ * over the requests with `{ concurrency, discard: true }`, as an application writes a fan-out. (Effect 3
+ * runs a bounded `forEach` on `concurrency` fibers that each take the next item after a `yieldNow`, and
+ * wraps every item in `exit` and a restored interruptibility: that, not a fork, is what it costs per item.)
  */
 export type EffectDriver = "workers" | "fiber-per-request"
 
