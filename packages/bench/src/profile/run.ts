@@ -18,7 +18,7 @@ import { clients, isClientId } from "../clients/registry.js"
 import type { ClientId } from "../clients/registry.js"
 import { compiledLauncher } from "../harness/fork.js"
 import { errorMessage } from "../harness/messages.js"
-import { phase } from "../harness/plan.js"
+import { expectedAt, phase } from "../harness/plan.js"
 import { targetFor } from "../harness/target.js"
 import { scenarios } from "../scenarios.js"
 import { startServer } from "../servers/start.js"
@@ -77,15 +77,19 @@ const main = async (): Promise<void> => {
     const target = targetFor(server, scenario, variant)
     const driver = await (await clients[options.client].load()).start(target)
     const warmup = phase(target.concurrency, { minRequests: 20_000, minMs: 3_000 })
+    const warmupStarted = process.hrtime.bigint()
     await driver.run(warmup.plan)
+    const warmupSeconds = Number(process.hrtime.bigint() - warmupStarted) / 1e9
     warmup.dispose()
+    const budget = { minRequests: 0, minMs: options.seconds * 1000 }
+    const expected = expectedAt(warmup.completed() / warmupSeconds, budget)
     const session = new Session()
     session.connect()
     await session.post("Profiler.enable")
     await session.post("Profiler.setSamplingInterval", { interval: options.intervalUs })
     await session.post("Profiler.start")
     const cpuBefore = process.cpuUsage()
-    const measured = phase(target.concurrency, { minRequests: 0, minMs: options.seconds * 1000 })
+    const measured = phase(target.concurrency, budget, undefined, expected)
     await driver.run(measured.plan)
     measured.dispose()
     const cpu = process.cpuUsage(cpuBefore)
