@@ -37,8 +37,8 @@ const workers = <E, R>(request: Effect.Effect<void, E, R>, plan: RunPlan): Effec
  * Requests per `Effect.forEach` after the first. The forEach takes its whole list up front, and a
  * time-bound phase knows its request count only once its time is up: the first list is the plan's
  * `expected` count, and where that falls short, lists of this many follow. Lists cost: every one ends with
- * fewer than `concurrency` requests in flight, and starts and joins `concurrency` fibers (some 30 µs of CPU
- * each); a phase cut into lists of 50 costs twice the CPU per request of one list.
+ * fewer than `concurrency` requests in flight, and starts and joins `concurrency` fibers; Effect over undici
+ * cut into lists of 50 takes 1.7 to 1.9 times the CPU per request of one list.
  */
 export const requestsPerList = (concurrency: number): number => Math.max(1, concurrency) * 20
 
