@@ -134,6 +134,25 @@ describe("options", () => {
     expect(quick.skipped).toEqual(expect.arrayContaining(["router-get-1k c50", "router-burst-100 c100"]))
     expect(parseOptions(["--full"]).skipped).toEqual([])
   })
+
+  it("runs the drivers' rows on their own, without replacing the full run's results", () => {
+    const drivers = parseOptions(["--full", "--scenario", "h1-drivers-get-1k"])
+    expect(
+      drivers.planned.flatMap(({ scenario, variants }) =>
+        variants.map((variant) => `${scenario.id} ${variant.id}`)
+      )
+    ).toEqual(["h1-drivers-get-1k c50"])
+    expect(drivers.planned[0]?.scenario.clients).toEqual([
+      "effect-requests-http1",
+      "effect-requests-http1-per-request",
+      "effect-undici",
+      "effect-undici-per-request",
+      "undici-pool",
+      "floor"
+    ])
+    expect(drivers.outDir).toMatch(/results\/tmp\/partial$/)
+    expect(parseOptions(["--full"]).outDir).toMatch(/results$/)
+  })
 })
 
 describe("report", () => {
@@ -303,6 +322,21 @@ describe("report", () => {
     expect(line).toContain("CPU µs/req, round by round: 1.030, 0.990, 1.100; median 1.030, range 0.990–1.100")
     expect(line).toContain("holds in 2 of 3 rounds")
     expect(markdown({ ...report, scenarios: [router] })).toContain(line)
+  })
+
+  it("shows the ratios alone where a comparison states no claim, in both reports", () => {
+    const [variant] = router.variants
+    if (variant === undefined) throw new Error("fixture without a variant")
+    const unclaimed = {
+      client: "effect-requests-auto",
+      against: "effect-requests-h2",
+      figure: "cpuUsPerReq"
+    } as const
+    const line = comparisonLine(router, variant, unclaimed)
+    expect(line).toContain("round by round: 1.030, 0.990, 1.100; median 1.030, range 0.990–1.100.")
+    expect(line).not.toContain("Claim")
+    const text = readmeTable({ ...report, scenarios: [{ ...router, comparisons: [unclaimed] }] })
+    expect(text).toContain(`- 1 conc.: ${line}`)
   })
 
   it("reads burst latencies as whole bursts and shows their connections", () => {

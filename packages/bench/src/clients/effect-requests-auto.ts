@@ -16,7 +16,7 @@ export const adapter: ClientAdapter = {
     return startEffectClient(
       Requests.layer(options),
       target,
-      target.transport === "alpn" ? expectProtocol("h2") : undefined
+      target.transport === "alpn" ? { beforeClose: expectProtocol("h2") } : {}
     )
   }
 }

@@ -7,7 +7,8 @@ export interface ClientEntry {
 }
 
 /**
- * Every client a scenario may list. HTTP/1.1 clients take the scenario's TLS and pipelining settings from
+ * Every client a scenario may list. Effect clients are driven by worker fibers unless their label says
+ * "fiber per request" (see `effect-drivers.ts`). HTTP/1.1 clients take the scenario's TLS and pipelining settings from
  * the target; HTTP/2 clients negotiate h2 over TLS, or speak h2c where the scenario asks for it.
  */
 export const clients = {
@@ -26,6 +27,18 @@ export const clients = {
   "effect-requests-http1": {
     label: "effect-requests protocol: http1",
     load: async () => (await import("./effect-requests-http1.js")).adapter
+  },
+  "effect-requests-http1-per-request": {
+    label: "effect-requests protocol: http1, fiber per request",
+    load: async () => (await import("./effect-requests-http1.js")).adapterWith("fiber-per-request")
+  },
+  "effect-undici": {
+    label: "Effect + undici Pool",
+    load: async () => (await import("./effect-undici.js")).adapterWith("workers")
+  },
+  "effect-undici-per-request": {
+    label: "Effect + undici Pool, fiber per request",
+    load: async () => (await import("./effect-undici.js")).adapterWith("fiber-per-request")
   },
   "undici-pool": {
     label: "undici Pool",

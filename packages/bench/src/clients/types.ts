@@ -53,6 +53,12 @@ export interface PhaseBudget {
 /** Handed to a client's loop; it decides when the loop stops and keeps the latencies. */
 export interface RunPlan {
   readonly concurrency: number
+  /**
+   * Requests the phase expects to claim, for a driver that must list its requests up front: the budget's
+   * minimum, or what the warm-up's rate says the measured time will take, whichever is more. A hint only:
+   * `next` decides.
+   */
+  readonly expected: number
   /** Claims one more request; false once the budget is spent. */
   readonly next: () => boolean
   /** Records the latency, in nanoseconds, of one completed request. */

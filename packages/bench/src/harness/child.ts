@@ -5,7 +5,7 @@
 import { clients } from "../clients/registry.js"
 import type { ClientAdapter, ClientDriver, PhaseBudget, Target } from "../clients/types.js"
 import { describeError, isRunMessage } from "./messages.js"
-import { LatencyLog, percentile, phase } from "./plan.js"
+import { LatencyLog, expectedAt, percentile, phase } from "./plan.js"
 import type { ChildMeasurement, ChildReply, FailurePhase, RunMessage } from "./messages.js"
 
 class PhaseError extends Error {
@@ -55,11 +55,14 @@ const steady = async (adapter: ClientAdapter, message: RunMessage): Promise<Chil
   const { concurrency } = message.target
   const driver = await inPhase("start", () => adapter.start(message.target))
   const warmup = phase(concurrency, message.warmup)
+  const warmupStarted = process.hrtime.bigint()
   await inPhase("warmup", () => driver.run(warmup.plan))
+  const warmupSeconds = Number(process.hrtime.bigint() - warmupStarted) / 1e9
   warmup.dispose()
+  const expected = expectedAt(warmup.completed() / warmupSeconds, message.measure)
   const latencies = new LatencyLog()
   const result = await timed(latencies, async () => {
-    const measured = phase(concurrency, message.measure, latencies)
+    const measured = phase(concurrency, message.measure, latencies, expected)
     await inPhase("run", () => driver.run(measured.plan))
     measured.dispose()
     return { clients: 1, warmupRequests: warmup.completed(), requests: measured.completed() }
@@ -71,7 +74,12 @@ const steady = async (adapter: ClientAdapter, message: RunMessage): Promise<Chil
 /** Sends `count` requests at once and resolves once the last has completed. */
 const burstOn = (driver: ClientDriver, count: number, completed: () => void): Promise<void> => {
   let claimed = 0
-  return driver.run({ concurrency: count, next: () => claimed++ < count, record: completed })
+  return driver.run({
+    concurrency: count,
+    expected: count,
+    next: () => claimed++ < count,
+    record: completed
+  })
 }
 
 /** The number of iterations a budget counted in requests stands for, each `perIteration` requests. */

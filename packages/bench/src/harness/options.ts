@@ -25,12 +25,13 @@ export interface Options {
 }
 
 /**
- * A full run writes where the project README links to; a quick run writes to a git-ignored directory, so
- * that it never replaces the full run's committed results.
+ * A full run writes where the project README links to; a quick run, or one limited to some scenarios or
+ * clients, writes to a git-ignored directory, so that it never replaces the full run's committed results.
  */
-const defaultOutDir: Record<Mode, string> = {
+const defaultOutDir: Record<Mode | "partial", string> = {
   full: fileURLToPath(new URL("../../results", import.meta.url)),
-  quick: fileURLToPath(new URL("../../results/tmp/quick", import.meta.url))
+  quick: fileURLToPath(new URL("../../results/tmp/quick", import.meta.url)),
+  partial: fileURLToPath(new URL("../../results/tmp/partial", import.meta.url))
 }
 
 export const usage = `usage: tsx src/main.ts [--quick | --full] [--rounds N] [--clients a,b] [--scenario a,b] [--server auto|nginx|node] [--server-netns name --server-address ip] [--out dir]
@@ -126,6 +127,12 @@ export const parseOptions = (argv: ReadonlyArray<string>): Options => {
     ...plan(mode, named),
     server,
     serverNetns: netns === undefined || address === undefined ? undefined : { netns, host: address },
-    outDir: outDir ?? defaultOutDir[mode]
+    outDir:
+      outDir ??
+      defaultOutDir[
+        mode === "full" && (named !== undefined || selectedClients.length < Object.keys(clients).length)
+          ? "partial"
+          : mode
+      ]
   }
 }

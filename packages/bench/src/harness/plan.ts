@@ -35,9 +35,15 @@ export interface Phase {
 
 /**
  * A phase ends once it has both claimed `minRequests` and lasted `minMs`. The clock is a timer flag rather
- * than a clock read per request, so stopping costs the loop nothing.
+ * than a clock read per request, so stopping costs the loop nothing. `expected` is the plan's hint of how
+ * many requests that will be (never below `minRequests`).
  */
-export const phase = (concurrency: number, budget: PhaseBudget, log?: LatencyLog): Phase => {
+export const phase = (
+  concurrency: number,
+  budget: PhaseBudget,
+  log?: LatencyLog,
+  expected = budget.minRequests
+): Phase => {
   let claimed = 0
   let completed = 0
   let timeUp = budget.minMs <= 0
@@ -45,6 +51,7 @@ export const phase = (concurrency: number, budget: PhaseBudget, log?: LatencyLog
   return {
     plan: {
       concurrency,
+      expected: Math.max(1, Math.ceil(expected), budget.minRequests),
       next: () => {
         if (timeUp && claimed >= budget.minRequests) return false
         claimed++
@@ -59,6 +66,13 @@ export const phase = (concurrency: number, budget: PhaseBudget, log?: LatencyLog
     dispose: () => clearTimeout(timer)
   }
 }
+
+/**
+ * Requests a phase of `budget` should take at `perSecond`, a quarter more so that a list drawn up front
+ * rather covers the time than falls short of it.
+ */
+export const expectedAt = (perSecond: number, budget: PhaseBudget): number =>
+  Math.max(budget.minRequests, Math.ceil(1.25 * perSecond * (budget.minMs / 1000)))
 
 /** Nearest-rank percentile of a sorted array. */
 export const percentile = (sorted: Float64Array, p: number): number =>

@@ -80,7 +80,7 @@ const figureTitles: Record<Comparison["figure"], string> = {
 
 /**
  * The ratio of two clients' figures within each round, where the two ran one after the other, and how many
- * rounds bear out the claim; absent unless both clients have samples.
+ * rounds bear out the claim if there is one; absent unless both clients have samples.
  */
 export const comparisonLine = (
   scenario: ScenarioResult,
@@ -97,14 +97,18 @@ export const comparisonLine = (
     return against === undefined ? [] : [perSample(sample) / perSample(against)]
   })
   if (ratiosByRound.length === 0) return undefined
-  const holding = ratiosByRound.filter((ratio) => ratio < comparison.claim.below).length
-  return (
+  const ratiosText =
     `${clients[comparison.client].label} ÷ ${clients[comparison.against].label}, ` +
     `${columnTitle(scenario, comparison.figure, figureTitles[comparison.figure])}, round by round: ` +
     `${ratiosByRound.map((ratio) => ratio.toFixed(3)).join(", ")}; ` +
     `median ${median(ratiosByRound).toFixed(3)}, range ${Math.min(...ratiosByRound).toFixed(3)}–` +
-    `${Math.max(...ratiosByRound).toFixed(3)}. Claim: ${comparison.claim.text} (ratio below ` +
-    `${comparison.claim.below}): holds in ${holding} of ${ratiosByRound.length} rounds.`
+    `${Math.max(...ratiosByRound).toFixed(3)}.`
+  const { claim } = comparison
+  if (claim === undefined) return ratiosText
+  const holding = ratiosByRound.filter((ratio) => ratio < claim.below).length
+  return (
+    `${ratiosText} Claim: ${claim.text} (ratio below ${claim.below}): ` +
+    `holds in ${holding} of ${ratiosByRound.length} rounds.`
   )
 }
 

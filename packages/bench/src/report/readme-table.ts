@@ -2,7 +2,7 @@ import { clients } from "../clients/registry.js"
 import type { ClientResult, ScenarioResult, VariantResult } from "../harness/runner.js"
 import { formatCount, formatNumber, formatRatio, ratios, shortReason } from "./format.js"
 import type { FigureKey } from "./format.js"
-import { escapeCell } from "./markdown.js"
+import { comparisonLine, escapeCell } from "./markdown.js"
 import type { BenchReport } from "./types.js"
 
 /** Where the charts are, seen from the repository's root README. */
@@ -42,7 +42,10 @@ const shapeColumns: Record<
   ]
 }
 
-/** Every client of any variant, in the scenario's order, with its figures for each variant side by side. */
+/**
+ * Every client of any variant, in the scenario's order, with its figures for each variant side by side, then
+ * the scenario's round-by-round comparisons.
+ */
 const scenarioTable = (scenario: ScenarioResult): string => {
   const columns = shapeColumns[scenario.shape]
   const headers = scenario.variants.flatMap((variant) =>
@@ -69,12 +72,20 @@ const scenarioTable = (scenario: ScenarioResult): string => {
     })
     return `| ${clients[client].label} | ${cells.join(" | ")} |`
   })
+  // Ratios measured within a round say more than two medians on a shared machine.
+  const comparisons = scenario.variants.flatMap((variant) =>
+    (scenario.comparisons ?? []).flatMap((comparison) => {
+      const line = comparisonLine(scenario, variant, comparison)
+      return line === undefined ? [] : [`- ${variant.concurrency} conc.: ${line}`]
+    })
+  )
   return [
     `**${scenario.title}** ([chart](${resultsPath}/${scenario.id}.svg); ratios ÷ ${clients[scenario.baseline].label}, ÷ ${clients[scenario.floor].label})`,
     "",
     `| client | ${headers.join(" | ")} |`,
     `|:--|${headers.map(() => "--:").join("|")}|`,
-    ...rows
+    ...rows,
+    ...(comparisons.length > 0 ? ["", ...comparisons] : [])
   ].join("\n")
 }
 
