@@ -121,6 +121,9 @@ const parseSimple = (url: string): RequestTarget | undefined => {
   }
 }
 
+let lastUrl: string | undefined = undefined
+let lastTarget: RequestTarget | undefined = undefined
+
 /**
  * The endpoint and request-target of an absolute URL; `undefined` when its
  * scheme is not http or https. Throws what `new URL` throws for an invalid URL.
@@ -129,8 +132,14 @@ const parseSimple = (url: string): RequestTarget | undefined => {
  */
 export const parseRequestTarget = (url: string | URL): RequestTarget | undefined => {
   if (typeof url === "string") {
+    // Programs tend to send to one URL many times in a row; targets are immutable, so share the last.
+    if (url === lastUrl) return lastTarget
     const simple = parseSimple(url)
-    if (simple !== undefined) return simple
+    if (simple !== undefined) {
+      lastUrl = url
+      lastTarget = simple
+      return simple
+    }
   }
   const parsed = typeof url === "string" ? new URL(url) : url
   const endpoint = Endpoint.fromUrl(parsed)

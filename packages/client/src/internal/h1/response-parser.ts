@@ -249,6 +249,9 @@ const isOws = (c: number): boolean => c === SP || c === HTAB
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
 
+const CONNECTION_CLOSE = 1
+const CONNECTION_KEEP_ALIVE = 2
+
 const INVALID_LENGTH = -1
 const CONFLICTING_LENGTH = -2
 
@@ -316,6 +319,11 @@ export class ResponseParser {
   private connectionClose = false
   private connectionKeepAlive = false
   private keepAlive = true
+  /** The last Content-Length and Connection values seen on this connection, and what they meant. */
+  private lengthText: string | undefined = undefined
+  private lengthValue = 0
+  private connectionText: string | undefined = undefined
+  private connectionOptions = 0
   /** The last value of each common field on this connection, by name id, reused when the bytes repeat. */
   private readonly memo: Array<string | undefined> = []
 
@@ -642,7 +650,10 @@ export class ResponseParser {
         ;(this.setCookie ??= []).push(value)
         return 0
       case "content-length": {
-        const n = parseContentLength(value)
+        // Memoized values are the same string when the bytes repeat: most responses skip the parse.
+        const n = value === this.lengthText ? this.lengthValue : parseContentLength(value)
+        this.lengthText = value
+        this.lengthValue = n
         if (n === INVALID_LENGTH) {
           return this.fail("InvalidContentLength", `invalid Content-Length "${value}"`)
         }
@@ -655,12 +666,21 @@ export class ResponseParser {
       case "transfer-encoding":
         if (this.transferEncodingField(value) < 0) return FAILED
         break
-      case "connection":
-        for (const option of listElements(value.toLowerCase())) {
-          if (option === "close") this.connectionClose = true
-          else if (option === "keep-alive") this.connectionKeepAlive = true
+      case "connection": {
+        let options = value === this.connectionText ? this.connectionOptions : -1
+        if (options < 0) {
+          options = 0
+          for (const option of listElements(value.toLowerCase())) {
+            if (option === "close") options |= CONNECTION_CLOSE
+            else if (option === "keep-alive") options |= CONNECTION_KEEP_ALIVE
+          }
+          this.connectionText = value
+          this.connectionOptions = options
         }
+        if ((options & CONNECTION_CLOSE) !== 0) this.connectionClose = true
+        if ((options & CONNECTION_KEEP_ALIVE) !== 0) this.connectionKeepAlive = true
         break
+      }
     }
     addField(this.fields, name, value)
     return 0
