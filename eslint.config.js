@@ -14,5 +14,21 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-empty": ["error", { allowEmptyCatch: false }]
     }
+  },
+  {
+    // Library code imports Effect by module path: a package index loads every module, which
+    // costs a CLI or a short-lived program hundreds of milliseconds at start.
+    files: ["packages/client/src/**/*.ts", "packages/testing/src/**/*.ts", "packages/cli/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["effect", "@effect/platform", "@effect/platform-node", "@effect/cli"].map((name) => ({
+            name,
+            message: `Import by module path ("${name}/Effect", …), not the package index.`
+          }))
+        }
+      ]
+    }
   }
 )

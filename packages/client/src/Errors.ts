@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * Wire protocol an exchange used, as its ALPN identifier.

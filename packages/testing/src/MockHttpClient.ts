@@ -17,9 +17,15 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
-import type { HttpClientRequest } from "@effect/platform"
-import { Context, Effect, Layer, Predicate, Ref } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
+import * as Ref from "effect/Ref"
 
 /**
  * A response described by its parts; every part is optional.

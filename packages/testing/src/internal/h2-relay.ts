@@ -6,7 +6,7 @@
  * @internal
  */
 import * as net from "node:net"
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import { Connections, listen } from "./lifecycle.js"
 
 interface Pair {

@@ -5,7 +5,7 @@
  * @internal
  */
 import type * as net from "node:net"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Counter } from "./counter.js"
 
 /** @internal */

@@ -5,7 +5,7 @@
  * @internal
  */
 import type * as net from "node:net"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 // Above this many unread bytes the socket is paused until a read asks for
 // more, so a client uploading faster than the script reads cannot exhaust

@@ -5,8 +5,8 @@
  * @internal
  */
 import { Readable } from "node:stream"
-import type { HttpBody } from "@effect/platform"
-import { Stream } from "effect"
+import type * as HttpBody from "@effect/platform/HttpBody"
+import * as Stream from "effect/Stream"
 import { InvalidRequestError } from "../../Errors.js"
 
 /** @internal */

@@ -6,7 +6,8 @@
  * @internal
  */
 import type * as net from "node:net"
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { Endpoint } from "../../Endpoint.js"
 import {
   ClosedError,

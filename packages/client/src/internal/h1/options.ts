@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type * as net from "node:net"
-import { Duration } from "effect"
+import * as Duration from "effect/Duration"
 
 /**
  * Options of the HTTP/1.1 pool. Every field is optional.

@@ -9,7 +9,9 @@
  *
  * @internal
  */
-import { Chunk, Effect, Option } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { joinChunks } from "../exchange/chunks.js"
 import type { RequestsError } from "../../Errors.js"
 import type { ExchangeResponse, ResponseBody } from "../exchange/exchange.js"

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { TimeoutError } from "../../Errors.js"
 import type { H2Connection } from "./connection.js"
 import type { ResolvedH2Options } from "./options.js"

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Duration } from "effect"
+import * as Duration from "effect/Duration"
 
 /**
  * Options of the HTTP/2 connection pool. Every field is optional; durations

@@ -11,7 +11,10 @@
  * @internal
  */
 import type * as http2 from "node:http2"
-import { Chunk, Effect, Option, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { joinChunks } from "../exchange/chunks.js"
 import type { ResponseBody, ResponseHead } from "../exchange/exchange.js"
 import {
