@@ -12,6 +12,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { InvalidRequestError, type RequestsError } from "../../Errors.js"
@@ -115,6 +116,15 @@ export const makeExecute =
     })
   }
 
+/** The request, when it arrives already made (an Exit, as `makeWith` hands it over): no step is needed to run it. */
+const made = (
+  effect: Effect.Effect<HttpClientRequest.HttpClientRequest>
+): HttpClientRequest.HttpClientRequest | undefined => {
+  if (!Exit.isExit(effect)) return undefined
+  const exit = effect as Exit.Exit<HttpClientRequest.HttpClientRequest>
+  return Exit.isSuccess(exit) ? exit.value : undefined
+}
+
 /**
  * Wraps an execute function as a platform `HttpClient`. Without tracing the
  * client is built with `makeWith`, which skips the span, AbortController and
@@ -128,7 +138,7 @@ export const makeClient = (
 ): HttpClient.HttpClient =>
   options.tracing
     ? HttpClient.make((request) => execute(request))
-    : HttpClient.makeWith(
-        (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) => Effect.flatMap(effect, execute),
-        Effect.succeed
-      )
+    : HttpClient.makeWith((effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) => {
+        const request = made(effect)
+        return request !== undefined ? execute(request) : Effect.flatMap(effect, execute)
+      }, Effect.succeed)
