@@ -101,7 +101,11 @@ describe("HttpClient over HTTP/1.1", () => {
       )
       expect(Chunk.reduce(chunks, 0, (n, c) => n + c.byteLength)).toBe(100000)
       const twice = yield* HttpClient.get(`${server.url}/bytes/26`)
-      expect(yield* twice.text).toBe(yield* twice.text)
+      const first = yield* twice.text
+      expect(first).toHaveLength(26)
+      // The body is read once and kept: a second read gives the same text.
+      expect(yield* twice.text).toBe(first)
+      expect(new Uint8Array(yield* twice.arrayBuffer)).toEqual(new TextEncoder().encode(first))
     }).pipe(Effect.provide(client))
   )
 
@@ -118,7 +122,8 @@ describe("HttpClient over HTTP/1.1", () => {
   it.effect("maps an invalid URL to RequestError InvalidUrl", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(HttpClient.get("ftp://example.invalid/"))
-      expect(error._tag).toBe("RequestError")
+      expect(error).toMatchObject({ _tag: "RequestError", reason: "InvalidUrl" })
+      expect(error.cause).toMatchObject({ _tag: "InvalidRequestError", reason: "InvalidUrl" })
     }).pipe(Effect.provide(Layer.fresh(client)))
   )
 
