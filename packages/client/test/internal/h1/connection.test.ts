@@ -36,6 +36,12 @@ const malformed: ReadonlyArray<readonly [string, string, string]> = [
   ]
 ]
 
+/** One turn of Node's event loop: socket reads pending now get to run. */
+const eventLoopTurn = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 describe("HTTP/1.1 connection faults", () => {
   for (const [name, bytes, reason] of malformed) {
     it.scoped(`${name} fails with ProtocolError ${reason} and closes the socket`, () =>
@@ -153,30 +159,39 @@ describe("HTTP/1.1 connection faults", () => {
 describe("HTTP/1.1 large bodies", () => {
   const MiB = 1024 * 1024
 
-  it.scoped("streams a 100 MiB upload and a 100 MiB download in bounded memory", () =>
-    Effect.gen(function* () {
-      const server = yield* HttpTestServer.make()
-      const chunk = new Uint8Array(MiB).fill(97)
-      const { sample, peakGrowth } = memoryGrowth()
-      const upload = Stream.repeatValue(chunk).pipe(
-        Stream.take(100),
-        Stream.tap(() => sample)
-      )
-      const uploaded = yield* HttpClient.execute(
-        HttpClientRequest.post(`${server.url}/upload`).pipe(HttpClientRequest.bodyStream(upload))
-      ).pipe(Effect.flatMap((r) => r.json))
-      expect(uploaded).toMatchObject({ bytes: 100 * MiB })
-      const downloaded = yield* HttpClient.get(`${server.url}/stream/${100 * MiB}`).pipe(
-        Effect.flatMap((r) =>
-          Stream.runFold(
-            Stream.tap(r.stream, () => sample),
-            0,
-            (n, c) => n + c.byteLength
+  it.scoped(
+    "streams a 100 MiB upload and a 100 MiB download in bounded memory, the download paused by a slow reader",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* HttpTestServer.make()
+        const { sample, peakGrowth } = memoryGrowth()
+        // A fresh chunk per step: queued chunks cost memory, as a real producer's would.
+        const upload = Stream.repeatEffect(Effect.sync(() => new Uint8Array(MiB).fill(97))).pipe(
+          Stream.take(100),
+          Stream.tap(() => sample)
+        )
+        const uploaded = yield* HttpClient.execute(
+          HttpClientRequest.post(`${server.url}/upload`).pipe(HttpClientRequest.bodyStream(upload))
+        ).pipe(Effect.flatMap((r) => r.json))
+        expect(uploaded).toMatchObject({ bytes: 100 * MiB })
+        let received = 0
+        let paused = false
+        const slowReader = (chunk: Uint8Array) =>
+          Effect.suspend(() => {
+            received += chunk.byteLength
+            if (paused || received < 10 * MiB) return sample
+            // The reader stops for thousands of event-loop turns: a client that kept reading
+            // the socket meanwhile would hold most of the body in memory.
+            paused = true
+            return Effect.zipRight(Effect.repeatN(eventLoopTurn, 3000), sample)
+          })
+        const downloaded = yield* HttpClient.get(`${server.url}/stream/${100 * MiB}`).pipe(
+          Effect.flatMap((r) =>
+            Stream.runFold(Stream.tap(r.stream, slowReader), 0, (n, c) => n + c.byteLength)
           )
         )
-      )
-      expect(downloaded).toBe(100 * MiB)
-      expect(peakGrowth()).toBeLessThan(64 * MiB)
-    }).pipe(Effect.provide(client))
+        expect(downloaded).toBe(100 * MiB)
+        expect(peakGrowth()).toBeLessThan(64 * MiB)
+      }).pipe(Effect.provide(client))
   )
 })

@@ -12,7 +12,6 @@ describe("H2ConnectionPool streams", () => {
     () =>
       Effect.gen(function* () {
         const server = yield* Http2TestServer.make()
-        const chunk = new Uint8Array(MiB).fill(97)
         const { sample, peakGrowth } = memoryGrowth()
         const smallDone = yield* Deferred.make<void>()
         const uploadPaused = yield* Deferred.make<void>()
@@ -20,10 +19,11 @@ describe("H2ConnectionPool streams", () => {
 
         // Both big transfers stop halfway through their first tenth until the small requests are done:
         // a stalled stream must hold neither the connection nor memory.
-        const body = Stream.repeatValue(chunk).pipe(
+        // A fresh chunk per step: queued chunks cost memory, as a real producer's would.
+        const body = Stream.repeatEffect(Effect.sync(() => new Uint8Array(MiB).fill(97))).pipe(
           Stream.take(100),
           Stream.zipWithIndex,
-          Stream.mapEffect(([c, i]) =>
+          Stream.mapEffect(([c, i]: readonly [Uint8Array, number]) =>
             Effect.as(
               i === 10
                 ? Effect.zipRight(Deferred.succeed(uploadPaused, undefined), Deferred.await(smallDone))
