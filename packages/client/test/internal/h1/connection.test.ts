@@ -113,6 +113,34 @@ describe("HTTP/1.1 connection faults", () => {
     }).pipe(Effect.provide(client))
   )
 
+  it.scoped(
+    "interrupting a request while its body uploads closes the socket, and the next request gets a fresh one",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* HttpTestServer.make()
+        const sent = yield* Deferred.make<void>()
+        // A body that sends one chunk, then never ends: the server waits for the rest.
+        const body = Stream.concat(
+          Stream.make(new Uint8Array(1024).fill(97)).pipe(
+            Stream.tap(() => Deferred.succeed(sent, undefined))
+          ),
+          Stream.never
+        )
+        const upload = yield* Effect.fork(
+          HttpClient.execute(
+            HttpClientRequest.post(`${server.url}/upload`).pipe(HttpClientRequest.bodyStream(body))
+          )
+        )
+        yield* Deferred.await(sent)
+        yield* server.awaitRequests(1)
+        yield* Fiber.interrupt(upload)
+        // Half a request was written: the connection cannot carry another, so it is closed.
+        yield* server.awaitClosedConnections(1)
+        expect(yield* Effect.flatMap(HttpClient.get(`${server.url}/bytes/3`), (r) => r.text)).toBe("abc")
+        expect(server.stats.connectionsOpened).toBe(2)
+      }).pipe(Effect.provide(client))
+  )
+
   it.scoped("interrupting a request before its head arrives closes the socket", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()
