@@ -43,6 +43,24 @@ describe("connection coalescing", () => {
     }).pipe(Effect.provide(clientWith()))
   )
 
+  it.scoped("b.test resolving to another address is not coalesced, though the certificate names it", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true, handler: authorityEcho })
+      expect(yield* text(`https://a.test:${server.port}/`)).toBe(`a.test:${server.port}`)
+      // Nothing listens on 127.0.0.2: b.test's own dial is refused, where coalescing would have answered.
+      const refused = yield* Effect.flip(text(`https://b.test:${server.port}/`))
+      expect(refused).toMatchObject({
+        _tag: "RequestError",
+        cause: { _tag: "ConnectError", code: "ECONNREFUSED" }
+      })
+      expect(server.stats).toMatchObject({ connectionsOpened: 1, requests: 1 })
+    }).pipe(
+      Effect.provide(
+        clientWith({ lookup: Dialer.staticLookup({ "a.test": "127.0.0.1", "b.test": "127.0.0.2" }) })
+      )
+    )
+  )
+
   it.scoped("a certificate naming only a.test: b.test gets a connection of its own", () =>
     Effect.gen(function* () {
       const server = yield* Http2TestServer.make({ tls: TestCerts.leafAOnly, handler: authorityEcho })
