@@ -1,5 +1,6 @@
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
+import { Wait } from "@effect-requests/testing"
 import { Chunk, Duration, Effect, TestClock } from "effect"
 
 /** One turn of Node's event loop, so socket callbacks pending now get to run. */
@@ -15,13 +16,19 @@ const eventLoopTurn = Effect.async<void>((resume) => {
  * clock before then would pass it by. Naming the deadline keeps background
  * timers (a pool's housekeeping) from answering for it.
  */
-export const awaitTimer = (duration?: Duration.DurationInput): Effect.Effect<void> =>
+export const awaitTimer = (duration?: Duration.DurationInput): Effect.Effect<void, Wait.WaitTimeout> =>
   Effect.gen(function* () {
     const now = yield* TestClock.currentTimeMillis
     const due = duration === undefined ? undefined : now + Duration.toMillis(duration)
     const armed = (sleeps: Chunk.Chunk<number>) =>
       due === undefined ? Chunk.isNonEmpty(sleeps) : Chunk.some(sleeps, (at) => at === due)
-    while (!armed(yield* TestClock.sleeps())) yield* eventLoopTurn
+    let armedCount = 0
+    const wait = Effect.gen(function* () {
+      while (!armed(yield* TestClock.sleeps())) yield* eventLoopTurn
+      armedCount = 1
+    })
+    // Bounded in real time: a deadline that is never armed fails with what was waited for.
+    yield* Wait.within(wait, { helper: "awaitTimer", unit: "armed timer", target: 1, seen: () => armedCount })
   })
 
 // Test workers do not start with --expose-gc; turning the flag on later makes

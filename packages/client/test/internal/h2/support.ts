@@ -3,7 +3,7 @@
  * trusts the test CA, the client's exchange road over it (router, retry
  * policy), and requests built from a test server's URL.
  */
-import { TestCerts } from "@effect-requests/testing"
+import { TestCerts, Wait } from "@effect-requests/testing"
 import { Chunk, Context, Effect, Layer, TestClock } from "effect"
 import type { PreparedBody } from "../../../src/internal/exchange/request-body.js"
 import * as Endpoint from "../../../src/Endpoint.js"
@@ -110,12 +110,21 @@ const eventLoopTurn = Effect.async<void>((resume) => {
  * now: the deadline armed in reaction to a socket event, not a timer that
  * was already there.
  */
-export const awaitDeadline = (millis: number): Effect.Effect<void> =>
-  Effect.gen(function* () {
+export const awaitDeadline = (millis: number): Effect.Effect<void, Wait.WaitTimeout> => {
+  let armed = 0
+  const wait = Effect.gen(function* () {
     for (;;) {
       const now = yield* TestClock.currentTimeMillis
       const sleeps = yield* TestClock.sleeps()
-      if (Chunk.some(sleeps, (deadline) => deadline === now + millis)) return
+      if (Chunk.some(sleeps, (deadline) => deadline === now + millis)) return void (armed = 1)
       yield* eventLoopTurn
     }
   })
+  // Bounded in real time: a deadline that is never armed fails with what was waited for.
+  return Wait.within(wait, {
+    helper: "awaitDeadline",
+    unit: `deadline ${millis} ms ahead`,
+    target: 1,
+    seen: () => armed
+  })
+}
