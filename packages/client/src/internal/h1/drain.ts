@@ -6,9 +6,9 @@
  *
  * @internal
  */
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { ClientClosedError } from "../../Errors.js"
+import { awaitDrained } from "../pool/drain-deadline.js"
 import type { H1PoolState } from "./pool-state.js"
 import { publish } from "./pool-stats.js"
 
@@ -69,14 +69,7 @@ export const close = (pool: H1PoolState): Effect.Effect<void> =>
     }
     closeIdle(pool)
     // Past the deadline the remaining connections are closed below, in flight or not.
-    // Finalizers run uninterruptibly: the wait must be made interruptible, or the
-    // deadline could not cut it short.
-    if (pool.busyCount() > 0) {
-      yield* Effect.timeoutOption(
-        Effect.interruptible(Deferred.await(pool.drained)),
-        pool.config.closeTimeout
-      )
-    }
+    if (pool.busyCount() > 0) yield* awaitDrained(pool.drained, pool.config.closeTimeout)
     for (const state of pool.endpoints.values()) {
       const closed = new ClientClosedError({ endpoint: state.endpoint.key })
       for (const c of [...state.connections]) c.terminate(closed)

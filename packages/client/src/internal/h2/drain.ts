@@ -6,11 +6,11 @@
  *
  * @internal
  */
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import { ClientClosedError } from "../../Errors.js"
+import { awaitDrained } from "../pool/drain-deadline.js"
 import type { H2PoolState } from "./pool-state.js"
 
 /** Cuts what is left: streams still open fail with `ClientClosedError`, and every connection's scope closes. */
@@ -35,11 +35,7 @@ export const close = (state: H2PoolState): Effect.Effect<void> =>
     if (state.scopes.size === 0) return closeAll(state)
     // GOAWAY on every connection: streams in flight finish, and node closes each session after its last.
     for (const connection of [...state.scopes.keys()]) connection.drain()
-    // Finalizers run uninterruptibly; the wait must yield to the deadline.
-    return Effect.zipRight(
-      Effect.timeoutOption(Effect.interruptible(Deferred.await(state.allClosed)), state.options.closeTimeout),
-      closeAll(state)
-    )
+    return Effect.zipRight(awaitDrained(state.allClosed, state.options.closeTimeout), closeAll(state))
   })
 
 /**
