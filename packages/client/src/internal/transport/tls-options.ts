@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { createHash, X509Certificate } from "node:crypto"
 import type * as net from "node:net"
 import * as tls from "node:tls"
 
@@ -87,9 +87,9 @@ export class PinMismatch extends Error {
  * @since 0.1.0
  */
 export const spkiPin = (certificate: tls.PeerCertificate): string =>
-  // `pubkey` holds the DER SubjectPublicKeyInfo.
+  // `pubkey` is the bare key (e.g. PKCS#1 for RSA), not the SubjectPublicKeyInfo pins are taken over.
   createHash("sha256")
-    .update(certificate.pubkey ?? Buffer.alloc(0))
+    .update(new X509Certificate(certificate.raw).publicKey.export({ type: "spki", format: "der" }))
     .digest("base64")
 
 /** @internal */
@@ -100,7 +100,8 @@ export const checkPins = (
 ): PinMismatch | undefined => {
   const expected = pins.get(host.toLowerCase())
   if (expected === undefined) return undefined
-  const presented = spkiPin(certificate)
+  // A certificate Node could not hand over matches no pin.
+  const presented = certificate.raw === undefined ? "" : spkiPin(certificate)
   return expected.includes(presented) ? undefined : new PinMismatch(host, expected, presented)
 }
 

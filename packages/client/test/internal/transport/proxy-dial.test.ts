@@ -1,0 +1,181 @@
+import { createHash, createPublicKey, X509Certificate } from "node:crypto"
+import * as net from "node:net"
+import { describe, expect, it } from "@effect/vitest"
+import { Dialer, Endpoint, type Events } from "@effect-requests/client"
+import { HttpTestServer, TestCerts } from "@effect-requests/testing"
+import { Effect, Exit, Scope } from "effect"
+import { parseProxy } from "../../../src/internal/transport/proxy-config.js"
+import { make as makeDialer } from "../../../src/internal/transport/dialer.js"
+import { Observer } from "../../../src/internal/observe/observer.js"
+
+type Answer = "tunnel" | "close" | number
+
+/**
+ * A CONNECT proxy for the test: answers every CONNECT as told, and on
+ * `tunnel` splices the connection to the target. Records what it was asked.
+ */
+const connectProxy = (answer: Answer) =>
+  Effect.acquireRelease(
+    Effect.async<{ port: number; heads: Array<string>; server: net.Server; sockets: Set<net.Socket> }>(
+      (resume) => {
+        const heads: Array<string> = []
+        const sockets = new Set<net.Socket>()
+        const server = net.createServer((client) => {
+          sockets.add(client)
+          client.on("close", () => sockets.delete(client))
+          let received = ""
+          const onData = (chunk: Buffer) => {
+            received += chunk.toString("latin1")
+            const end = received.indexOf("\r\n\r\n")
+            if (end < 0) return
+            client.off("data", onData)
+            heads.push(received.slice(0, end))
+            if (answer === "close") return client.destroy()
+            if (typeof answer === "number")
+              return client.end(`HTTP/1.1 ${answer} Refused\r\ncontent-length: 0\r\n\r\n`)
+            const [host, port] = received.split(" ")[1]!.split(":")
+            const upstream = net.connect(Number(port), host === "localhost" ? "127.0.0.1" : host, () => {
+              client.write("HTTP/1.1 200 Connection established\r\n\r\n")
+              client.pipe(upstream).pipe(client)
+            })
+            upstream.on("error", () => client.destroy())
+            client.on("error", () => upstream.destroy())
+          }
+          client.on("data", onData)
+        })
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address() as net.AddressInfo
+          resume(Effect.succeed({ port: address.port, heads, server, sockets }))
+        })
+      }
+    ),
+    ({ server, sockets }) =>
+      Effect.async<void>((resume) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+const spki = (pem: string) =>
+  createHash("sha256")
+    .update(createPublicKey(pem).export({ type: "spki", format: "der" }))
+    .digest("base64")
+
+const dialThrough = (proxyPort: number, target: Endpoint.Endpoint, options: Dialer.DialerOptions = {}) =>
+  Effect.flatMap(Scope.make(), (scope) =>
+    Dialer.make({ tls: { ca: TestCerts.ca }, ...options })
+      .dial(Endpoint.viaProxy(target, parseProxy(`http://user:pw@127.0.0.1:${proxyPort}`), true))
+      .pipe(Scope.extend(scope), Effect.ensuring(Scope.close(scope, Exit.void)))
+  )
+
+describe("Dialer through an HTTP proxy", () => {
+  it.scoped("opens a CONNECT tunnel with Basic credentials, then TLS to the origin inside it", () =>
+    Effect.gen(function* () {
+      const origin = yield* HttpTestServer.make({ tls: true })
+      const proxy = yield* connectProxy("tunnel")
+      const events: Array<Events.RequestsEvent> = []
+      const observer = new Observer(
+        (event) => events.push(event),
+        () => 0
+      )
+      const scope = yield* Scope.make()
+      const dialed = yield* makeDialer({ tls: { ca: TestCerts.ca } }, observer)
+        .dial(
+          Endpoint.viaProxy(
+            Endpoint.make("https", "localhost", origin.port),
+            parseProxy(`http://user:pw@127.0.0.1:${proxy.port}`),
+            true
+          )
+        )
+        .pipe(Scope.extend(scope))
+      expect(dialed.alpnProtocol).toBe("http/1.1")
+      expect(proxy.heads[0]).toBe(
+        `CONNECT localhost:${origin.port} HTTP/1.1\r\nhost: localhost:${origin.port}\r\n` +
+          `proxy-authorization: Basic ${Buffer.from("user:pw").toString("base64")}`
+      )
+      expect(events.map((e) => e._tag)).toEqual(["Connected", "ProxyConnected", "TlsHandshake"])
+      expect(events[1]).toMatchObject({ mode: "connect", proxy: `http://user@127.0.0.1:${proxy.port}` })
+      yield* Scope.close(scope, Exit.void)
+    })
+  )
+
+  it.scoped.each([403, 407, 502])("a CONNECT answered %i is a ProxyError carrying the status", (status) =>
+    Effect.gen(function* () {
+      const proxy = yield* connectProxy(status)
+      const error = yield* Effect.flip(dialThrough(proxy.port, Endpoint.make("https", "localhost", 443)))
+      expect(error._tag).toBe("ProxyError")
+      expect(error).toMatchObject({ status, phase: "proxy", proxy: `http://user@127.0.0.1:${proxy.port}` })
+    })
+  )
+
+  it.scoped("a proxy that closes mid-handshake is a ClosedError in phase proxy", () =>
+    Effect.gen(function* () {
+      const proxy = yield* connectProxy("close")
+      const error = yield* Effect.flip(dialThrough(proxy.port, Endpoint.make("https", "localhost", 443)))
+      expect(error._tag).toBe("ClosedError")
+      expect(error.phase).toBe("proxy")
+    })
+  )
+
+  it.scoped("pins are checked inside the tunnel: a wrong one is a TlsError naming the pins", () =>
+    Effect.gen(function* () {
+      const origin = yield* HttpTestServer.make({ tls: true })
+      const proxy = yield* connectProxy("tunnel")
+      const target = Endpoint.make("https", "localhost", origin.port)
+      const right = spki(TestCerts.leaf.cert)
+      yield* dialThrough(proxy.port, target, {
+        tls: { ca: TestCerts.ca, pins: { localhost: [`sha256/${right}`] } }
+      })
+      const wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+      const error = yield* Effect.flip(
+        dialThrough(proxy.port, target, { tls: { ca: TestCerts.ca, pins: { localhost: [wrong] } } })
+      )
+      expect(error._tag).toBe("TlsError")
+      if (error._tag === "TlsError") {
+        expect(error.code).toBe("ERR_PIN_MISMATCH")
+        expect(error.pins).toEqual({ expected: [wrong], presented: right })
+        expect(error.message).toContain(`sha256/${wrong}`)
+      }
+    })
+  )
+})
+
+describe("tls.checkServerIdentity", () => {
+  it.scoped("replaces the host name check: its Error refuses the certificate", () =>
+    Effect.gen(function* () {
+      const origin = yield* HttpTestServer.make({ tls: true })
+      const seen: Array<string> = []
+      const error = yield* Effect.flip(
+        Effect.scoped(
+          Dialer.make({
+            tls: {
+              ca: TestCerts.ca,
+              checkServerIdentity: (host, certificate) => {
+                seen.push(`${host} ${certificate.subject.CN}`)
+                return new Error("not this one")
+              }
+            }
+          }).dial(Endpoint.make("https", "localhost", origin.port))
+        )
+      )
+      expect(error._tag).toBe("TlsError")
+      expect(seen).toEqual([
+        `localhost ${new X509Certificate(TestCerts.leaf.cert).subject.split("CN=")[1]?.split("\n")[0]}`
+      ])
+    })
+  )
+})
+
+describe("Endpoint routes", () => {
+  it("two proxies, or a proxy and a socket, never share a key", () => {
+    const origin = Endpoint.make("https", "a.test", 443)
+    const keys = new Set([
+      origin.key,
+      Endpoint.viaProxy(origin, parseProxy("http://p1:3128"), true).key,
+      Endpoint.viaProxy(origin, parseProxy("http://p2:3128"), true).key,
+      Endpoint.viaProxy(origin, parseProxy("http://alice@p1:3128"), true).key,
+      Endpoint.viaSocket(origin, "/run/a.sock").key
+    ])
+    expect(keys.size).toBe(5)
+  })
+})
