@@ -89,6 +89,16 @@ export const connectTunnel = (
     return Effect.sync(cleanup)
   })
 
+const closed = (endpoint: Endpoint, cause: unknown): ClosedError =>
+  new ClosedError({
+    endpoint: endpoint.key,
+    protocol: "http/1.1",
+    phase: "proxy",
+    reused: false,
+    responseStarted: false,
+    cause
+  })
+
 const refused = (
   endpoint: Endpoint,
   proxy: Proxy,
@@ -97,23 +107,16 @@ const refused = (
   cause: unknown
 ): ProxyError => new ProxyError({ endpoint: endpoint.key, proxy: proxy.key, status, reason, cause })
 
-/** The SOCKS5 reply codes (RFC 1928 §6), by the name the `socks` package reports them with. */
-const socksReplies: ReadonlyArray<readonly [string, string]> = [
-  ["General SOCKS server failure", "GeneralFailure"],
-  ["Connection not allowed by ruleset", "NotAllowed"],
-  ["Network unreachable", "NetworkUnreachable"],
-  ["Host unreachable", "HostUnreachable"],
-  ["Connection refused", "ConnectionRefused"],
-  ["TTL expired", "TTLExpired"],
-  ["Command not supported", "CommandNotSupported"],
-  ["Address type not supported", "AddressNotSupported"],
-  ["Rejected", "Rejected"],
-  ["authentication", "AuthenticationFailed"]
-]
-
+/**
+ * The SOCKS reply by name (RFC 1928 §6 for SOCKS5, e.g. `ConnectionRefused`,
+ * `HostUnreachable`, `NotAllowed`; `Rejected` for SOCKS4), from the message
+ * the `socks` package words it in: "Socks5 proxy rejected connection - ConnectionRefused".
+ */
 const socksReason = (message: string): string => {
-  for (const [text, name] of socksReplies) if (message.includes(text)) return name
-  return message
+  if (message.includes("Authentication failed")) return "AuthenticationFailed"
+  if (message.includes("no accepted authentication type")) return "NoAcceptableAuthMethod"
+  const dash = message.lastIndexOf(" - ")
+  return dash < 0 ? message : message.slice(dash + 3).replace(/[()]/g, "")
 }
 
 /**
@@ -135,16 +138,7 @@ export const socksTunnel = (
       if (done) return
       done = true
       resume(
-        Effect.fail(
-          new ClosedError({
-            endpoint: endpoint.key,
-            protocol: "http/1.1",
-            phase: "proxy",
-            reused: false,
-            responseStarted: false,
-            cause: new Error("SOCKS proxy closed the connection during the handshake")
-          })
-        )
+        Effect.fail(closed(endpoint, new Error("SOCKS proxy closed the connection during the handshake")))
       )
     }
     socket.once("close", onClose)
@@ -171,7 +165,13 @@ export const socksTunnel = (
         if (done) return
         done = true
         const message = cause instanceof Error ? cause.message : String(cause)
-        resume(Effect.fail(refused(endpoint, proxy, undefined, socksReason(message), cause)))
+        resume(
+          Effect.fail(
+            message === "Socket closed"
+              ? closed(endpoint, cause)
+              : refused(endpoint, proxy, undefined, socksReason(message), cause)
+          )
+        )
       }
     )
     return Effect.sync(() => {
