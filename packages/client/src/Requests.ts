@@ -23,7 +23,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { Dialer, type Lookup, type TlsOptions } from "./Dialer.js"
+import { Dialer, type DnsOptions, type Lookup, type TlsOptions } from "./Dialer.js"
 import * as Endpoint from "./Endpoint.js"
 import { InvalidRequestError, type RequestsError } from "./Errors.js"
 import type { Listener } from "./Events.js"
@@ -51,8 +51,15 @@ export interface Options {
   readonly tls?: TlsOptions
   /** Replaces DNS resolution, e.g. `staticLookup({ "a.test": "127.0.0.1" })`. Default: the system resolver. */
   readonly lookup?: Lookup
-  /** Happy eyeballs across IPv6 and IPv4. Default `true`. */
+  /** Happy eyeballs across IPv6 and IPv4, 250 ms apart (RFC 8305). Default `true`. */
   readonly autoSelectFamily?: boolean
+  /**
+   * The resolver cache, used when no `lookup` is given: answers kept for
+   * their TTL (at most `maxTtlSeconds`, default 300), failures for
+   * `negativeTtlSeconds` (default 1); `cache: false` resolves every dial
+   * with the system resolver. Default: on.
+   */
+  readonly dns?: DnsOptions
   /**
    * Where connections go: a proxy URL (`http://`, `https://` for TLS to the
    * proxy, `socks5://`, `socks5h://` for DNS at the proxy, `socks4a://`;
@@ -261,7 +268,8 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
       : {}),
     ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-    ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {})
+    ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {}),
+    ...(options.dns !== undefined ? { dns: options.dns } : {})
   })
   const pools = Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2)).pipe(
     Layer.provideMerge(dialer)

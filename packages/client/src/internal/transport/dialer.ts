@@ -17,6 +17,7 @@ import type { Endpoint } from "../../Endpoint.js"
 import type { ClosedError, ProxyError } from "../../Errors.js"
 import { ConnectError, TimeoutError, TlsError } from "../../Errors.js"
 import type { Observer } from "../observe/observer.js"
+import { DnsCache, type DnsOptions } from "./dns-cache.js"
 import { connectTunnel, socksTunnel } from "./proxy-tunnel.js"
 import {
   checkPins,
@@ -27,6 +28,7 @@ import {
   TlsSessionCache
 } from "./tls-options.js"
 
+export type { DnsOptions } from "./dns-cache.js"
 export type { Lookup, TlsOptions } from "./tls-options.js"
 export { spkiPin, staticLookup } from "./tls-options.js"
 
@@ -67,8 +69,14 @@ export interface DialerOptions {
   readonly tls?: TlsOptions
   /** Replaces DNS resolution; see {@link staticLookup}. Default: the system resolver. */
   readonly lookup?: Lookup
-  /** Happy eyeballs (RFC 8305) across IPv6 and IPv4 addresses. Default `true`. */
+  /**
+   * Happy eyeballs (RFC 8305) across IPv6 and IPv4 addresses: IPv6 first,
+   * the next address tried 250 ms after the last one without an answer.
+   * Default `true`.
+   */
   readonly autoSelectFamily?: boolean
+  /** The resolver cache used when no `lookup` is given. */
+  readonly dns?: DnsOptions
 }
 
 /**
@@ -108,6 +116,9 @@ export interface DialerService {
 
 const defaultTimeout = Duration.seconds(10)
 
+/** RFC 8305 §5's recommended Connection Attempt Delay. */
+const HAPPY_EYEBALLS_DELAY_MILLIS = 250
+
 /** Fails with a `TimeoutError` of the phase once `millis` have passed on the Clock. */
 const deadline = (endpoint: Endpoint, phase: "dns" | "connect" | "tls" | "proxy", millis: number) =>
   Effect.timeoutFail({
@@ -139,7 +150,9 @@ const errnoCode = (error: unknown): string | undefined =>
 export const make = (
   options: DialerOptions = {},
   /** Where connection events go. */
-  observer?: Observer
+  observer?: Observer,
+  /** The clock the DNS cache reads, in epoch milliseconds. */
+  now: () => number = Date.now
 ): DialerService => {
   const listening = observer?.listener !== undefined
   const connectMillis = Duration.toMillis(options.connectTimeout ?? defaultTimeout)
@@ -148,7 +161,9 @@ export const make = (
   const tlsBase = resolveTlsOptions(options.tls)
   const sessions = new TlsSessionCache()
 
-  const lookup: Lookup = options.lookup ?? dns.lookup
+  const cache =
+    options.lookup === undefined && options.dns?.cache !== false ? new DnsCache(now, options.dns) : undefined
+  const lookup: Lookup = options.lookup ?? cache?.lookup ?? dns.lookup
 
   /** The lookup, reporting what it found; node's own "lookup" event fires before a listener can be attached. */
   const reporting =
@@ -174,11 +189,8 @@ export const make = (
               port: to.port,
               noDelay: true,
               autoSelectFamily,
-              ...(listening
-                ? { lookup: reporting(endpoint) }
-                : options.lookup
-                  ? { lookup: options.lookup }
-                  : {})
+              autoSelectFamilyAttemptTimeout: HAPPY_EYEBALLS_DELAY_MILLIS,
+              lookup: listening ? reporting(endpoint) : lookup
             })
       const onError = (cause: Error) => {
         socket.destroy()
