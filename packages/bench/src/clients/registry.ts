@@ -27,6 +27,14 @@ export const clients = {
     label: "effect-requests protocol: http1",
     load: async () => (await import("./effect-requests-http1.js")).adapter
   },
+  "effect-requests-proxy": {
+    label: "effect-requests through a CONNECT proxy",
+    load: async () => (await import("./effect-requests-proxy.js")).adapter
+  },
+  "undici-proxy": {
+    label: "undici ProxyAgent",
+    load: async () => (await import("./undici-proxy.js")).adapter
+  },
   "undici-pool": {
     label: "undici Pool",
     load: async () => (await import("./undici-pool.js")).adapter
