@@ -38,6 +38,9 @@ export const connectProxy = (answer: Answer) =>
             )
             upstream.on("error", () => client.destroy())
             client.on("error", () => upstream.destroy())
+            // Either side gone ends the tunnel, as a proxy frees a tunnel whose client left.
+            client.on("close", () => upstream.destroy())
+            upstream.on("close", () => client.destroy())
           }
           client.on("data", onData)
         })
