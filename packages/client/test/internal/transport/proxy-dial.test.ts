@@ -1,7 +1,8 @@
 import { createHash, createPublicKey, X509Certificate } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { Dialer, Endpoint, type Events } from "@effect-requests/client"
-import { HttpTestServer, TestCerts } from "@effect-requests/testing"
+import { HttpClient } from "@effect/platform"
+import { Dialer, Endpoint, type Events, Requests } from "@effect-requests/client"
+import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
 import { Effect, Exit, Scope } from "effect"
 import { parseProxy } from "../../../src/internal/transport/proxy-config.js"
 import { make as makeDialer } from "../../../src/internal/transport/dialer.js"
@@ -88,6 +89,28 @@ describe("Dialer through an HTTP proxy", () => {
         expect(error.pins).toEqual({ expected: [wrong], presented: right })
         expect(error.message).toContain(`sha256/${wrong}`)
       }
+    })
+  )
+})
+
+describe("Requests through an HTTP proxy", () => {
+  it.scopedLive('with protocol "h2c", plain-http origins are reached through a CONNECT tunnel', () =>
+    Effect.gen(function* () {
+      const origin = yield* Http2TestServer.make({
+        handler: (stream, headers) => {
+          stream.respond({ ":status": 200 })
+          stream.end(String(headers[":authority"]))
+        }
+      })
+      const proxy = yield* connectProxy("tunnel")
+      const bodies = yield* Effect.forEach(["/1", "/2", "/3"], (path) =>
+        Effect.flatMap(HttpClient.get(`http://h2c.test:${origin.port}${path}`), (r) => r.text)
+      ).pipe(Effect.provide(Requests.layer({ protocol: "h2c", proxy: `http://127.0.0.1:${proxy.port}` })))
+      expect(bodies).toEqual([1, 2, 3].map(() => `h2c.test:${origin.port}`))
+      expect(proxy.heads.map((head) => head.split("\r\n")[0])).toEqual([
+        `CONNECT h2c.test:${origin.port} HTTP/1.1`
+      ])
+      expect(origin.stats.connectionsOpened).toBe(1)
     })
   )
 })
