@@ -76,9 +76,9 @@ export class TlsError extends Data.TaggedError("TlsError")<{
 
 /**
  * A proxy refused to carry the connection: a CONNECT answered with a status
- * other than 2xx (e.g. `407` when it wants credentials, `403`, `502`), a
- * plain-http request answered `407` by the proxy, or a SOCKS server that
- * replied with an error.
+ * other than 2xx (e.g. `407` when it wants credentials, `403`, `502`), or a
+ * SOCKS server that replied with an error. (A plain-http request sent to a
+ * forward proxy gets the proxy's answer, a 407 included, as its response.)
  *
  * @since 0.1.0
  */

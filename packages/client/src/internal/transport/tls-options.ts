@@ -40,8 +40,9 @@ export interface TlsOptions {
   readonly pins?: Readonly<Record<string, ReadonlyArray<string>>>
   /**
    * Replaces Node's host name check of the server certificate (not the
-   * chain verification); return an `Error` to refuse the certificate. Also
-   * decides whether an HTTP/2 connection may be shared with another host.
+   * chain verification), on every handshake, an `https` proxy's included;
+   * return an `Error` to refuse the certificate. Also decides whether an
+   * HTTP/2 connection may be shared with another host.
    * Default: `tls.checkServerIdentity`.
    */
   readonly checkServerIdentity?: (host: string, certificate: tls.PeerCertificate) => Error | undefined
