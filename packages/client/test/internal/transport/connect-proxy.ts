@@ -1,4 +1,6 @@
 import * as net from "node:net"
+import * as tls from "node:tls"
+import { TestCerts } from "@effect-requests/testing"
 import { Effect } from "effect"
 
 export type Answer = "tunnel" | "close" | number
@@ -6,14 +8,16 @@ export type Answer = "tunnel" | "close" | number
 /**
  * A CONNECT proxy for the test: answers every CONNECT as told, and on
  * `tunnel` splices the connection to the target. Records what it was asked.
+ * With `secure`, clients reach it over TLS (an `https://` proxy), with the
+ * test certificate.
  */
-export const connectProxy = (answer: Answer) =>
+export const connectProxy = (answer: Answer, secure = false) =>
   Effect.acquireRelease(
     Effect.async<{ port: number; heads: Array<string>; server: net.Server; sockets: Set<net.Socket> }>(
       (resume) => {
         const heads: Array<string> = []
         const sockets = new Set<net.Socket>()
-        const server = net.createServer((client) => {
+        const onClient = (client: net.Socket) => {
           sockets.add(client)
           client.on("close", () => sockets.delete(client))
           let received = ""
@@ -43,7 +47,8 @@ export const connectProxy = (answer: Answer) =>
             upstream.on("close", () => client.destroy())
           }
           client.on("data", onData)
-        })
+        }
+        const server = secure ? tls.createServer({ ...TestCerts.leaf }, onClient) : net.createServer(onClient)
         server.listen(0, "127.0.0.1", () => {
           const address = server.address() as net.AddressInfo
           resume(Effect.succeed({ port: address.port, heads, server, sockets }))

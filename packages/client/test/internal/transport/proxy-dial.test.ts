@@ -115,6 +115,32 @@ describe("Requests through an HTTP proxy", () => {
   )
 })
 
+describe("an https:// proxy", () => {
+  it.scopedLive("TLS to the proxy, a CONNECT tunnel inside, and TLS to the origin inside that", () =>
+    Effect.gen(function* () {
+      const origin = yield* HttpTestServer.make({ tls: true })
+      const proxy = yield* connectProxy("tunnel", true)
+      const events: Array<Events.RequestsEvent> = []
+      const status = yield* Effect.flatMap(HttpClient.get(`https://localhost:${origin.port}/bytes/1`), (r) =>
+        Effect.as(r.text, r.status)
+      ).pipe(
+        Effect.provide(
+          Requests.layer({
+            tls: { ca: TestCerts.ca },
+            proxy: `https://localhost:${proxy.port}`,
+            events: (event) => events.push(event)
+          })
+        )
+      )
+      expect(status).toBe(200)
+      expect(proxy.heads.map((head) => head.split("\r\n")[0])).toEqual([
+        `CONNECT localhost:${origin.port} HTTP/1.1`
+      ])
+      expect(events.filter((e) => e._tag === "ProxyConnected")).toHaveLength(1)
+    })
+  )
+})
+
 describe("tls.checkServerIdentity", () => {
   it.scoped("replaces the host name check: its Error refuses the certificate", () =>
     Effect.gen(function* () {
