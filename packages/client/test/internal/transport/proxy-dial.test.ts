@@ -8,6 +8,7 @@ import { parseProxy } from "../../../src/internal/transport/proxy-config.js"
 import { make as makeDialer } from "../../../src/internal/transport/dialer.js"
 import { Observer } from "../../../src/internal/observe/observer.js"
 import { connectProxy } from "./connect-proxy.js"
+import { socksStub } from "./socks-stub.js"
 
 const spki = (pem: string) =>
   createHash("sha256")
@@ -137,6 +138,30 @@ describe("an https:// proxy", () => {
         `CONNECT localhost:${origin.port} HTTP/1.1`
       ])
       expect(events.filter((e) => e._tag === "ProxyConnected")).toHaveLength(1)
+    })
+  )
+})
+
+describe("Dialer through a SOCKS5 proxy", () => {
+  const dialSocks = (proxy: string) =>
+    Effect.scoped(
+      Dialer.make().dial(Endpoint.viaProxy(Endpoint.make("http", "origin.test", 80), parseProxy(proxy), true))
+    )
+
+  it.scoped("sends the URL's username and password (RFC 1929)", () =>
+    Effect.gen(function* () {
+      const stub = yield* socksStub
+      yield* dialSocks(`socks5h://user:pw@127.0.0.1:${stub.port}`)
+      expect(stub.credentials).toEqual(["user:pw"])
+    })
+  )
+
+  it.scoped("refused credentials are a ProxyError named AuthenticationFailed", () =>
+    Effect.gen(function* () {
+      const stub = yield* socksStub
+      const error = yield* Effect.flip(dialSocks(`socks5h://user:wrong@127.0.0.1:${stub.port}`))
+      expect(error).toMatchObject({ _tag: "ProxyError", reason: "AuthenticationFailed", status: undefined })
+      expect(stub.credentials).toEqual(["user:wrong"])
     })
   )
 })
