@@ -159,9 +159,9 @@ export class DnsCache {
           options.family === 4 || options.family === 6
             ? addresses.filter((a) => a.family === options.family)
             : addresses
-        if (options.all === true) return callback(null, [...wanted])
         const first = wanted[0]
         if (first === undefined) return callback(notFound(hostname), "", 0)
+        if (options.all === true) return callback(null, [...wanted])
         callback(null, first.address, first.family)
       },
       (error: NodeJS.ErrnoException) => callback(error, "", 0)
