@@ -8,6 +8,7 @@ import { environment } from "./report/environment.js"
 import { markdown } from "./report/markdown.js"
 import type { BenchReport } from "./report/types.js"
 import { writeReport } from "./report/write.js"
+import { startConnectProxy } from "./servers/connect-proxy.js"
 import { startServer } from "./servers/start.js"
 
 // Progress goes to stderr so that stdout carries only the report.
@@ -21,7 +22,12 @@ const main = async (): Promise<void> => {
   const build = await prepareLauncher()
   log(`client processes: ${build.note}`)
   const loadBefore = loadavg()
-  const { server, note } = await startServer(options.server, build.launcher, options.serverNetns)
+  const startedServer = await startServer(options.server, build.launcher, options.serverNetns)
+  const proxy = options.planned.some(({ scenario }) => scenario.proxied === true)
+    ? await startConnectProxy()
+    : undefined
+  const note = startedServer.note
+  const server = proxy === undefined ? startedServer.server : { ...startedServer.server, proxy: proxy.url }
   log(`server: ${server.description} on ${server.host}${note === undefined ? "" : ` (${note})`}`)
   const results: Array<ScenarioResult> = []
   try {
@@ -37,6 +43,7 @@ const main = async (): Promise<void> => {
       )
     }
   } finally {
+    await proxy?.stop()
     await server.stop()
   }
   const report: BenchReport = {

@@ -67,6 +67,8 @@ export interface Scenario {
   readonly variants: ReadonlyArray<Variant>
   /** Shown under every variant's table. */
   readonly comparisons?: ReadonlyArray<Comparison>
+  /** Every request goes through a CONNECT proxy the harness runs. */
+  readonly proxied?: boolean
 }
 
 export const rounds: Record<Mode, number> = { quick: 2, full: 3 }
@@ -357,6 +359,27 @@ export const scenarios: ReadonlyArray<Scenario> = [
       { client: "effect-undici-per-request", against: "effect-undici", figure: "cpuUsPerReq" },
       { client: "effect-requests-http1", against: "effect-undici", figure: "cpuUsPerReq" },
       { client: "effect-undici", against: "undici-pool", figure: "cpuUsPerReq" }
+    ]
+  },
+  {
+    id: "https1-connect-proxy",
+    title: "HTTPS through a CONNECT proxy, HTTP/1.1 keep-alive GET, 1 KiB body",
+    transport: "https",
+    exchange: download(resources["1k"]),
+    origins: 1,
+    shape: "steady",
+    proxied: true,
+    clients: ["effect-requests-proxy", "undici-proxy"],
+    baseline: "undici-proxy",
+    floor: "undici-proxy",
+    variants: [plain(50, smallBodies)],
+    comparisons: [
+      {
+        client: "effect-requests-proxy",
+        against: "undici-proxy",
+        figure: "cpuUsPerReq",
+        claim: { below: 1, text: "no more CPU per request than undici's ProxyAgent" }
+      }
     ]
   }
 ]

@@ -22,7 +22,11 @@ export type {
   /** @since 0.1.0 */
   Dialed,
   /** @since 0.1.0 */
+  DialError,
+  /** @since 0.1.0 */
   DialerOptions,
+  /** @since 0.1.0 */
+  DnsOptions,
   /** @since 0.1.0 */
   DialerService,
   /** @since 0.1.0 */
@@ -42,6 +46,14 @@ export type {
 export const staticLookup = internal.staticLookup
 
 /**
+ * The pin of a certificate for `tls.pins`: the base64 SHA-256 of its
+ * SubjectPublicKeyInfo.
+ *
+ * @since 0.1.0
+ */
+export const spkiPin = internal.spkiPin
+
+/**
  * Opens connections to endpoints.
  *
  * @since 0.1.0
@@ -56,7 +68,9 @@ export class Dialer extends Context.Tag("@effect-requests/client/Dialer")<Dialer
   static readonly layer = (options: internal.DialerOptions = {}): Layer.Layer<Dialer> =>
     Layer.effect(
       Dialer,
-      Effect.map(CurrentObserver, (observer) => internal.make(options, observer))
+      Effect.map(Effect.zip(CurrentObserver, Effect.clock), ([observer, clock]) =>
+        internal.make(options, observer, () => clock.unsafeCurrentTimeMillis())
+      )
     )
 }
 

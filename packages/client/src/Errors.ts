@@ -27,11 +27,12 @@ export type Protocol = "http/1.1" | "h2"
  * - `headers`: waiting for or parsing the response head.
  * - `body`: reading the response body.
  * - `idle`: while a connection sat unused in a pool.
+ * - `proxy`: the handshake with a proxy (CONNECT or SOCKS).
  *
  * @since 0.1.0
  */
 export type Phase =
-  "dns" | "connect" | "tls" | "acquire" | "settings" | "request" | "headers" | "body" | "idle"
+  "dns" | "connect" | "tls" | "acquire" | "settings" | "request" | "headers" | "body" | "idle" | "proxy"
 
 /**
  * The TCP connection could not be established (refused, unreachable, DNS).
@@ -58,13 +59,43 @@ export class ConnectError extends Data.TaggedError("ConnectError")<{
  */
 export class TlsError extends Data.TaggedError("TlsError")<{
   readonly endpoint: string
-  /** Node's or OpenSSL's error code, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`. */
+  /** Node's or OpenSSL's error code, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, or `ERR_PIN_MISMATCH`. */
   readonly code: string | undefined
   readonly cause: unknown
+  /** For `ERR_PIN_MISMATCH`: the pins configured for the host and the one the server presented. */
+  readonly pins?: { readonly expected: ReadonlyArray<string>; readonly presented: string }
 }> {
   readonly phase = "tls" as const
   override get message(): string {
+    if (this.pins !== undefined) {
+      return `TLS handshake failed for ${this.endpoint}: public key sha256/${this.pins.presented} matches none of the pins ${this.pins.expected.map((p) => `sha256/${p}`).join(", ")}`
+    }
     return `TLS handshake failed for ${this.endpoint}${this.code ? ` (${this.code})` : ""}`
+  }
+}
+
+/**
+ * A proxy refused to carry the connection: a CONNECT answered with a status
+ * other than 2xx (e.g. `407` when it wants credentials, `403`, `502`), or a
+ * SOCKS server that replied with an error. (A plain-http request sent to a
+ * forward proxy gets the proxy's answer, a 407 included, as its response.)
+ *
+ * @since 0.1.0
+ */
+export class ProxyError extends Data.TaggedError("ProxyError")<{
+  /** The endpoint the connection was for, proxy included. */
+  readonly endpoint: string
+  /** The proxy, without credentials, e.g. `http://127.0.0.1:3128`. */
+  readonly proxy: string
+  /** The proxy's HTTP status; `undefined` for SOCKS. */
+  readonly status: number | undefined
+  /** Why, e.g. `Proxy Authentication Required` or the SOCKS reply, e.g. `ConnectionRefused`. */
+  readonly reason: string
+  readonly cause: unknown
+}> {
+  readonly phase = "proxy" as const
+  override get message(): string {
+    return `proxy ${this.proxy} refused ${this.endpoint}: ${this.status !== undefined ? `${this.status} ` : ""}${this.reason}`
   }
 }
 
@@ -179,6 +210,7 @@ export class ClientClosedError extends Data.TaggedError("ClientClosedError")<{
 export type RequestsError =
   | ConnectError
   | TlsError
+  | ProxyError
   | TimeoutError
   | ProtocolError
   | ClosedError

@@ -50,6 +50,24 @@ export interface Connected {
 }
 
 /**
+ * A proxy accepted to carry a connection: the CONNECT tunnel or SOCKS
+ * handshake is done (for a forward proxy, the TCP connection to it is up).
+ *
+ * @since 0.1.0
+ */
+export interface ProxyConnected {
+  readonly _tag: "ProxyConnected"
+  /** The endpoint, proxy included. */
+  readonly endpoint: string
+  /** The proxy, without credentials. */
+  readonly proxy: string
+  /** `connect` (an HTTP CONNECT tunnel), `forward` (absolute-form requests) or `socks`. */
+  readonly mode: "connect" | "forward" | "socks"
+  /** From the start of the dial to the proxy until the tunnel was ready. */
+  readonly elapsedMillis: number
+}
+
+/**
  * A TLS handshake completed.
  *
  * @since 0.1.0
@@ -190,6 +208,7 @@ export interface Failed {
 export type RequestsEvent =
   | Dns
   | Connected
+  | ProxyConnected
   | TlsHandshake
   | Adopted
   | Coalesced

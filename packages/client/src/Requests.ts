@@ -23,15 +23,22 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { Dialer, type Lookup, type TlsOptions } from "./Dialer.js"
+import { Dialer, type DnsOptions, type Lookup, type TlsOptions } from "./Dialer.js"
 import * as Endpoint from "./Endpoint.js"
 import { InvalidRequestError, type RequestsError } from "./Errors.js"
 import type { Listener } from "./Events.js"
 import { H1Pool, type H1Options, type H1Stats } from "./H1Pool.js"
 import { H2ConnectionPool, type H2Options, type H2Stats } from "./H2ConnectionPool.js"
-import { makeClient, makeExecute, platformFinish } from "./internal/client/http-client.js"
+import {
+  makeClient,
+  makeExecute,
+  type PlatformExchange,
+  platformFinish
+} from "./internal/client/http-client.js"
 import { makeSend } from "./internal/client/send.js"
 import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
+import type { ProxySetting } from "./internal/transport/proxy-config.js"
+import { makeRouting } from "./internal/transport/routing.js"
 import { ProtocolRouter } from "./ProtocolRouter.js"
 
 /**
@@ -48,8 +55,32 @@ export interface Options {
   readonly tls?: TlsOptions
   /** Replaces DNS resolution, e.g. `staticLookup({ "a.test": "127.0.0.1" })`. Default: the system resolver. */
   readonly lookup?: Lookup
-  /** Happy eyeballs across IPv6 and IPv4. Default `true`. */
+  /** Happy eyeballs across IPv6 and IPv4, 250 ms apart (RFC 8305). Default `true`. */
   readonly autoSelectFamily?: boolean
+  /**
+   * The resolver cache, used when no `lookup` is given: answers kept for
+   * their TTL (at most `maxTtlSeconds`, default 300), failures for
+   * `negativeTtlSeconds` (default 1); `cache: false` resolves every dial
+   * with the system resolver. Default: on.
+   */
+  readonly dns?: DnsOptions
+  /**
+   * Where connections go: a proxy URL (`http://`, `https://` for TLS to the
+   * proxy, `socks5://`, `socks5h://` for DNS at the proxy, `socks4a://`;
+   * credentials as `user:password@`), `"env"` to follow `HTTP_PROXY`,
+   * `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (lower or upper case, curl's
+   * rules), or `false` for direct connections. Through an HTTP proxy,
+   * `https` goes through a CONNECT tunnel (ALPN still picks the protocol)
+   * and plain `http` in absolute-form over pooled connections to the proxy.
+   * Default `"env"`.
+   */
+  readonly proxy?: ProxySetting
+  /**
+   * Origins served on a Unix domain socket, e.g.
+   * `{ "http://docker": "/var/run/docker.sock" }`; they never go through a
+   * proxy. HTTP/1.1, or h2c with `protocol: "h2c"`. Default: none.
+   */
+  readonly unixSockets?: Readonly<Record<string, string>>
   /**
    * Which protocol to speak. `"auto"`: for `https` URLs, offer `h2` and
    * `http/1.1` by ALPN on the first connection to an origin and keep what
@@ -145,7 +176,8 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
  * router you build yourself: to share pools between clients, to configure
  * them apart, or to put a mock in place of one (as platform-node's
  * `layerUndiciWithoutDispatcher` does for its dispatcher). Of `options`, it
- * reads `events`, `tracing` and `h1.retryNonIdempotent`; the rest belong to
+ * reads `events`, `tracing`, `proxy`, `unixSockets`, `protocol` (for h2c
+ * through a proxy) and `h1.retryNonIdempotent`; the rest belong to
  * the layers you provide.
  *
  * @example
@@ -168,10 +200,18 @@ export const layerWithoutPools = (
       const h2 = yield* H2ConnectionPool
       const router = yield* ProtocolRouter
       const observer = yield* CurrentObserver
-      const send = makeSend(
+      const direct = makeSend(
         { router, h1, h2, observer, retryNonIdempotent: options.h1?.retryNonIdempotent ?? false },
         platformFinish
       )
+      const routing = makeRouting({
+        proxy: options.proxy,
+        unixSockets: options.unixSockets,
+        protocol: options.protocol
+      })
+      const send = routing.active
+        ? (exchange: PlatformExchange) => direct(routing.exchange(exchange))
+        : direct
       const stats = Effect.map(
         Effect.zip(h1.stats, h2.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
         ([h1Stats, h2Stats]): Stats => ({
@@ -190,7 +230,8 @@ export const layerWithoutPools = (
 
       const warm = (url: string | URL, warmOptions: WarmOptions = {}): Effect.Effect<void, RequestsError> =>
         Effect.suspend(() => {
-          const endpoint = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
+          const parsed = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
+          const endpoint = parsed === undefined ? undefined : routing.endpoint(parsed)
           if (endpoint === undefined) {
             return Effect.fail(
               new InvalidRequestError({ reason: "InvalidUrl", detail: `cannot warm ${String(url)}` })
@@ -230,7 +271,8 @@ export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient 
       : {}),
     ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-    ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {})
+    ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {}),
+    ...(options.dns !== undefined ? { dns: options.dns } : {})
   })
   const pools = Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2)).pipe(
     Layer.provideMerge(dialer)

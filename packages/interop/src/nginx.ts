@@ -60,6 +60,8 @@ export interface NginxOptions {
   readonly pacePerConnection?: number
   /** Files of the document root, by relative path. */
   readonly site?: Site
+  /** Also serve HTTP/1.1 on a Unix domain socket, `socketPath`. Default `false`. */
+  readonly unixSocket?: boolean
 }
 
 /**
@@ -117,6 +119,8 @@ export interface NginxServer {
   /** The document root. */
   readonly root: string
   readonly ports: NginxPorts
+  /** The Unix domain socket serving HTTP/1.1, when `unixSocket` was asked for. */
+  readonly socketPath: string | undefined
   /** The access log as logged so far. */
   readonly accessLog: Effect.Effect<ReadonlyArray<AccessLogEntry>, InteropError>
   /** Waits until the access log satisfies `done`, and returns it. */
@@ -226,7 +230,7 @@ http {
   ssl_certificate_key ${join(TestCerts.directory, "leaf.key")};
   ssl_protocols TLSv1.2 TLSv1.3;
   server {
-    listen ${loopback}:${ports.http};${site(root)}
+    listen ${loopback}:${ports.http};${options.unixSocket === true ? `\n    listen unix:${dir}/nginx.sock;` : ""}${site(root)}
   }
   server {
     listen ${loopback}:${ports.https} ssl;${site(root)}
@@ -292,6 +296,7 @@ export const make = (options: NginxOptions = {}): Effect.Effect<NginxServer, Int
       directory: dir,
       root,
       ports,
+      socketPath: options.unixSocket === true ? join(dir, "nginx.sock") : undefined,
       accessLog,
       awaitAccessLog: (done, what) => pollUntil(accessLog, done, what),
       errorLog,

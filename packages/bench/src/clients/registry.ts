@@ -40,6 +40,14 @@ export const clients = {
     label: "Effect + undici Pool, fiber per request",
     load: async () => (await import("./effect-undici.js")).adapterWith("fiber-per-request")
   },
+  "effect-requests-proxy": {
+    label: "effect-requests through a CONNECT proxy",
+    load: async () => (await import("./effect-requests-proxy.js")).adapter
+  },
+  "undici-proxy": {
+    label: "undici ProxyAgent",
+    load: async () => (await import("./undici-proxy.js")).adapter
+  },
   "undici-pool": {
     label: "undici Pool",
     load: async () => (await import("./undici-pool.js")).adapter

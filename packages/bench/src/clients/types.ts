@@ -42,6 +42,8 @@ export interface Target {
    * effect-requests clients and the HTTP/2 floor.
    */
   readonly resolveTo?: string
+  /** A CONNECT proxy every request goes through, for the scenario that has one. */
+  readonly proxy?: string
 }
 
 /** How long one phase of a run lasts: until both minimums are met. */

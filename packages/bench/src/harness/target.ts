@@ -34,5 +34,11 @@ export const targetFor = (server: BenchServer, scenario: Scenario, variant: Vari
   connections: variant.connections,
   pipelining: variant.pipelining,
   ca: isTls(scenario.transport) ? server.ca : undefined,
-  ...(server.resolveTo === undefined ? {} : { resolveTo: server.resolveTo })
+  ...(server.resolveTo === undefined ? {} : { resolveTo: server.resolveTo }),
+  ...(scenario.proxied === true ? { proxy: proxyOf(server, scenario) } : {})
 })
+
+const proxyOf = (server: BenchServer, scenario: Scenario): string => {
+  if (server.proxy === undefined) throw new Error(`${scenario.id}: no proxy was started`)
+  return server.proxy
+}

@@ -36,6 +36,8 @@ export interface BenchServer {
   readonly ca: string
   readonly stats: () => Promise<ServerStats>
   readonly stop: () => Promise<void>
+  /** The CONNECT proxy for scenarios with `proxied`, started only when one is planned. */
+  readonly proxy?: string
 }
 
 /** How many clear-text HTTP/1.1 ports every server opens, for the multi-origin scenario. */

@@ -1,6 +1,6 @@
 /**
  * The fault-injection soak: tens of thousands of GETs and POSTs, fifty at a
- * time, over HTTP/2 and HTTP/1.1 (TLS and plain), against a server that
+ * time, over HTTP/2 and HTTP/1.1 (TLS through a CONNECT proxy, and plain), against a server that
  * closes keep-alive sockets, sends GOAWAY mid-flight, resets and refuses
  * streams, goes silent, cuts bodies short and answers late, at points drawn
  * from a seed.
@@ -14,6 +14,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { FaultServer, LeakCheck, TestCerts, Wait } from "@effect-requests/testing"
 import { Cause, Context, Effect, Exit, Layer, Option, Random } from "effect"
+import { connectProxy } from "../internal/transport/connect-proxy.js"
 import { type Outcome, typedCause } from "./outcomes.js"
 
 const seed = Number(process.env["SOAK_SEED"] ?? 7_3_2026)
@@ -143,6 +144,8 @@ describe("soak", () => {
         yield* Effect.scoped(
           Effect.gen(function* () {
             const server = yield* FaultServer.make({ seed, faults: rates, plainHttp1: true })
+            // HTTP/1.1 over TLS goes through a CONNECT proxy: faults then hit tunnels, not bare connections.
+            const proxy = yield* connectProxy("tunnel")
             const plainUrl = server.plainUrl!
             const tag = `seed ${seed} (replay with SOAK_SEED=${seed} SOAK_REQUESTS=${total})`
             const baseline = yield* LeakCheck.snapshot
@@ -159,7 +162,12 @@ describe("soak", () => {
                   })
                 )
                 const http1 = yield* Layer.build(
-                  Requests.layer({ ...tlsClient, protocol: "http1", h1: { maxConnectionsPerEndpoint: 16 } })
+                  Requests.layer({
+                    ...tlsClient,
+                    protocol: "http1",
+                    proxy: `http://127.0.0.1:${proxy.port}`,
+                    h1: { maxConnectionsPerEndpoint: 16 }
+                  })
                 )
                 const autoClient = Context.get(auto, HttpClient.HttpClient)
                 const http1Client = Context.get(http1, HttpClient.HttpClient)
@@ -251,7 +259,7 @@ describe("soak", () => {
             ).toEqual([])
             for (const failure of failures) {
               expect(failure.cause.endpoint, `${tag}: ${failure.error}`).toMatch(
-                /^https?:\/\/127\.0\.0\.1:\d+$/
+                /^https?:\/\/127\.0\.0\.1:\d+( via http:\/\/127\.0\.0\.1:\d+)?$/
               )
             }
             // Both protocols carried a real share of the load, as the client and the server count it.
@@ -259,6 +267,13 @@ describe("soak", () => {
             expect(server.stats.processed["http/1.1"], tag).toBeGreaterThan(total * 0.4)
             expect(attempts("h2"), tag).toBeGreaterThan(total * 0.3)
             expect(attempts("http/1.1"), tag).toBeGreaterThan(total * 0.4)
+            // HTTP/1.1 over TLS really went through the proxy: a tunnel for every connection that client opened
+            // (and for dials the faults cut short before the connection counted).
+            expect(proxy.heads.length, tag).toBeGreaterThanOrEqual(http1Stats.h1.created)
+            expect(
+              proxy.heads.every((head) => head.startsWith("CONNECT 127.0.0.1:")),
+              tag
+            ).toBe(true)
             // The faults did happen: each kind at least once at the default count.
             if (total >= 20_000) {
               for (const kind of FaultServer.kinds)

@@ -12,7 +12,14 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import type { Endpoint } from "../../Endpoint.js"
-import { ClientClosedError, type ConnectError, type TimeoutError, type TlsError } from "../../Errors.js"
+import {
+  ClientClosedError,
+  type ClosedError,
+  type ConnectError,
+  type ProxyError,
+  type TimeoutError,
+  type TlsError
+} from "../../Errors.js"
 import { transferScope } from "../pool/adopt-scope.js"
 import type { Dialed } from "../transport/dialer.js"
 import { H1Connection } from "./connection.js"
@@ -20,7 +27,7 @@ import type { AcquireError, EndpointPool } from "./endpoint-pool.js"
 import type { H1PoolState } from "./pool-state.js"
 import type { Ticket } from "./ticket.js"
 
-type DialError = ConnectError | TlsError | TimeoutError
+type DialError = ConnectError | TlsError | TimeoutError | ProxyError | ClosedError
 
 /** Takes one permit of `semaphore` for the connection living in `scope`, which gives it back. */
 const takePermit = (

@@ -12,6 +12,7 @@ import {
   type ClientClosedError,
   type ClosedError,
   type ConnectError,
+  type ProxyError,
   TimeoutError,
   type TlsError
 } from "../../Errors.js"
@@ -26,7 +27,8 @@ import type { Ticket } from "./ticket.js"
  *
  * @since 0.1.0
  */
-export type AcquireError = ConnectError | TlsError | TimeoutError | ClientClosedError | ClosedError
+export type AcquireError =
+  ConnectError | TlsError | TimeoutError | ClientClosedError | ClosedError | ProxyError
 
 /** A request waiting for a connection. @internal */
 export interface Waiter {

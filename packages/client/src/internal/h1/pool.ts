@@ -19,7 +19,14 @@ import * as FiberSet from "effect/FiberSet"
 import * as Scope from "effect/Scope"
 import { Dialer } from "../../Dialer.js"
 import type { Endpoint } from "../../Endpoint.js"
-import type { ClientClosedError, ConnectError, TimeoutError, TlsError } from "../../Errors.js"
+import type {
+  ClientClosedError,
+  ClosedError,
+  ConnectError,
+  ProxyError,
+  TimeoutError,
+  TlsError
+} from "../../Errors.js"
 import { CurrentObserver } from "../observe/observer.js"
 import type { Dialed } from "../transport/dialer.js"
 import { acquire, acquireFresh, tryAcquire } from "./acquire.js"
@@ -82,7 +89,10 @@ export interface H1Connections {
   readonly warm: (
     endpoint: Endpoint,
     connections: number
-  ) => Effect.Effect<void, ConnectError | TlsError | TimeoutError | ClientClosedError>
+  ) => Effect.Effect<
+    void,
+    ConnectError | TlsError | TimeoutError | ClientClosedError | ProxyError | ClosedError
+  >
 }
 
 /**

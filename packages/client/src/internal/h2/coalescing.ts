@@ -49,12 +49,19 @@ export const originKey = (origin: string): string | undefined => {
 }
 
 /** The certificate part of the test, which needs no DNS: whether to bother resolving at all. */
-export const certificateCovers = (authority: Authority, endpoint: Endpoint): boolean =>
+export const certificateCovers = (
+  authority: Authority,
+  endpoint: Endpoint,
+  checkIdentity: (
+    host: string,
+    certificate: tls.PeerCertificate
+  ) => Error | undefined = tls.checkServerIdentity
+): boolean =>
   endpoint.scheme === "https" &&
   authority.certificate !== undefined &&
   authority.port === endpoint.port &&
   (authority.origins === undefined || authority.origins.has(endpoint.key)) &&
-  tls.checkServerIdentity(endpoint.host, authority.certificate) === undefined
+  checkIdentity(endpoint.host, authority.certificate) === undefined
 
 /** The address part: an ORIGIN frame listing the origin stands in for DNS (RFC 8336 §2.4). */
 export const addressCovers = (authority: Authority, addresses: ReadonlyArray<string>): boolean =>
@@ -70,6 +77,8 @@ export const addressCovers = (authority: Authority, addresses: ReadonlyArray<str
  * @internal
  */
 export const watchAuthority = (state: H2PoolState, connection: H2Connection, dialed: Dialed): void => {
+  // A connection through a proxy or a socket file vouches for nothing beyond its own route.
+  if (dialed.endpoint.proxy !== undefined || dialed.endpoint.socketPath !== undefined) return
   const authority = authorityOf(dialed)
   if (authority.certificate === undefined) return
   state.authorities.set(connection, authority)
@@ -87,6 +96,8 @@ const mayCoalesce = (state: H2PoolState, endpoint: Endpoint): boolean =>
   state.options.coalescing &&
   state.authorities.size > 0 &&
   endpoint.scheme === "https" &&
+  endpoint.proxy === undefined &&
+  endpoint.socketPath === undefined &&
   !state.queues.has(endpoint.key) &&
   !state.aliases.has(endpoint.key) &&
   !state.ownConnections.has(endpoint.key)
@@ -98,7 +109,7 @@ const candidates = (state: H2PoolState, endpoint: Endpoint): Array<[H2Connection
     if (
       !connection.draining &&
       connection.endpointKey !== endpoint.key &&
-      certificateCovers(authority, endpoint)
+      certificateCovers(authority, endpoint, state.dialer.checkIdentity)
     )
       out.push(entry)
   }

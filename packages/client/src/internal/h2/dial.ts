@@ -15,14 +15,12 @@ import type { Endpoint } from "../../Endpoint.js"
 import {
   ClientClosedError,
   ClosedError,
-  type ConnectError,
   ProtocolError,
   type RequestsError,
-  TimeoutError,
-  type TlsError
+  TimeoutError
 } from "../../Errors.js"
 import { transferScope } from "../pool/adopt-scope.js"
-import type { Dialed, DialRequest } from "../transport/dialer.js"
+import type { Dialed, DialError, DialRequest } from "../transport/dialer.js"
 import { watchAuthority } from "./coalescing.js"
 import { H2Connection } from "./connection.js"
 import { keepAlive } from "./health.js"
@@ -48,7 +46,7 @@ const alpnError = (endpoint: Endpoint, dialed: Dialed): ProtocolError | undefine
  * A server that speaks ALPN but not h2 ends the handshake with the
  * no_application_protocol alert: the protocol, not TLS, is what failed.
  */
-const alpnRefused = (error: ConnectError | TlsError | TimeoutError): RequestsError =>
+const alpnRefused = (error: DialError): RequestsError =>
   error._tag === "TlsError" && error.code === "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL"
     ? new ProtocolError({
         endpoint: error.endpoint,

@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
+import { createHash, X509Certificate } from "node:crypto"
 import type * as net from "node:net"
-import type * as tls from "node:tls"
+import * as tls from "node:tls"
 
 /**
  * TLS settings for `https` endpoints.
@@ -28,6 +29,23 @@ export interface TlsOptions {
   readonly servername?: string
   /** Resume TLS sessions per origin, saving a round trip on reconnect. Default `true`. */
   readonly sessionReuse?: boolean
+  /**
+   * Public key pins per host name: base64 SHA-256 digests of the
+   * certificate's SubjectPublicKeyInfo (the `pin-sha256` of RFC 7469), with
+   * or without a `sha256/` prefix. A handshake with a listed host fails
+   * with a `TlsError` (`ERR_PIN_MISMATCH`) unless the leaf's key matches one
+   * of them; checked on every handshake, through proxies too, and before an
+   * HTTP/2 connection is shared with another host. Default: no pins.
+   */
+  readonly pins?: Readonly<Record<string, ReadonlyArray<string>>>
+  /**
+   * Replaces Node's host name check of the server certificate (not the
+   * chain verification), on every handshake, an `https` proxy's included;
+   * return an `Error` to refuse the certificate. Also decides whether an
+   * HTTP/2 connection may be shared with another host.
+   * Default: `tls.checkServerIdentity`.
+   */
+  readonly checkServerIdentity?: (host: string, certificate: tls.PeerCertificate) => Error | undefined
 }
 
 /**
@@ -43,23 +61,88 @@ export interface ResolvedTls {
   readonly alpnProtocols: ReadonlyArray<string>
   readonly servername: string | undefined
   readonly sessionReuse: boolean
+  readonly pins: ReadonlyMap<string, ReadonlyArray<string>>
+  /** Host name check and pins: whether the certificate may speak for the host. */
+  readonly identity: (host: string, certificate: tls.PeerCertificate) => Error | undefined
+}
+
+/**
+ * The server's key matched none of the host's pins.
+ *
+ * @internal
+ */
+export class PinMismatch extends Error {
+  readonly code = "ERR_PIN_MISMATCH"
+  constructor(
+    readonly host: string,
+    readonly expected: ReadonlyArray<string>,
+    readonly presented: string
+  ) {
+    super(`public key of ${host} matches none of its pins`)
+  }
+}
+
+/**
+ * The base64 SHA-256 of a certificate's SubjectPublicKeyInfo.
+ *
+ * @since 0.1.0
+ */
+export const spkiPin = (certificate: tls.PeerCertificate): string =>
+  // `pubkey` is the bare key (e.g. PKCS#1 for RSA), not the SubjectPublicKeyInfo pins are taken over.
+  createHash("sha256")
+    .update(new X509Certificate(certificate.raw).publicKey.export({ type: "spki", format: "der" }))
+    .digest("base64")
+
+/** @internal */
+export const checkPins = (
+  pins: ReadonlyMap<string, ReadonlyArray<string>>,
+  host: string,
+  certificate: tls.PeerCertificate
+): PinMismatch | undefined => {
+  const expected = pins.get(host.toLowerCase())
+  if (expected === undefined) return undefined
+  // A certificate Node could not hand over matches no pin.
+  const presented = certificate.raw === undefined ? "" : spkiPin(certificate)
+  return expected.includes(presented) ? undefined : new PinMismatch(host, expected, presented)
+}
+
+const normalizePins = (
+  pins: Readonly<Record<string, ReadonlyArray<string>>> | undefined
+): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const out = new Map<string, ReadonlyArray<string>>()
+  for (const [host, list] of Object.entries(pins ?? {})) {
+    out.set(
+      host.toLowerCase(),
+      list.map((pin) => (pin.startsWith("sha256/") ? pin.slice(7) : pin))
+    )
+  }
+  return out
 }
 
 /** @internal */
-export const resolveTlsOptions = (options: TlsOptions = {}): ResolvedTls => ({
-  connect: {
-    rejectUnauthorized: options.rejectUnauthorized ?? true,
-    minVersion: options.minVersion ?? "TLSv1.2",
-    ...(options.ca !== undefined
-      ? { ca: typeof options.ca === "string" || Buffer.isBuffer(options.ca) ? options.ca : [...options.ca] }
-      : {}),
-    ...(options.cert !== undefined ? { cert: options.cert } : {}),
-    ...(options.key !== undefined ? { key: options.key } : {})
-  },
-  alpnProtocols: options.alpnProtocols ?? ["http/1.1"],
-  servername: options.servername,
-  sessionReuse: options.sessionReuse ?? true
-})
+export const resolveTlsOptions = (options: TlsOptions = {}): ResolvedTls => {
+  const pins = normalizePins(options.pins)
+  const hostCheck = options.checkServerIdentity ?? tls.checkServerIdentity
+  return {
+    connect: {
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      minVersion: options.minVersion ?? "TLSv1.2",
+      ...(options.ca !== undefined
+        ? { ca: typeof options.ca === "string" || Buffer.isBuffer(options.ca) ? options.ca : [...options.ca] }
+        : {}),
+      ...(options.cert !== undefined ? { cert: options.cert } : {}),
+      ...(options.key !== undefined ? { key: options.key } : {}),
+      ...(options.checkServerIdentity !== undefined
+        ? { checkServerIdentity: options.checkServerIdentity }
+        : {})
+    },
+    alpnProtocols: options.alpnProtocols ?? ["http/1.1"],
+    servername: options.servername,
+    sessionReuse: options.sessionReuse ?? true,
+    pins,
+    identity: (host, certificate) => hostCheck(host, certificate) ?? checkPins(pins, host, certificate)
+  }
+}
 
 /**
  * Remembers the latest TLS session ticket per origin. Bounded, because a
