@@ -187,6 +187,7 @@ export type RequestsError =
   | ClientClosedError
   | GoAwayError
   | StreamResetError
+  | LimitExceededError
 
 /**
  * The HTTP/2 peer sent GOAWAY and the stream could not complete because of
@@ -234,5 +235,28 @@ export class StreamResetError extends Data.TaggedError("StreamResetError")<{
   readonly protocol = "h2" as const
   override get message(): string {
     return `stream reset by ${this.endpoint} with ${this.codeName} during ${this.phase}`
+  }
+}
+
+/**
+ * A response went past one of the client's limits: a body larger than
+ * `maxBodySize` for a buffered read, more interim (1xx) responses than
+ * `maxInterimResponses`. The exchange is abandoned and its connection (or
+ * HTTP/2 stream) closed, so the rest is never read.
+ *
+ * @since 0.1.0
+ */
+export class LimitExceededError extends Data.TaggedError("LimitExceededError")<{
+  readonly endpoint: string
+  readonly protocol: Protocol
+  readonly phase: Phase
+  /** The option that set the limit, e.g. `maxBodySize`. */
+  readonly limit: "maxBodySize" | "maxInterimResponses"
+  /** Its value. */
+  readonly value: number
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.limit} (${this.value}) exceeded by ${this.endpoint} in ${this.phase}: ${this.detail}`
   }
 }

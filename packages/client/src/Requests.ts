@@ -31,6 +31,7 @@ import { H1Pool, type H1Options, type H1Stats } from "./H1Pool.js"
 import { H2ConnectionPool, type H2Options, type H2Stats } from "./H2ConnectionPool.js"
 import { makeClient, makeExecute } from "./internal/client/http-client.js"
 import { makeSend } from "./internal/client/send.js"
+import { DEFAULT_MAX_BODY_SIZE } from "./internal/limits/settings.js"
 import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
 import { ProtocolRouter } from "./ProtocolRouter.js"
 
@@ -70,6 +71,18 @@ export interface Options {
    * synchronously. Default: none, and no event is even built.
    */
   readonly events?: Listener
+  /**
+   * Largest response body, in bytes, that `text`, `json`, `arrayBuffer`,
+   * `formData` and `urlParamsBody` read into memory. A larger declared
+   * `content-length` fails before any byte is read; without one, the read
+   * fails as soon as more has arrived. Either way the connection (or HTTP/2
+   * stream) is closed and the cause is a `LimitExceededError` with
+   * `limit: "maxBodySize"`. `stream` is not limited. Set it per request with
+   * `Limits.withMaxBodySize`. Default `64 MiB`: a buffered read costs up to
+   * twice the body in memory, and `text` can never exceed V8's string limit
+   * (about 512 MiB) anyway.
+   */
+  readonly maxBodySize?: number
   /**
    * Create a client span per request and propagate trace headers, as
    * @effect/platform's own clients do. Costs tens of microseconds of CPU per
@@ -145,7 +158,7 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
  * router you build yourself: to share pools between clients, to configure
  * them apart, or to put a mock in place of one (as platform-node's
  * `layerUndiciWithoutDispatcher` does for its dispatcher). Of `options`, it
- * reads `events`, `tracing` and `h1.retryNonIdempotent`; the rest belong to
+ * reads `events`, `tracing`, `maxBodySize` and `h1.retryNonIdempotent`; the rest belong to
  * the layers you provide.
  *
  * @example
@@ -207,7 +220,9 @@ export const layerWithoutPools = (
 
       return Context.make(
         HttpClient.HttpClient,
-        makeClient(makeExecute(send, observer), { tracing: options.tracing ?? false })
+        makeClient(makeExecute(send, observer, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE), {
+          tracing: options.tracing ?? false
+        })
       ).pipe(Context.add(Requests, Requests.of({ stats, flush, warm })))
     })
   )

@@ -54,8 +54,19 @@ const transportError = (request: HttpClientRequest.HttpClientRequest, cause: Req
   requestError(request, cause._tag === "InvalidRequestError" ? "Encode" : "Transport", cause)
 
 /** The platform's response; a caller that scoped the request gets the connection back when the scope closes, read or not. */
-const responseOf = (request: HttpClientRequest.HttpClientRequest, answer: ExchangeResponse): Result => {
-  const response = new ClientResponse(request, answer.head, answer.body, answer.remoteAddress)
+const responseOf = (
+  request: HttpClientRequest.HttpClientRequest,
+  answer: ExchangeResponse,
+  maxBodySize: number
+): Result => {
+  const response = new ClientResponse(
+    request,
+    answer.head,
+    answer.body,
+    answer.remoteAddress,
+    answer.protocol,
+    maxBodySize
+  )
   if (answer.body.settled) return Effect.succeed(response)
   return Effect.flatMap(Effect.serviceOption(Scope.Scope), (scope) =>
     Option.isNone(scope)
@@ -70,7 +81,11 @@ const responseOf = (request: HttpClientRequest.HttpClientRequest, answer: Exchan
  * @internal
  */
 export const makeExecute =
-  (send: (exchange: Exchange) => Effect.Effect<ExchangeResponse, RequestsError>, observer: Observer) =>
+  (
+    send: (exchange: Exchange) => Effect.Effect<ExchangeResponse, RequestsError>,
+    observer: Observer,
+    maxBodySize: number = Number.POSITIVE_INFINITY
+  ) =>
   (request: HttpClientRequest.HttpClientRequest): Result => {
     observer.requestsMade++
     const parsed = targetOf(request)
@@ -93,7 +108,7 @@ export const makeExecute =
     }
     return Effect.matchEffect(send(exchange), {
       onFailure: (cause) => Effect.fail(transportError(request, cause)),
-      onSuccess: (answer) => responseOf(request, answer)
+      onSuccess: (answer) => responseOf(request, answer, maxBodySize)
     })
   }
 

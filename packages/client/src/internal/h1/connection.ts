@@ -11,6 +11,7 @@ import type { Endpoint } from "../../Endpoint.js"
 import {
   ClosedError,
   InvalidRequestError,
+  LimitExceededError,
   ProtocolError,
   RequestBodyError,
   type RequestsError
@@ -251,6 +252,13 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   }
 
   onHead(head: ResponseHead): void {
+    if (head.status === 101) {
+      // We never ask to upgrade: what follows is not HTTP/1.1 and the exchange cannot complete.
+      return this.failProtocol({
+        reason: "UnsolicitedUpgrade",
+        detail: "101 Switching Protocols to a request without Upgrade"
+      })
+    }
     const hint = head.headers["keep-alive"]
     if (hint !== undefined) {
       const parsed = parseKeepAlive(hint)
@@ -274,6 +282,12 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     if (exchange === this.streaming) {
       // Answered before its body was fully sent: the rest can no longer be framed.
       this.streaming = undefined
+      return this.destroy()
+    }
+    if (this.socket.writableLength > 0) {
+      // Answered early (a 413, say) while request bytes still wait in the
+      // socket: the server stopped reading them, and a request written
+      // behind them would hang. Only a fully flushed body leaves it reusable.
       return this.destroy()
     }
     if (this.draining) {
@@ -314,16 +328,28 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     this.failClosed(undefined)
   }
 
-  private failProtocol(error: ParseError): void {
+  private failProtocol(
+    error: ParseError | { readonly reason: "UnsolicitedUpgrade"; readonly detail: string }
+  ): void {
     const exchange = this.inflight.shift()
+    const phase = exchange?.head === undefined ? "headers" : "body"
     exchange?.fail(
-      new ProtocolError({
-        endpoint: this.endpoint.key,
-        protocol: "http/1.1",
-        phase: exchange.head === undefined ? "headers" : "body",
-        reason: error.reason,
-        detail: error.detail
-      })
+      error.reason === "TooManyInterimResponses"
+        ? new LimitExceededError({
+            endpoint: this.endpoint.key,
+            protocol: "http/1.1",
+            phase,
+            limit: "maxInterimResponses",
+            value: this.options.parserLimits.maxInterimResponses ?? 16,
+            detail: error.detail
+          })
+        : new ProtocolError({
+            endpoint: this.endpoint.key,
+            protocol: "http/1.1",
+            phase,
+            reason: error.reason,
+            detail: error.detail
+          })
     )
     this.failUnanswered(error)
     this.destroy(true)

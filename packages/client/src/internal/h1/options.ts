@@ -52,6 +52,14 @@ export interface H1Options {
   readonly maxHeaderBytes?: number
   /** Most header fields accepted in a response head, and in its trailers. Default `100`. */
   readonly maxHeaderCount?: number
+  /**
+   * Most interim (1xx) responses accepted before the final one; one more
+   * fails the exchange with a `LimitExceededError` (`limit:
+   * "maxInterimResponses"`) and closes the connection. Their heads count
+   * against `maxHeaderBytes` together with the final head. Default `16`:
+   * a `100 Continue` and a few `103 Early Hints` are all a server needs.
+   */
+  readonly maxInterimResponses?: number
   /** Response bytes buffered for a reader that has not caught up before reading from the socket pauses. Default `65536`. */
   readonly highWaterMark?: number
 }
@@ -69,7 +77,11 @@ export interface ResolvedH1Options {
   readonly retryNonIdempotent: boolean
   readonly closeTimeout: number
   readonly sockets: Readonly<Record<string, net.Socket>>
-  readonly parserLimits: { readonly maxHeaderBytes: number; readonly maxHeaderCount: number }
+  readonly parserLimits: {
+    readonly maxHeaderBytes: number
+    readonly maxHeaderCount: number
+    readonly maxInterimResponses: number
+  }
   readonly highWaterMark: number
 }
 
@@ -94,7 +106,8 @@ export const resolveH1Options = (options: H1Options = {}): ResolvedH1Options => 
   sockets: options.sockets ?? {},
   parserLimits: {
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
-    maxHeaderCount: options.maxHeaderCount ?? 100
+    maxHeaderCount: options.maxHeaderCount ?? 100,
+    maxInterimResponses: options.maxInterimResponses ?? 16
   },
   highWaterMark: options.highWaterMark ?? 64 * 1024
 })

@@ -11,7 +11,7 @@
  */
 import { Chunk, Effect, Option } from "effect"
 import { joinChunks } from "../exchange/chunks.js"
-import type { RequestsError } from "../../Errors.js"
+import { LimitExceededError, type RequestsError } from "../../Errors.js"
 import type { ResponseBody } from "../exchange/exchange.js"
 import type { ResponseHead } from "./response-parser.js"
 
@@ -20,6 +20,8 @@ export type HeadListener = (head: ResponseHead | undefined, failure: RequestsErr
 
 /** What the exchange tells its connection. */
 export interface PendingResponseOwner {
+  /** `scheme://host:port`, for errors. */
+  readonly endpoint: { readonly key: string }
   /** The caller gave up before the exchange completed: the connection cannot be reused. */
   abandon(exchange: PendingResponse): void
   /** The caller drained the buffer below the low-water mark. */
@@ -41,6 +43,8 @@ export class PendingResponse implements ResponseBody {
   private bodyWaiter: (() => void) | undefined = undefined
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
+  /** Most bytes the collecting reader accepts. */
+  private limit = Number.POSITIVE_INFINITY
 
   constructor(
     readonly owner: PendingResponseOwner,
@@ -56,7 +60,10 @@ export class PendingResponse implements ResponseBody {
   pushBody(chunk: Uint8Array): boolean {
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
-    if (this.collecting) return false
+    if (this.collecting) {
+      if (this.buffered > this.limit) this.overLimit()
+      return false
+    }
     this.wakeBody()
     return this.buffered > this.highWaterMark
   }
@@ -145,14 +152,48 @@ export class PendingResponse implements ResponseBody {
     return this.done ? joinChunks(this.take()) : undefined
   }
 
-  /** The whole body as one buffer. A single copy at the end, never one per chunk. */
-  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() => {
-    if (this.done) return Effect.succeed(joinChunks(this.take()))
-    if (this.failure) return Effect.fail(this.failure)
-    this.collecting = true
-    this.owner.resumeReading()
-    return Effect.zipRight(this.waitForBody(), this.readAll)
-  })
+  /**
+   * The whole body as one buffer, failing with a `LimitExceededError` (and
+   * closing the connection) once more than `limit` bytes have arrived. A
+   * single copy at the end, never one per chunk.
+   */
+  readAtMost(limit: number): Effect.Effect<Uint8Array, RequestsError> {
+    return Effect.suspend(() => {
+      if (this.buffered > limit) {
+        this.limit = limit
+        this.overLimit()
+      }
+      if (this.failure) return Effect.fail(this.failure)
+      if (this.done) return Effect.succeed(joinChunks(this.take()))
+      this.limit = limit
+      this.collecting = true
+      this.owner.resumeReading()
+      return Effect.zipRight(this.waitForBody(), this.readAtMost(limit))
+    })
+  }
+
+  /** The whole body as one buffer, without a limit. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() =>
+    this.readAtMost(Number.POSITIVE_INFINITY)
+  )
+
+  /** The collecting reader's limit is passed: drop what came and give the connection up. */
+  private overLimit(): void {
+    const received = this.buffered
+    this.chunks = []
+    this.buffered = 0
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.owner.endpoint.key,
+        protocol: "http/1.1",
+        phase: "body",
+        limit: "maxBodySize",
+        value: this.limit,
+        detail: `${received} bytes of the body received`
+      })
+    )
+    this.owner.abandon(this)
+  }
 
   /**
    * Pulls the next batch of body chunks: `None` at the end of the body.

@@ -67,6 +67,8 @@ const headerError = (error: unknown): InvalidRequestError | undefined => {
 /** @internal */
 export class H2Connection implements StreamHost {
   readonly endpointKey: string
+  /** Interim (1xx) responses a stream accepts before its final one. */
+  readonly maxInterimResponses: number
   readonly session: http2.ClientHttp2Session
   readonly remoteAddress: string | undefined
   /** Stream slots; one until the first SETTINGS, then the server's limit. */
@@ -99,6 +101,7 @@ export class H2Connection implements StreamHost {
   ) {
     const options = owner.options
     this.endpointKey = endpoint.key
+    this.maxInterimResponses = options.maxInterimResponses
     this.remoteAddress = dialed.remoteAddress
     this.lastHeard = this.idleSince = owner.now()
     const socket = dialed.socket
@@ -195,7 +198,12 @@ export class H2Connection implements StreamHost {
       this.releaseSlot()
       return headers
     }
-    const exchange = new H2Stream(this, this.owner.options.highWaterMark, this.streamsOpened > 0)
+    const exchange = new H2Stream(
+      this,
+      this.owner.options.highWaterMark,
+      this.streamsOpened > 0,
+      request.method === "HEAD"
+    )
     let stream: http2.ClientHttp2Stream
     try {
       stream = this.session.request(headers, body._tag === "Empty" ? emptyOptions : openOptions)

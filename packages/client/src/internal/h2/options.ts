@@ -91,6 +91,13 @@ export interface H2Options {
    */
   readonly maxHeaderListSize?: number
   /**
+   * Most interim (1xx) responses a stream accepts before its final one;
+   * one more fails the exchange with a `LimitExceededError` (`limit:
+   * "maxInterimResponses"`) and resets the stream with CANCEL. Each block is
+   * bounded by `maxHeaderListSize`, so together they are too. Default `16`.
+   */
+  readonly maxInterimResponses?: number
+  /**
    * Carry requests for another `https` origin on an open connection that is
    * authoritative for it too: the origin's host resolves to the connection's
    * address, on the same port, and the connection's verified certificate
@@ -125,6 +132,7 @@ export interface ResolvedH2Options {
   readonly connectionWindowSize: number
   readonly highWaterMark: number
   readonly maxHeaderListSize: number
+  readonly maxInterimResponses: number
   readonly coalescing: boolean
   readonly closeTimeout: number
 }
@@ -146,6 +154,7 @@ export const resolveOptions = (options: H2Options = {}): ResolvedH2Options => ({
   connectionWindowSize: options.connectionWindowSize ?? 16 * 1024 * 1024,
   highWaterMark: options.highWaterMark ?? 64 * 1024,
   maxHeaderListSize: options.maxHeaderListSize ?? 64 * 1024,
+  maxInterimResponses: options.maxInterimResponses ?? 16,
   coalescing: options.coalescing ?? true,
   closeTimeout: millis(options.closeTimeout, "5 seconds")
 })

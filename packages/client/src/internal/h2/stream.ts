@@ -18,6 +18,7 @@ import {
   ClosedError,
   GoAwayError,
   InvalidRequestError,
+  LimitExceededError,
   RequestBodyError,
   type Phase,
   type RequestsError,
@@ -30,6 +31,8 @@ import type { H2Counters } from "./stats.js"
 export interface StreamHost {
   /** `scheme://host:port`, for errors. */
   readonly endpointKey: string
+  /** Interim (1xx) responses a stream accepts before its final one. */
+  readonly maxInterimResponses: number
   readonly counters: H2Counters
   /** Highest stream id a GOAWAY said the server may process; `Infinity` before any GOAWAY. */
   readonly goawayLastStreamId: number
@@ -88,6 +91,10 @@ function onResponse(
   this[kExchange].setHead(toHead(headers))
 }
 
+function onInterim(this: OwnedStream): void {
+  this[kExchange].interim()
+}
+
 function onData(this: OwnedStream, chunk: Buffer): void {
   this[kExchange].pushBody(chunk)
 }
@@ -125,6 +132,14 @@ export class H2Stream implements ResponseBody {
   private writing = false
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
+  /** Most bytes the collecting reader accepts. */
+  private limit = Number.POSITIVE_INFINITY
+  /** Body bytes received, to hold against the declared content-length. */
+  private received = 0
+  /** The reader paused the stream at least once, which can delay node's 'end' past 'close'. */
+  private everPaused = false
+  /** Interim (1xx) responses seen. */
+  private interims = 0
   private headWaiter: Resume<ResponseHead> | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
 
@@ -132,7 +147,9 @@ export class H2Stream implements ResponseBody {
     private readonly host: StreamHost,
     private readonly highWaterMark: number,
     /** Whether the connection had carried an earlier stream. */
-    private readonly reused: boolean
+    private readonly reused: boolean,
+    /** A response to HEAD declares a content-length it never sends. */
+    private readonly isHead = false
   ) {}
 
   /** Takes over a node stream just returned by `session.request`. */
@@ -144,6 +161,7 @@ export class H2Stream implements ResponseBody {
     // A session still connecting assigns the id later.
     if (stream.id === undefined) stream.once("ready", onReady)
     stream.on("response", onResponse)
+    stream.on("headers", onInterim)
     stream.on("data", onData)
     stream.on("end", onEnd)
     stream.on("error", onError)
@@ -171,16 +189,38 @@ export class H2Stream implements ResponseBody {
     }
   }
 
+  /** A 1xx block arrived; a server that never stops sending them is cut off. */
+  interim(): void {
+    this.host.markHeard()
+    if (++this.interims <= this.host.maxInterimResponses || this.settled) return
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.host.endpointKey,
+        protocol: "h2",
+        phase: "headers",
+        limit: "maxInterimResponses",
+        value: this.host.maxInterimResponses,
+        detail: `more than ${this.host.maxInterimResponses} interim responses`
+      })
+    )
+    this.cancel()
+  }
+
   pushBody(chunk: Uint8Array): void {
     this.host.heard = true
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
-    if (this.collecting) return
+    this.received += chunk.byteLength
+    if (this.collecting) {
+      if (this.buffered > this.limit) this.overLimit()
+      return
+    }
     this.wakeBody()
     if (this.buffered > this.highWaterMark && !this.paused) {
       // Node stops consuming the stream's window while it is paused, so the
       // server stops sending once the window is used up.
       this.paused = true
+      this.everPaused = true
       this.stream?.pause()
     }
   }
@@ -193,11 +233,63 @@ export class H2Stream implements ResponseBody {
       this.fail(this.closedError(new Error("stream ended without a response head")))
       return
     }
+    const truncated = this.truncation()
+    if (truncated !== undefined) {
+      this.fail(truncated)
+      return
+    }
     this.done = true
     // With our side finished too the stream is closed in protocol terms:
     // the slot is free now, before the reader hears of the end.
     if (this.stream?.writableFinished === true) this.release()
     this.wakeBody()
+  }
+
+  /**
+   * Why a body that node reports ended is not complete, if it is not. Node
+   * also emits 'end' when RST_STREAM(NO_ERROR) or a torn-down session ends a
+   * stream whose END_STREAM never came: then the stream is already closed
+   * when 'end' fires, which it is not after END_STREAM unless the reader
+   * had paused it. Independently, the bytes must add up to content-length.
+   */
+  private truncation(): RequestsError | undefined {
+    const stream = this.stream
+    const head = this.head!
+    if (stream !== undefined && stream.closed) {
+      const code = stream.rstCode ?? NO_ERROR
+      if (this.host.sessionGone) return this.closedError(new Error("session closed before END_STREAM"))
+      if (code !== NO_ERROR || !this.everPaused) return this.resetError(code)
+    }
+    const declared = head.headers["content-length"]
+    if (declared === undefined || head.status === 204 || head.status === 304 || this.isHead) return undefined
+    const length = Number(declared)
+    if (Number.isSafeInteger(length) && length !== this.received) {
+      return new StreamResetError({
+        endpoint: this.host.endpointKey,
+        code: stream?.rstCode ?? NO_ERROR,
+        codeName: codeName(stream?.rstCode ?? NO_ERROR),
+        phase: "body"
+      })
+    }
+    return undefined
+  }
+
+  /** The collecting reader's limit is passed: drop what came and cancel the stream. */
+  private overLimit(): void {
+    const received = this.buffered
+    this.chunks = []
+    this.buffered = 0
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.host.endpointKey,
+        protocol: "h2",
+        phase: "body",
+        limit: "maxBodySize",
+        value: this.limit,
+        detail: `${received} bytes of the body received`
+      })
+    )
+    this.cancel()
   }
 
   /** Node closed the stream, `code` being its RST_STREAM code or `0`. */
@@ -424,14 +516,30 @@ export class H2Stream implements ResponseBody {
     return this.done ? joinChunks(this.take()) : undefined
   }
 
-  /** The whole body as one buffer: a single copy at the end, never one per chunk. */
-  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() => {
-    if (this.done) return Effect.succeed(joinChunks(this.take()))
-    if (this.failure !== undefined) return Effect.fail(this.failure)
-    this.collecting = true
-    this.resumeReading()
-    return Effect.zipRight(this.waitForBody, this.readAll)
-  })
+  /**
+   * The whole body as one buffer, failing with a `LimitExceededError` (and
+   * cancelling the stream) once more than `limit` bytes have arrived: a
+   * single copy at the end, never one per chunk.
+   */
+  readAtMost(limit: number): Effect.Effect<Uint8Array, RequestsError> {
+    return Effect.suspend(() => {
+      if (this.buffered > limit) {
+        this.limit = limit
+        this.overLimit()
+      }
+      if (this.failure !== undefined) return Effect.fail(this.failure)
+      if (this.done) return Effect.succeed(joinChunks(this.take()))
+      this.limit = limit
+      this.collecting = true
+      this.resumeReading()
+      return Effect.zipRight(this.waitForBody, this.readAtMost(limit))
+    })
+  }
+
+  /** The whole body as one buffer, without a limit. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() =>
+    this.readAtMost(Number.POSITIVE_INFINITY)
+  )
 
   /**
    * The next batch of body chunks: `None` at the end of the body. Data
