@@ -136,8 +136,6 @@ export class H2Stream implements ResponseBody {
   private limit = Number.POSITIVE_INFINITY
   /** Body bytes received, to hold against the declared content-length. */
   private received = 0
-  /** The reader paused the stream at least once, which can delay node's 'end' past 'close'. */
-  private everPaused = false
   /** Interim (1xx) responses seen. */
   private interims = 0
   private headWaiter: Resume<ResponseHead> | undefined = undefined
@@ -220,7 +218,6 @@ export class H2Stream implements ResponseBody {
       // Node stops consuming the stream's window while it is paused, so the
       // server stops sending once the window is used up.
       this.paused = true
-      this.everPaused = true
       this.stream?.pause()
     }
   }
@@ -247,27 +244,28 @@ export class H2Stream implements ResponseBody {
 
   /**
    * Why a body that node reports ended is not complete, if it is not. Node
-   * also emits 'end' when RST_STREAM(NO_ERROR) or a torn-down session ends a
-   * stream whose END_STREAM never came: then the stream is already closed
-   * when 'end' fires, which it is not after END_STREAM unless the reader
-   * had paused it. Independently, the bytes must add up to content-length.
+   * also emits 'end' for a stream a reset or a torn-down session closed
+   * before END_STREAM: then the stream is already closed with its code when
+   * 'end' fires. RST_STREAM(NO_ERROR) cannot be told apart that way (a
+   * server may send it right after END_STREAM, to stop an upload), so the
+   * bytes received must also add up to the declared content-length.
    */
   private truncation(): RequestsError | undefined {
     const stream = this.stream
     const head = this.head!
     if (stream !== undefined && stream.closed) {
-      const code = stream.rstCode ?? NO_ERROR
       if (this.host.sessionGone) return this.closedError(new Error("session closed before END_STREAM"))
-      if (code !== NO_ERROR || !this.everPaused) return this.resetError(code)
+      if ((stream.rstCode ?? NO_ERROR) !== NO_ERROR) return this.resetError(stream.rstCode)
     }
     const declared = head.headers["content-length"]
     if (declared === undefined || head.status === 204 || head.status === 304 || this.isHead) return undefined
     const length = Number(declared)
     if (Number.isSafeInteger(length) && length !== this.received) {
+      const code = stream?.rstCode ?? NO_ERROR
       return new StreamResetError({
         endpoint: this.host.endpointKey,
-        code: stream?.rstCode ?? NO_ERROR,
-        codeName: codeName(stream?.rstCode ?? NO_ERROR),
+        code,
+        codeName: codeName(code),
         phase: "body"
       })
     }
