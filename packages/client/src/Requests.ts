@@ -84,6 +84,15 @@ export interface Options {
    */
   readonly maxBodySize?: number
   /**
+   * Whole-request deadline: from the start of a request to its response
+   * head, and on through the buffered read of its body, on Effect's Clock.
+   * Past it the request fails with a `TimeoutError` (phase `headers`, or
+   * `body` while reading it) and its connection or stream is closed. Set
+   * it per request with `Timeouts.withTimeout`. Default: none; the pools'
+   * `acquireTimeout`, `headersTimeout` and `bodyTimeout` bound each phase.
+   */
+  readonly timeout?: Duration.DurationInput
+  /**
    * Create a client span per request and propagate trace headers, as
    * @effect/platform's own clients do. Costs tens of microseconds of CPU per
    * request. Default `false`.
@@ -158,7 +167,7 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
  * router you build yourself: to share pools between clients, to configure
  * them apart, or to put a mock in place of one (as platform-node's
  * `layerUndiciWithoutDispatcher` does for its dispatcher). Of `options`, it
- * reads `events`, `tracing`, `maxBodySize` and `h1.retryNonIdempotent`; the rest belong to
+ * reads `events`, `tracing`, `maxBodySize`, `timeout` and `h1.retryNonIdempotent`; the rest belong to
  * the layers you provide.
  *
  * @example
@@ -220,9 +229,13 @@ export const layerWithoutPools = (
 
       return Context.make(
         HttpClient.HttpClient,
-        makeClient(makeExecute(send, observer, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE), {
-          tracing: options.tracing ?? false
-        })
+        makeClient(
+          makeExecute(send, observer, {
+            maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+            timeout: options.timeout === undefined ? undefined : Duration.toMillis(options.timeout)
+          }),
+          { tracing: options.tracing ?? false }
+        )
       ).pipe(Context.add(Requests, Requests.of({ stats, flush, warm })))
     })
   )

@@ -14,11 +14,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import { InvalidRequestError, type RequestsError } from "../../Errors.js"
+import * as Clock from "effect/Clock"
+import { InvalidRequestError, type RequestsError, type TimeoutError } from "../../Errors.js"
 import type { Exchange, ExchangeResponse } from "../exchange/exchange.js"
 import { prepareBody } from "../exchange/request-body.js"
 import { parseRequestTarget, type RequestTarget } from "../exchange/request-target.js"
 import { ClientResponse } from "../exchange/response.js"
+import { byDeadline } from "../limits/deadline.js"
+import { currentTimeout, noLimits, type ResponseLimits } from "../limits/settings.js"
 import type { Observer } from "../observe/observer.js"
 
 type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
@@ -57,7 +60,8 @@ const transportError = (request: HttpClientRequest.HttpClientRequest, cause: Req
 const responseOf = (
   request: HttpClientRequest.HttpClientRequest,
   answer: ExchangeResponse,
-  maxBodySize: number
+  limits: ResponseLimits,
+  deadline: number | undefined
 ): Result => {
   const response = new ClientResponse(
     request,
@@ -65,7 +69,8 @@ const responseOf = (
     answer.body,
     answer.remoteAddress,
     answer.protocol,
-    maxBodySize
+    limits,
+    deadline
   )
   if (answer.body.settled) return Effect.succeed(response)
   return Effect.flatMap(Effect.serviceOption(Scope.Scope), (scope) =>
@@ -84,7 +89,7 @@ export const makeExecute =
   (
     send: (exchange: Exchange) => Effect.Effect<ExchangeResponse, RequestsError>,
     observer: Observer,
-    maxBodySize: number = Number.POSITIVE_INFINITY
+    limits: ResponseLimits = noLimits
   ) =>
   (request: HttpClientRequest.HttpClientRequest): Result => {
     observer.requestsMade++
@@ -106,9 +111,21 @@ export const makeExecute =
       body,
       retry: undefined
     }
-    return Effect.matchEffect(send(exchange), {
-      onFailure: (cause) => Effect.fail(transportError(request, cause)),
-      onSuccess: (answer) => responseOf(request, answer, maxBodySize)
+    const answered = (deadline: number | undefined) => ({
+      onFailure: (cause: RequestsError | TimeoutError) => Effect.fail(transportError(request, cause)),
+      onSuccess: (answer: ExchangeResponse) => responseOf(request, answer, limits, deadline)
+    })
+    return Effect.withFiberRuntime((fiber) => {
+      const timeout = fiber.getFiberRef(currentTimeout) ?? limits.timeout
+      if (timeout === undefined || !Number.isFinite(timeout)) {
+        return Effect.matchEffect(send(exchange), answered(undefined))
+      }
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.matchEffect(
+          byDeadline(send(exchange), now + timeout, timeout, exchange.endpoint.key, "headers"),
+          answered(now + timeout)
+        )
+      )
     })
   }
 

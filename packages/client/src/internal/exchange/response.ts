@@ -17,7 +17,8 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { LimitExceededError, type Protocol } from "../../Errors.js"
 import { SetCookieHeaders } from "../batteries/set-cookie.js"
-import { currentMaxBodySize } from "../limits/settings.js"
+import { byDeadline } from "../limits/deadline.js"
+import { currentMaxBodySize, noLimits, type ResponseLimits } from "../limits/settings.js"
 import type { ResponseBody, ResponseHead } from "./exchange.js"
 
 const utf8 = new TextDecoder()
@@ -54,7 +55,9 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     private readonly address: string | undefined,
     private readonly protocol: Protocol = "http/1.1",
     /** The layer's `maxBodySize`; `Limits.withMaxBodySize` overrides it per fiber. */
-    private readonly maxBodySize: number = Number.POSITIVE_INFINITY
+    private readonly limits: ResponseLimits = noLimits,
+    /** When the whole-request `timeout` runs out (Clock ms), if there is one. */
+    private readonly deadline: number | undefined = undefined
   ) {
     super()
     this.status = head.status
@@ -92,7 +95,7 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
   private readBytes<A>(f: (bytes: Uint8Array) => A): Effect.Effect<A, HttpClientError.ResponseError> {
     return Effect.withFiberRuntime((fiber) => {
       if (this.bytes !== undefined) return Effect.succeed(f(this.bytes))
-      const limit = fiber.getFiberRef(currentMaxBodySize) ?? this.maxBodySize
+      const limit = fiber.getFiberRef(currentMaxBodySize) ?? this.limits.maxBodySize
       const declared = this.body.settled ? undefined : this.head.headers["content-length"]
       if (declared !== undefined && Number(declared) > limit) {
         unread.unregister(this.body)
@@ -108,7 +111,12 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
         }
         return Effect.succeed(f((this.bytes = arrived)))
       }
-      return Effect.mapBoth(this.body.readAtMost(limit), {
+      const read = this.body.readAtMost(limit)
+      const bounded =
+        this.deadline === undefined
+          ? read
+          : byDeadline(read, this.deadline, this.limits.timeout ?? 0, this.endpoint(), "body")
+      return Effect.mapBoth(bounded, {
         onFailure: (cause) => this.decodeError(cause),
         onSuccess: (bytes) => {
           unread.unregister(this.body)
@@ -118,11 +126,16 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     })
   }
 
-  private tooLarge(limit: number, detail: string): LimitExceededError {
+  /** `scheme://host:port` of the request, for errors. */
+  private endpoint(): string {
     const url = URL.canParse(this.request.url) ? new URL(this.request.url) : undefined
     const port = url === undefined ? "" : url.port || (url.protocol === "https:" ? "443" : "80")
+    return url === undefined ? this.request.url : `${url.protocol}//${url.hostname}:${port}`
+  }
+
+  private tooLarge(limit: number, detail: string): LimitExceededError {
     return new LimitExceededError({
-      endpoint: url === undefined ? this.request.url : `${url.protocol}//${url.hostname}:${port}`,
+      endpoint: this.endpoint(),
       protocol: this.protocol,
       phase: "body",
       limit: "maxBodySize",

@@ -65,6 +65,10 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   remainingUses: number | undefined = undefined
   /** Handed to a waiting request that has not written yet. */
   reserved = 0
+  /** Something was written or heard since the pool last looked: a field write, no clock read. */
+  heard = false
+  /** Clock time, in ms, the pool last saw progress at. */
+  lastHeard = 0
   private readonly parser: ResponseParser
   /** Written and not yet fully answered, oldest first. */
   private readonly inflight: Array<PendingResponse> = []
@@ -89,6 +93,16 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   /** Exchanges written and not yet answered, plus those promised to waiting requests. */
   get load(): number {
     return this.inflight.length + this.reserved
+  }
+
+  /** The oldest exchange not yet answered in full. */
+  get oldest(): PendingResponse | undefined {
+    return this.inflight[0]
+  }
+
+  /** A streamed request body is still being sent. */
+  get uploading(): boolean {
+    return this.streaming !== undefined
   }
 
   /** Open, accepting requests, with nothing unanswered. */
@@ -148,6 +162,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
       let written = 0
       const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError> => {
         if (exchange.settled) return Effect.void
+        this.heard = true
         written += chunk.byteLength
         if (length !== undefined && written > length)
           return Effect.fail(this.bodyLengthMismatch(length, written))
@@ -215,6 +230,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     )
     this.inflight.push(exchange)
     this.parser.expect(isHead)
+    this.heard = true
     return exchange
   }
 
@@ -228,6 +244,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   private drained(exchange: PendingResponse): Effect.Effect<void, RequestsError> {
     return Effect.async<void, RequestsError>((resume) => {
       const onDrain = () => {
+        this.heard = true
         this.socket.off("close", onClose)
         resume(Effect.void)
       }
@@ -304,6 +321,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   // --- socket events ----------------------------------------------------------
 
   private readonly onData = (chunk: Buffer): void => {
+    this.heard = true
     const exchange = this.inflight[0]
     if (exchange !== undefined) exchange.responseStarted = true
     const error = this.parser.feed(chunk)

@@ -160,6 +160,12 @@ export class H2Connection implements StreamHost {
     this.capacityFreed()
   }
 
+  /** Cancels the streams that stalled past `headersTimeout` or `bodyTimeout`. */
+  checkStalls(now: number): void {
+    const { headersTimeout, bodyTimeout } = this.owner.options
+    for (const stream of this.inflight) stream.checkStall(now, headersTimeout, bodyTimeout)
+  }
+
   streamEnded(stream: H2Stream): void {
     this.inflight.delete(stream)
     this.slots.unsafeRelease(1)

@@ -107,6 +107,22 @@ export interface H2Options {
    */
   readonly coalescing?: boolean
   /**
+   * Longest wait for a stream's response head once its request is sent,
+   * with nothing heard on the stream; a `TimeoutError` in phase `headers`
+   * and the stream is cancelled. Default `300 seconds`, as undici. Checked
+   * by each connection's keep-alive loop, at most two rounds late (a round
+   * is at most 5 seconds, and at most a quarter of this).
+   */
+  readonly headersTimeout?: Duration.DurationInput
+  /**
+   * Longest time a stream makes no progress once its head arrived (no DATA
+   * while its reader waits) or while its request body is being sent (a
+   * zero flow-control window, say); a `TimeoutError` in phase `body` or
+   * `request`, and the stream is cancelled. A reader that stops reading
+   * pauses the clock. Default `300 seconds`, as undici's `bodyTimeout`.
+   */
+  readonly bodyTimeout?: Duration.DurationInput
+  /**
    * When the pool's scope closes, how long streams in flight may take to
    * finish after GOAWAY before their connections are cut. Default `5 seconds`,
    * as the HTTP/1.1 pool's `closeTimeout`.
@@ -135,6 +151,8 @@ export interface ResolvedH2Options {
   readonly maxInterimResponses: number
   readonly coalescing: boolean
   readonly closeTimeout: number
+  readonly headersTimeout: number
+  readonly bodyTimeout: number
 }
 
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
@@ -156,5 +174,7 @@ export const resolveOptions = (options: H2Options = {}): ResolvedH2Options => ({
   maxHeaderListSize: options.maxHeaderListSize ?? 64 * 1024,
   maxInterimResponses: options.maxInterimResponses ?? 16,
   coalescing: options.coalescing ?? true,
-  closeTimeout: millis(options.closeTimeout, "5 seconds")
+  closeTimeout: millis(options.closeTimeout, "5 seconds"),
+  headersTimeout: millis(options.headersTimeout, "300 seconds"),
+  bodyTimeout: millis(options.bodyTimeout, "300 seconds")
 })

@@ -19,6 +19,7 @@ import {
   GoAwayError,
   InvalidRequestError,
   LimitExceededError,
+  TimeoutError,
   RequestBodyError,
   type Phase,
   type RequestsError,
@@ -138,6 +139,10 @@ export class H2Stream implements ResponseBody {
   private received = 0
   /** Interim (1xx) responses seen. */
   private interims = 0
+  /** Progress since the connection last looked: a field write, no clock read. */
+  heard = true
+  /** Clock time, in ms, the connection last saw progress at. */
+  lastHeard = 0
   private headWaiter: Resume<ResponseHead> | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
 
@@ -179,6 +184,7 @@ export class H2Stream implements ResponseBody {
 
   setHead(head: ResponseHead): void {
     this.head = head
+    this.heard = true
     this.host.markHeard()
     const waiter = this.headWaiter
     if (waiter !== undefined) {
@@ -206,6 +212,7 @@ export class H2Stream implements ResponseBody {
 
   pushBody(chunk: Uint8Array): void {
     this.host.heard = true
+    this.heard = true
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
     this.received += chunk.byteLength
@@ -286,6 +293,25 @@ export class H2Stream implements ResponseBody {
         value: this.limit,
         detail: `${received} bytes of the body received`
       })
+    )
+    this.cancel()
+  }
+
+  /**
+   * Cancels the stream when it made no progress for longer than the
+   * deadline of its phase; a reader that stopped reading is not a stall.
+   */
+  checkStall(now: number, headersTimeout: number, bodyTimeout: number): void {
+    if (this.heard || this.paused || this.settled) {
+      this.heard = false
+      this.lastHeard = now
+      return
+    }
+    const phase = this.phase
+    const limit = phase === "headers" ? headersTimeout : bodyTimeout
+    if (now - this.lastHeard < limit) return
+    this.fail(
+      new TimeoutError({ endpoint: this.host.endpointKey, phase, protocol: "h2", timeoutMillis: limit })
     )
     this.cancel()
   }
@@ -407,6 +433,7 @@ export class H2Stream implements ResponseBody {
         if (stream === undefined || this.done || stream.closed || stream.destroyed)
           return Effect.fail(stopWriting)
         written += chunk.byteLength
+        this.heard = true
         if (length !== undefined && written > length) return Effect.fail(this.lengthMismatch(length, written))
         if (chunk.byteLength === 0) return Effect.void
         return stream.write(chunk) ? Effect.void : this.drained(stream)

@@ -22,3 +22,12 @@ export const currentTimeout: FiberRef.FiberRef<number | undefined> = GlobalValue
   Symbol.for("@effect-requests/client/currentTimeout"),
   () => FiberRef.unsafeMake<number | undefined>(undefined)
 )
+
+/** What the layer sets for every response: its `maxBodySize` and `timeout` in ms. @internal */
+export interface ResponseLimits {
+  readonly maxBodySize: number
+  readonly timeout: number | undefined
+}
+
+/** No limit at all, for clients built without the layer's options. @internal */
+export const noLimits: ResponseLimits = { maxBodySize: Number.POSITIVE_INFINITY, timeout: undefined }
