@@ -43,15 +43,28 @@ const targetOf = (request: HttpClientRequest.HttpClientRequest): Either.Either<R
         )
       : Either.right(target)
   } catch (cause) {
-    return Either.left(cause)
+    // The URL parser's TypeError, typed and worded as ours.
+    return Either.left(
+      new InvalidRequestError({
+        reason: "InvalidUrl",
+        detail: cause instanceof Error ? `${cause.message}: ${request.url}` : String(cause)
+      })
+    )
   }
 }
 
+/** The cause's own words go in `description`, so the platform error's message says what happened. */
 const requestError = (
   request: HttpClientRequest.HttpClientRequest,
   reason: "Transport" | "Encode" | "InvalidUrl",
   cause: unknown
-) => new HttpClientError.RequestError({ request, reason, cause })
+) =>
+  new HttpClientError.RequestError({
+    request,
+    reason,
+    cause,
+    ...(cause instanceof Error ? { description: cause.message } : {})
+  })
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: RequestsError) =>
   requestError(request, cause._tag === "InvalidRequestError" ? "Encode" : "Transport", cause)

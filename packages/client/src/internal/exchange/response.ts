@@ -87,7 +87,8 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
       request: this.request,
       response: this,
       reason: "Decode",
-      cause
+      cause,
+      ...(cause instanceof Error ? { description: cause.message } : {})
     })
   }
 

@@ -75,15 +75,8 @@ export const keepAlive = (
   options: ResolvedH2Options,
   now: () => number
 ): Effect.Effect<void> => {
-  const { idleTimeout, pingInterval, pingTimeout, headersTimeout, bodyTimeout } = options
-  const stallRound = Math.max(100, Math.min(headersTimeout / 4, bodyTimeout / 4, 5_000))
-  if (
-    !Number.isFinite(idleTimeout) &&
-    !Number.isFinite(pingInterval) &&
-    !Number.isFinite(headersTimeout) &&
-    !Number.isFinite(bodyTimeout)
-  )
-    return Effect.void
+  const { idleTimeout, pingInterval, pingTimeout } = options
+  if (!Number.isFinite(idleTimeout) && !Number.isFinite(pingInterval)) return Effect.void
   const step: Effect.Effect<void> = Effect.suspend(() => {
     if (connection.closed) return Effect.void
     const t = now()
@@ -92,7 +85,6 @@ export const keepAlive = (
       connection.lastHeard = t
     }
     const idle = connection.active === 0
-    if (!idle) connection.checkStalls(t)
     if (idle && t - connection.idleSince >= idleTimeout) {
       connection.drain()
       return Effect.void
@@ -100,11 +92,10 @@ export const keepAlive = (
     if (t - connection.lastHeard >= pingInterval) {
       return Effect.flatMap(ping(connection, pingTimeout), (alive) => (alive ? step : Effect.void))
     }
-    // A busy connection rechecks after idleTimeout (it may be idle by then), or
-    // sooner to look for stalled streams.
+    // A busy connection rechecks after idleTimeout: it may be idle by then.
     const wake = Math.min(
       connection.lastHeard + pingInterval,
-      idle ? connection.idleSince + idleTimeout : t + Math.min(idleTimeout, stallRound)
+      idle ? connection.idleSince + idleTimeout : t + idleTimeout
     )
     return Effect.zipRight(Effect.sleep(Math.max(wake - t, 1)), step)
   })

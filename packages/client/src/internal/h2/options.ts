@@ -110,8 +110,8 @@ export interface H2Options {
    * Longest wait for a stream's response head once its request is sent,
    * with nothing heard on the stream; a `TimeoutError` in phase `headers`
    * and the stream is cancelled. Default `300 seconds`, as undici. Checked
-   * by each connection's keep-alive loop, at most two rounds late (a round
-   * is at most 5 seconds, and at most a quarter of this).
+   * by the pool's housekeeping, at most two rounds late (a round is at most
+   * 5 seconds, and at most a quarter of this).
    */
   readonly headersTimeout?: Duration.DurationInput
   /**

@@ -233,6 +233,12 @@ export class H2Stream implements ResponseBody {
     if (this.settled) return
     this.host.markHeard()
     if (this.head === undefined) {
+      // A reset before the head also ends node's stream: report the reset, not a close.
+      const stream = this.stream
+      if (stream !== undefined && stream.closed && !this.host.sessionGone) {
+        this.fail(this.resetError(stream.rstCode ?? NO_ERROR))
+        return
+      }
       // END_STREAM without a final response head is malformed (RFC 9113 §8.1).
       this.fail(this.closedError(new Error("stream ended without a response head")))
       return
