@@ -241,7 +241,7 @@ export class StreamResetError extends Data.TaggedError("StreamResetError")<{
 /**
  * A response went past one of the client's limits: a body larger than
  * `maxBodySize` for a buffered read, more interim (1xx) responses than
- * `maxInterimResponses`. The exchange is abandoned and its connection (or
+ * `maxInterimResponses`, an HTTP/2 head over `maxHeaderListSize`. The exchange is abandoned and its connection (or
  * HTTP/2 stream) closed, so the rest is never read.
  *
  * @since 0.1.0
@@ -251,7 +251,7 @@ export class LimitExceededError extends Data.TaggedError("LimitExceededError")<{
   readonly protocol: Protocol
   readonly phase: Phase
   /** The option that set the limit, e.g. `maxBodySize`. */
-  readonly limit: "maxBodySize" | "maxInterimResponses"
+  readonly limit: "maxBodySize" | "maxInterimResponses" | "maxHeaderListSize"
   /** Its value. */
   readonly value: number
   readonly detail: string

@@ -69,6 +69,8 @@ export class H2Connection implements StreamHost {
   readonly endpointKey: string
   /** Interim (1xx) responses a stream accepts before its final one. */
   readonly maxInterimResponses: number
+  /** Largest response header list a stream accepts, as HTTP/2 counts it. */
+  readonly maxHeaderListSize: number
   readonly session: http2.ClientHttp2Session
   readonly remoteAddress: string | undefined
   /** Stream slots; one until the first SETTINGS, then the server's limit. */
@@ -102,6 +104,7 @@ export class H2Connection implements StreamHost {
     const options = owner.options
     this.endpointKey = endpoint.key
     this.maxInterimResponses = options.maxInterimResponses
+    this.maxHeaderListSize = options.maxHeaderListSize
     this.remoteAddress = dialed.remoteAddress
     this.lastHeard = this.idleSince = owner.now()
     const socket = dialed.socket

@@ -87,7 +87,10 @@ export interface H2Options {
   /**
    * Largest response header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE),
    * in bytes as HTTP/2 counts them. Default `65536`: room for large cookies
-   * and tokens, a bound on what a hostile server can make us hold.
+   * and tokens, a bound on what a hostile server can make us hold. It is
+   * advertised in SETTINGS and enforced on every response head: a larger
+   * one fails with a `LimitExceededError` (`limit: "maxHeaderListSize"`) and
+   * the stream is cancelled.
    */
   readonly maxHeaderListSize?: number
   /**

@@ -34,6 +34,8 @@ export interface StreamHost {
   readonly endpointKey: string
   /** Interim (1xx) responses a stream accepts before its final one. */
   readonly maxInterimResponses: number
+  /** Largest response header list a stream accepts, as HTTP/2 counts it. */
+  readonly maxHeaderListSize: number
   readonly counters: H2Counters
   /** Highest stream id a GOAWAY said the server may process; `Infinity` before any GOAWAY. */
   readonly goawayLastStreamId: number
@@ -67,21 +69,32 @@ class StopWriting {
 const stopWriting = new StopWriting()
 const isStop = (e: RequestsError | StopWriting): e is StopWriting => e === stopWriting
 
+/**
+ * Size of the last head `toHead` built, as SETTINGS_MAX_HEADER_LIST_SIZE
+ * counts it (name, value and 32 per field): node advertises the limit but
+ * does not hold received heads to it. A module variable, not a tuple per head.
+ */
+let lastHeadSize = 0
+
 /** Turns node's response headers into the protocol-neutral head. */
 const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): ResponseHead => {
   const out: Record<string, string> = Object.create(null) as Record<string, string>
   let setCookie: ReadonlyArray<string> = EMPTY
+  let size = 0
   for (const name in headers) {
     // Pseudo-headers (":status") are not fields.
     if (name.charCodeAt(0) === 58) continue
     const value = headers[name]
     if (value === undefined) continue
+    if (typeof value === "string") size += name.length + value.length + 32
+    else for (const v of value) size += name.length + v.length + 32
     if (name === "set-cookie") {
       setCookie = typeof value === "string" ? [value] : value
       continue
     }
     out[name] = typeof value === "string" ? value : value.join(", ")
   }
+  lastHeadSize = size
   return { status: headers[":status"] ?? 0, headers: out, setCookie }
 }
 
@@ -89,7 +102,10 @@ function onResponse(
   this: OwnedStream,
   headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader
 ): void {
-  this[kExchange].setHead(toHead(headers))
+  const head = toHead(headers)
+  const exchange = this[kExchange]
+  if (lastHeadSize > exchange.maxHeaderListSize) exchange.headTooLarge(lastHeadSize)
+  else exchange.setHead(head)
 }
 
 function onInterim(this: OwnedStream): void {
@@ -191,6 +207,26 @@ export class H2Stream implements ResponseBody {
       this.headWaiter = undefined
       waiter(Effect.succeed(head))
     }
+  }
+
+  get maxHeaderListSize(): number {
+    return this.host.maxHeaderListSize
+  }
+
+  /** The head is over `maxHeaderListSize`: the stream is refused with CANCEL. */
+  headTooLarge(size: number): void {
+    this.host.markHeard()
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.host.endpointKey,
+        protocol: "h2",
+        phase: "headers",
+        limit: "maxHeaderListSize",
+        value: this.host.maxHeaderListSize,
+        detail: `response header list of ${size} bytes`
+      })
+    )
+    this.cancel()
   }
 
   /** A 1xx block arrived; a server that never stops sending them is cut off. */
