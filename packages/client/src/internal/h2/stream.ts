@@ -11,22 +11,23 @@
  * @internal
  */
 import type * as http2 from "node:http2"
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Option } from "effect"
+import type * as Stream from "effect/Stream"
 import { joinChunks } from "../exchange/chunks.js"
 import type { ResponseBody, ResponseHead } from "../exchange/exchange.js"
 import {
   ClosedError,
   GoAwayError,
-  InvalidRequestError,
   LimitExceededError,
   TimeoutError,
-  RequestBodyError,
   type Phase,
   type RequestsError,
   StreamResetError
 } from "../../Errors.js"
 import { CANCEL, codeName, NO_ERROR, REFUSED_STREAM } from "./codes.js"
+import { lastHeadSize, toHead } from "./response-head.js"
 import type { H2Counters } from "./stats.js"
+import { writeBody } from "./upload.js"
 
 /** What an exchange needs from the connection that carries it. */
 export interface StreamHost {
@@ -60,51 +61,14 @@ interface OwnedStream extends http2.ClientHttp2Stream {
 
 type Resume<A> = (effect: Effect.Effect<A, RequestsError>) => void
 
-const EMPTY: ReadonlyArray<string> = []
-
-/** Ends the body write loop early without an error: the exchange settled under it. */
-class StopWriting {
-  readonly _tag = "StopWriting"
-}
-const stopWriting = new StopWriting()
-const isStop = (e: RequestsError | StopWriting): e is StopWriting => e === stopWriting
-
-/**
- * Size of the last head `toHead` built, as SETTINGS_MAX_HEADER_LIST_SIZE
- * counts it (name, value and 32 per field): node advertises the limit but
- * does not hold received heads to it. A module variable, not a tuple per head.
- */
-let lastHeadSize = 0
-
-/** Turns node's response headers into the protocol-neutral head. */
-const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): ResponseHead => {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>
-  let setCookie: ReadonlyArray<string> = EMPTY
-  let size = 0
-  for (const name in headers) {
-    // Pseudo-headers (":status") are not fields.
-    if (name.charCodeAt(0) === 58) continue
-    const value = headers[name]
-    if (value === undefined) continue
-    if (typeof value === "string") size += name.length + value.length + 32
-    else for (const v of value) size += name.length + v.length + 32
-    if (name === "set-cookie") {
-      setCookie = typeof value === "string" ? [value] : value
-      continue
-    }
-    out[name] = typeof value === "string" ? value : value.join(", ")
-  }
-  lastHeadSize = size
-  return { status: headers[":status"] ?? 0, headers: out, setCookie }
-}
-
 function onResponse(
   this: OwnedStream,
   headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader
 ): void {
   const head = toHead(headers)
   const exchange = this[kExchange]
-  if (lastHeadSize > exchange.maxHeaderListSize) exchange.headTooLarge(lastHeadSize)
+  const size = lastHeadSize()
+  if (size > exchange.maxHeaderListSize) exchange.headTooLarge(size)
   else exchange.setHead(head)
 }
 
@@ -146,7 +110,8 @@ export class H2Stream implements ResponseBody {
   private buffered = 0
   private paused = false
   private released = false
-  private writing = false
+  /** The request body is being written. */
+  writing = false
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
   /** Most bytes the collecting reader accepts. */
@@ -466,75 +431,16 @@ export class H2Stream implements ResponseBody {
     body: Stream.Stream<Uint8Array, unknown>,
     length: number | undefined
   ): Effect.Effect<void, RequestsError> {
-    return Effect.suspend(() => {
-      this.writing = true
-      let written = 0
-      const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError | StopWriting> => {
-        const stream = this.stream
-        if (this.failure !== undefined) return Effect.fail(this.failure)
-        if (stream === undefined || this.done || stream.closed || stream.destroyed)
-          return Effect.fail(stopWriting)
-        written += chunk.byteLength
-        this.heard = true
-        if (length !== undefined && written > length) return Effect.fail(this.lengthMismatch(length, written))
-        if (chunk.byteLength === 0) return Effect.void
-        return stream.write(chunk) ? Effect.void : this.drained(stream)
-      }
-      return Stream.runForEach(
-        Stream.mapError(body, (cause) => new RequestBodyError({ endpoint: this.host.endpointKey, cause })),
-        writeChunk
-      ).pipe(
-        Effect.flatMap((): Effect.Effect<void, RequestsError | StopWriting> => {
-          if (this.failure !== undefined) return Effect.fail(this.failure)
-          if (length !== undefined && written !== length)
-            return Effect.fail(this.lengthMismatch(length, written))
-          this.writing = false
-          const stream = this.stream
-          if (stream !== undefined && !stream.closed && !stream.destroyed) stream.end()
-          return Effect.void
-        }),
-        Effect.catchIf(isStop, () => {
-          this.writing = false
-          // The response ended while we were still sending: the rest is not wanted.
-          if (this.done) this.cancelSending()
-          return Effect.void
-        }),
-        Effect.tapError(() => Effect.sync(() => this.cancel())),
-        Effect.onInterrupt(() => Effect.sync(() => this.cancel()))
-      )
-    })
+    return writeBody(this, body, length)
   }
 
-  private cancelSending(): void {
-    const stream = this.stream
-    if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+  /** The node stream, once attached. */
+  get node(): http2.ClientHttp2Stream | undefined {
+    return this.stream
   }
 
-  private lengthMismatch(declared: number, written: number): InvalidRequestError {
-    return new InvalidRequestError({
-      reason: "InvalidBody",
-      detail: `body stream produced ${written} bytes, content-length declared ${declared}`
-    })
-  }
-
-  private drained(stream: http2.ClientHttp2Stream): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      const onDrain = () => {
-        stream.off("close", onDone)
-        resume(Effect.void)
-      }
-      // A closed stream never drains; the next chunk sees why it closed.
-      const onDone = () => {
-        stream.off("drain", onDrain)
-        resume(Effect.void)
-      }
-      stream.once("drain", onDrain)
-      stream.once("close", onDone)
-      return Effect.sync(() => {
-        stream.off("drain", onDrain)
-        stream.off("close", onDone)
-      })
-    })
+  get endpointKey(): string {
+    return this.host.endpointKey
   }
 
   // --- pulled by the caller -------------------------------------------------
