@@ -123,7 +123,13 @@ export class ClosedError extends Data.TaggedError("ClosedError")<{
   readonly cause: unknown
 }> {
   override get message(): string {
-    return `connection to ${this.endpoint} closed by peer during ${this.phase}${this.responseStarted ? "" : " (before any response byte)"}`
+    const started = this.responseStarted ? "" : " (before any response byte)"
+    const cause = this.cause
+    // Node's own HTTP/2 layer (flood and protocol checks) ends sessions too: say so, and why.
+    if (cause instanceof Error && "code" in cause && String(cause.code).startsWith("ERR_HTTP2")) {
+      return `connection to ${this.endpoint} closed by the client during ${this.phase}${started}: ${cause.message}`
+    }
+    return `connection to ${this.endpoint} closed by peer during ${this.phase}${started}${cause instanceof Error ? `: ${cause.message}` : ""}`
   }
 }
 

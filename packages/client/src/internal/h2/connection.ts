@@ -293,8 +293,8 @@ export class H2Connection implements StreamHost {
     if (!this.session.closed && !this.session.destroyed) this.session.close()
   }
 
-  sessionLost(): void {
-    this.terminate(undefined, this.lastError)
+  sessionLost(cause?: unknown): void {
+    this.terminate(undefined, this.lastError ?? cause)
   }
 
   /**

@@ -50,7 +50,7 @@ export interface StreamHost {
   /** The stream no longer occupies a slot. */
   streamEnded(stream: H2Stream): void
   /** A stream saw the session die before the connection did: fail everything now. */
-  sessionLost(): void
+  sessionLost(cause?: unknown): void
 }
 
 const kExchange = Symbol("effect-requests/h2/exchange")
@@ -328,7 +328,8 @@ export class H2Stream implements ResponseBody {
     if (!this.settled) {
       this.host.markHeard()
       if (this.host.sessionGone) {
-        this.host.sessionLost()
+        // Node reports why it killed the session on the stream before the session hears of it.
+        this.host.sessionLost(this.lastError)
       } else if (code !== NO_ERROR || this.head === undefined || !this.done) {
         this.fail(this.resetError(code))
       }
