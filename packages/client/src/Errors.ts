@@ -154,7 +154,13 @@ export class ClosedError extends Data.TaggedError("ClosedError")<{
   readonly cause: unknown
 }> {
   override get message(): string {
-    return `connection to ${this.endpoint} closed by peer during ${this.phase}${this.responseStarted ? "" : " (before any response byte)"}`
+    const started = this.responseStarted ? "" : " (before any response byte)"
+    const cause = this.cause
+    // Node's own HTTP/2 layer (flood and protocol checks) ends sessions too: say so, and why.
+    if (cause instanceof Error && "code" in cause && String(cause.code).startsWith("ERR_HTTP2")) {
+      return `connection to ${this.endpoint} closed by the client during ${this.phase}${started}: ${cause.message}`
+    }
+    return `connection to ${this.endpoint} closed by peer during ${this.phase}${started}${cause instanceof Error ? `: ${cause.message}` : ""}`
   }
 }
 
@@ -219,6 +225,7 @@ export type RequestsError =
   | ClientClosedError
   | GoAwayError
   | StreamResetError
+  | LimitExceededError
 
 /**
  * The HTTP/2 peer sent GOAWAY and the stream could not complete because of
@@ -266,5 +273,28 @@ export class StreamResetError extends Data.TaggedError("StreamResetError")<{
   readonly protocol = "h2" as const
   override get message(): string {
     return `stream reset by ${this.endpoint} with ${this.codeName} during ${this.phase}`
+  }
+}
+
+/**
+ * A response went past one of the client's limits: a body larger than
+ * `maxBodySize` for a buffered read, more interim (1xx) responses than
+ * `maxInterimResponses`, an HTTP/2 head over `maxHeaderListSize`. The exchange is abandoned and its connection (or
+ * HTTP/2 stream) closed, so the rest is never read.
+ *
+ * @since 0.1.0
+ */
+export class LimitExceededError extends Data.TaggedError("LimitExceededError")<{
+  readonly endpoint: string
+  readonly protocol: Protocol
+  readonly phase: Phase
+  /** The option that set the limit, e.g. `maxBodySize`. */
+  readonly limit: "maxBodySize" | "maxInterimResponses" | "maxHeaderListSize"
+  /** Its value. */
+  readonly value: number
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.limit} (${this.value}) exceeded by ${this.endpoint} in ${this.phase}: ${this.detail}`
   }
 }

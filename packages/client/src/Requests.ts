@@ -32,10 +32,11 @@ import { H2ConnectionPool, type H2Options, type H2Stats } from "./H2ConnectionPo
 import {
   makeClient,
   makeExecute,
-  type PlatformExchange,
-  platformFinish
+  makePlatformFinish,
+  type PlatformExchange
 } from "./internal/client/http-client.js"
 import { makeSend } from "./internal/client/send.js"
+import { DEFAULT_MAX_BODY_SIZE } from "./internal/limits/settings.js"
 import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
 import type { ProxySetting } from "./internal/transport/proxy-config.js"
 import { makeRouting } from "./internal/transport/routing.js"
@@ -101,6 +102,27 @@ export interface Options {
    * synchronously. Default: none, and no event is even built.
    */
   readonly events?: Listener
+  /**
+   * Largest response body, in bytes, that `text`, `json`, `arrayBuffer`,
+   * `formData` and `urlParamsBody` read into memory. A larger declared
+   * `content-length` fails before any byte is read; without one, the read
+   * fails as soon as more has arrived. Either way the connection (or HTTP/2
+   * stream) is closed and the cause is a `LimitExceededError` with
+   * `limit: "maxBodySize"`. `stream` is not limited. Set it per request with
+   * `Limits.withMaxBodySize`. Default `64 MiB`: a buffered read costs up to
+   * twice the body in memory, and `text` can never exceed V8's string limit
+   * (about 512 MiB) anyway.
+   */
+  readonly maxBodySize?: number
+  /**
+   * Whole-request deadline: from the start of a request to its response
+   * head, and on through the buffered read of its body, on Effect's Clock.
+   * Past it the request fails with a `TimeoutError` (phase `headers`, or
+   * `body` while reading it) and its connection or stream is closed. Set
+   * it per request with `Timeouts.withTimeout`. Default: none; the pools'
+   * `acquireTimeout`, `headersTimeout` and `bodyTimeout` bound each phase.
+   */
+  readonly timeout?: Duration.DurationInput
   /**
    * Create a client span per request and propagate trace headers, as
    * @effect/platform's own clients do. Costs tens of microseconds of CPU per
@@ -176,8 +198,8 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
  * router you build yourself: to share pools between clients, to configure
  * them apart, or to put a mock in place of one (as platform-node's
  * `layerUndiciWithoutDispatcher` does for its dispatcher). Of `options`, it
- * reads `events`, `tracing`, `proxy`, `unixSockets`, `protocol` (for h2c
- * through a proxy) and `h1.retryNonIdempotent`; the rest belong to
+ * reads `events`, `tracing`, `maxBodySize`, `timeout`, `proxy`, `unixSockets`,
+ * `protocol` (for h2c through a proxy) and `h1.retryNonIdempotent`; the rest belong to
  * the layers you provide.
  *
  * @example
@@ -200,9 +222,13 @@ export const layerWithoutPools = (
       const h2 = yield* H2ConnectionPool
       const router = yield* ProtocolRouter
       const observer = yield* CurrentObserver
+      const limits = {
+        maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+        timeout: options.timeout === undefined ? undefined : Duration.toMillis(options.timeout)
+      }
       const direct = makeSend(
         { router, h1, h2, observer, retryNonIdempotent: options.h1?.retryNonIdempotent ?? false },
-        platformFinish
+        makePlatformFinish(limits)
       )
       const routing = makeRouting({
         proxy: options.proxy,
@@ -245,7 +271,7 @@ export const layerWithoutPools = (
 
       return Context.make(
         HttpClient.HttpClient,
-        makeClient(makeExecute(send, observer), { tracing: options.tracing ?? false })
+        makeClient(makeExecute(send, observer, limits), { tracing: options.tracing ?? false })
       ).pipe(Context.add(Requests, Requests.of({ stats, flush, warm })))
     })
   )

@@ -7,6 +7,12 @@
 /** The client layer, its options, stats and control. @since 0.1.0 */
 export * as Requests from "./Requests.js"
 
+/** Per-request limits: `maxBodySize` around any effect. @since 0.1.0 */
+export * as Limits from "./Limits.js"
+
+/** Per-request deadlines: a whole-request `timeout` around any effect. @since 0.1.0 */
+export * as Timeouts from "./Timeouts.js"
+
 /** The typed failures the client produces. @since 0.1.0 */
 export * as Errors from "./Errors.js"
 

@@ -45,7 +45,7 @@ import * as tls from "node:tls"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { defaultAnswer } from "./internal/fault-answer.js"
-import type { FaultContext } from "./internal/fault-context.js"
+import { type FaultContext, INTERIM_FLOOD } from "./internal/fault-context.js"
 import { h1Handler } from "./internal/fault-h1.js"
 import { h2Handlers } from "./internal/fault-h2.js"
 import { FaultLedger } from "./internal/fault-ledger.js"
@@ -86,6 +86,12 @@ export type Protocol = internal.Protocol
  *   reset with INTERNAL_ERROR (HTTP/2).
  * - `delayHeaders`: after processing, the answer waits up to
  *   `maxDelayMillis`.
+ * - `cancelBody` (HTTP/2): after processing, a head with the body's
+ *   content-length, part of the body, then RST_STREAM(CANCEL) or (for a
+ *   cut in the first half) RST_STREAM(NO_ERROR), never END_STREAM: a body
+ *   only its length shows to be short.
+ * - `interimFlood`: after processing, {@link interimFloodSize} `103 Early
+ *   Hints` before the answer, more than a client should accept.
  *
  * @since 0.1.0
  */
@@ -112,8 +118,18 @@ export const defaultRates: FaultRates = {
   resetStream: 0.01,
   stall: 0.001,
   truncateBody: 0.01,
-  delayHeaders: 0.05
+  delayHeaders: 0.05,
+  cancelBody: 0.005,
+  interimFlood: 0.005
 }
+
+/**
+ * Interim responses an `interimFlood` sends before its answer: four times
+ * effect-requests' default `maxInterimResponses`.
+ *
+ * @since 0.1.0
+ */
+export const interimFloodSize: number = INTERIM_FLOOD
 
 /**
  * What the server decided for one request arrival.

@@ -15,6 +15,8 @@ const none: FaultServer.FaultRates = {
   resetStream: 0,
   stall: 0,
   truncateBody: 0,
+  cancelBody: 0,
+  interimFlood: 0,
   delayHeaders: 0
 }
 
@@ -244,6 +246,34 @@ describe("FaultServer", () => {
       })
     )
 
+    it.scoped("cancelBody: part of the promised body, then CANCEL or NO_ERROR without END_STREAM", () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: only("cancelBody") })
+        const s = yield* session(server)
+        for (const id of ["g1", "g2", "g3", "g4"]) {
+          const reply = yield* h2(s, id, { path: "/x?size=5000" })
+          expect(reply.contentLength).toBe(5000)
+          expect(reply.body.length).toBeLessThan(5000)
+          const [decision] = server.decisionsFor(id)
+          expect(reply.rstCode).toBe(
+            decision!.cutAt < 0.5 ? http2.constants.NGHTTP2_NO_ERROR : http2.constants.NGHTTP2_CANCEL
+          )
+          expect(server.processed.get(id)).toBe(1)
+        }
+        expect(server.faults.cancelBody).toBe(4)
+      })
+    )
+
+    it.scoped("interimFlood: 103s by the dozen, then the answer", () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: only("interimFlood") })
+        const reply = yield* h2(yield* session(server), "g")
+        expect(reply.body.startsWith(answerOf("g", "GET", 0))).toBe(true)
+        expect(server.faults.interimFlood).toBe(1)
+        expect(FaultServer.interimFloodSize).toBeGreaterThan(16)
+      })
+    )
+
     it.scoped("delayHeaders: answered after up to maxDelayMillis", () =>
       Effect.gen(function* () {
         const server = yield* FaultServer.make({ seed: 1, faults: only("delayHeaders"), maxDelayMillis: 5 })
@@ -349,6 +379,28 @@ describe("FaultServer", () => {
         expect(reply.body.length).toBeLessThan(64)
         expect(server.processed.get("g")).toBe(1)
         expect(server.answered.get("g")).toBeUndefined()
+      })
+    )
+
+    it.scoped("interimFlood: 103s by the dozen, then the answer", () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: only("interimFlood"), plainHttp1: true })
+        const interim = yield* Effect.async<number>((resume) => {
+          let count = 0
+          const req = http.request(`${server.plainUrl!}/x`, {
+            agent: false,
+            headers: { "x-request-id": "a" }
+          })
+          req.on("information", () => count++)
+          req.on("response", (res) => {
+            res.resume()
+            res.once("end", () => resume(Effect.succeed(count)))
+          })
+          req.end()
+          return Effect.sync(() => req.destroy())
+        })
+        expect(interim).toBe(FaultServer.interimFloodSize)
+        expect(server.faults.interimFlood).toBe(1)
       })
     )
 

@@ -15,7 +15,8 @@ export const typedTags: ReadonlySet<string> = new Set([
   "InvalidRequestError",
   "ClientClosedError",
   "GoAwayError",
-  "StreamResetError"
+  "StreamResetError",
+  "LimitExceededError"
 ])
 
 /** A typed failure as it reaches the caller: a tag from the known set, and the endpoint it concerns. */

@@ -31,7 +31,9 @@ const rates: FaultServer.FaultRates = {
   resetStream: 0.005,
   stall: 0.001,
   truncateBody: 0.01,
-  delayHeaders: 0.05
+  delayHeaders: 0.05,
+  cancelBody: 0.005,
+  interimFlood: 0.005
 }
 
 /** Where a request goes, and so over which protocol. */

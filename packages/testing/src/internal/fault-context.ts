@@ -21,3 +21,6 @@ export interface FaultContext {
 /** The `x-request-id` of a request, when it carries exactly one. @internal */
 export const requestIdOf = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
   typeof value === "string" ? value : undefined
+
+/** Interim responses an `interimFlood` sends before its answer. @internal */
+export const INTERIM_FLOOD = 64

@@ -20,7 +20,7 @@
 import type * as http from "node:http"
 import type * as net from "node:net"
 import { cutLength, type Encoded, encode } from "./fault-answer.js"
-import { type FaultContext, requestIdOf } from "./fault-context.js"
+import { type FaultContext, INTERIM_FLOOD, requestIdOf } from "./fault-context.js"
 
 interface SocketState {
   /** Requests that reached the handler on this socket. */
@@ -102,6 +102,12 @@ export const h1Handler = (context: FaultContext): http.RequestListener => {
             () => socket.destroy()
           )
         }
+        case "interimFlood":
+          ledger.inject("interimFlood")
+          for (let i = 0; i < INTERIM_FLOOD && !socket.destroyed; i++) {
+            res.writeEarlyHints({ link: "</style.css>; rel=preload" })
+          }
+          return send(res, answer)
         case "closeAfterResponse":
           res.once("finish", () => {
             ledger.inject("closeAfterResponse")

@@ -25,9 +25,10 @@
  */
 import * as http2 from "node:http2"
 import { cutLength, type Encoded, encode } from "./fault-answer.js"
+import { INTERIM_FLOOD } from "./fault-context.js"
 import { type FaultContext, requestIdOf } from "./fault-context.js"
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants
+const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants
 
 interface SessionState {
   /** The highest stream that reached the handler; what a GOAWAY names as processed at most. */
@@ -149,6 +150,22 @@ export const h2Handlers = (
               answer.body.subarray(0, cutLength(answer.body.byteLength, decision.cutAt)),
               () => stream.close(NGHTTP2_INTERNAL_ERROR)
             )
+          case "cancelBody":
+            ledger.inject("cancelBody")
+            stream.respond(
+              { ...answer.headers, ":status": answer.status, "content-length": answer.body.byteLength },
+              { waitForTrailers: true }
+            )
+            return void stream.write(
+              answer.body.subarray(0, cutLength(answer.body.byteLength, decision.cutAt)),
+              () => stream.close(decision.cutAt < 0.5 ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL)
+            )
+          case "interimFlood":
+            ledger.inject("interimFlood")
+            for (let i = 0; i < INTERIM_FLOOD && !stream.closed && !stream.destroyed; i++) {
+              stream.additionalHeaders({ ":status": 103, link: "</style.css>; rel=preload" })
+            }
+            return answerNow()
           case "delayHeaders":
             ledger.inject("delayHeaders")
             return timers.after(decision.delayMillis, stream, answerNow)

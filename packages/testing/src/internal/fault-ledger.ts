@@ -27,7 +27,9 @@ export class FaultLedger {
     resetStream: new Counter(),
     stall: new Counter(),
     truncateBody: new Counter(),
-    delayHeaders: new Counter()
+    delayHeaders: new Counter(),
+    cancelBody: new Counter(),
+    interimFlood: new Counter()
   }
   /** Requests that reached the server, per protocol, faults included. */
   readonly arrivals: Record<Protocol, number> = { "http/1.1": 0, h2: 0 }

@@ -25,12 +25,29 @@ export const faultKinds: ReadonlyArray<FaultKind> = [
   "resetStream",
   "stall",
   "truncateBody",
-  "delayHeaders"
+  "delayHeaders",
+  "cancelBody",
+  "interimFlood"
 ]
 
 const applicable: Readonly<Record<Protocol, ReadonlySet<FaultKind>>> = {
-  "http/1.1": new Set(["closeAfterResponse", "closeWhenIdle", "truncateBody", "delayHeaders"]),
-  h2: new Set(["goaway", "refuseStream", "resetStream", "stall", "truncateBody", "delayHeaders"])
+  "http/1.1": new Set([
+    "closeAfterResponse",
+    "closeWhenIdle",
+    "truncateBody",
+    "delayHeaders",
+    "interimFlood"
+  ]),
+  h2: new Set([
+    "goaway",
+    "refuseStream",
+    "resetStream",
+    "stall",
+    "truncateBody",
+    "delayHeaders",
+    "cancelBody",
+    "interimFlood"
+  ])
 }
 
 /** FNV-1a over UTF-16 code units: a stable 32-bit digest of the key. */
@@ -91,7 +108,7 @@ export class FaultPlan {
       fault,
       delayMillis:
         fault === "delayHeaders" || fault === "closeWhenIdle" ? uniformInt(rng, 1, this.maxDelayMillis) : 0,
-      cutAt: fault === "truncateBody" ? uniformFloat64(rng) : 0
+      cutAt: fault === "truncateBody" || fault === "cancelBody" ? uniformFloat64(rng) : 0
     }
     this.decisions.push(decision)
     if (requestId !== undefined) {

@@ -19,6 +19,8 @@ export type FaultKind =
   | "stall"
   | "truncateBody"
   | "delayHeaders"
+  | "cancelBody"
+  | "interimFlood"
 
 /** The probability of each fault per request, in [0, 1]. @internal */
 export type FaultRates = Readonly<Record<FaultKind, number>>
@@ -35,7 +37,7 @@ export interface Decision {
   readonly fault: FaultKind | undefined
   /** For `delayHeaders` and `closeWhenIdle`: how long the server waits, in ms. */
   readonly delayMillis: number
-  /** For `truncateBody`: the share of the body sent before the cut, in [0, 1). */
+  /** For `truncateBody` and `cancelBody`: the share of the body sent before the cut, in [0, 1). */
   readonly cutAt: number
 }
 

@@ -15,12 +15,15 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
+import * as Clock from "effect/Clock"
 import { InvalidRequestError, type RequestsError } from "../../Errors.js"
 import type { Exchange, ExchangeResponse } from "../exchange/exchange.js"
 import type { Finish } from "./send.js"
 import { prepareBody } from "../exchange/request-body.js"
 import { parseRequestTarget, type RequestTarget } from "../exchange/request-target.js"
 import { ClientResponse } from "../exchange/response.js"
+import { byDeadline } from "../limits/deadline.js"
+import { currentTimeout, noLimits, type ResponseLimits } from "../limits/settings.js"
 import type { Observer } from "../observe/observer.js"
 
 type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
@@ -30,34 +33,65 @@ const targetOf = (request: HttpClientRequest.HttpClientRequest): RequestTarget |
   let url: string | URL = request.url
   if (request.urlParams.length > 0 || request.hash._tag === "Some") {
     const built = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-    if (Either.isLeft(built)) return new UnusableUrl(built.left)
+    if (Either.isLeft(built)) return new UnusableUrl(invalidUrl(request, built.left))
     url = built.right
   }
-  return (
-    parseRequestTarget(url) ??
-    new UnusableUrl(
-      new InvalidRequestError({ reason: "InvalidUrl", detail: "only http: and https: URLs are supported" })
+  try {
+    return (
+      parseRequestTarget(url) ??
+      new UnusableUrl(
+        new InvalidRequestError({ reason: "InvalidUrl", detail: "only http: and https: URLs are supported" })
+      )
     )
-  )
+  } catch (cause) {
+    return new UnusableUrl(invalidUrl(request, cause))
+  }
 }
+
+/** The URL parser's error, typed and worded as ours. */
+const invalidUrl = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+  new InvalidRequestError({
+    reason: "InvalidUrl",
+    detail: cause instanceof Error ? `${cause.message}: ${request.url}` : String(cause)
+  })
 
 /** A URL the client cannot send to, with the reason. */
 class UnusableUrl {
   constructor(readonly cause: unknown) {}
 }
 
+/** The cause's own words go in `description`, so the platform error's message says what happened. */
 const requestError = (
   request: HttpClientRequest.HttpClientRequest,
   reason: "Transport" | "Encode" | "InvalidUrl",
   cause: unknown
-) => new HttpClientError.RequestError({ request, reason, cause })
+) =>
+  new HttpClientError.RequestError({
+    request,
+    reason,
+    cause,
+    ...(cause instanceof Error ? { description: cause.message } : {})
+  })
 
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: RequestsError) =>
   requestError(request, cause._tag === "InvalidRequestError" ? "Encode" : "Transport", cause)
 
 /** The platform's response; a caller that scoped the request gets the connection back when the scope closes, read or not. */
-const responseOf = (request: HttpClientRequest.HttpClientRequest, answer: ExchangeResponse): Result => {
-  const response = new ClientResponse(request, answer.head, answer.body, answer.remoteAddress)
+const responseOf = (
+  request: HttpClientRequest.HttpClientRequest,
+  answer: ExchangeResponse,
+  limits: ResponseLimits,
+  deadline: number | undefined
+): Result => {
+  const response = new ClientResponse(
+    request,
+    answer.head,
+    answer.body,
+    answer.remoteAddress,
+    answer.protocol,
+    limits,
+    deadline
+  )
   if (answer.body.settled) return Effect.succeed(response)
   return Effect.flatMap(Effect.serviceOption(Scope.Scope), (scope) =>
     Option.isNone(scope)
@@ -69,30 +103,33 @@ const responseOf = (request: HttpClientRequest.HttpClientRequest, answer: Exchan
 /** An exchange that remembers the platform request it was made from. @internal */
 export interface PlatformExchange extends Exchange {
   readonly request: HttpClientRequest.HttpClientRequest
+  /** Clock time in ms by which the whole request must be done, when a `timeout` applies. */
+  readonly deadline: number | undefined
 }
 
 /**
  * How the road's outcome becomes the platform's: a response whose body is
- * read on demand, or a `RequestError` around the typed failure.
+ * read on demand within the client's limits, or a `RequestError` around the
+ * typed failure.
  *
  * @internal
  */
-export const platformFinish: Finish<
-  PlatformExchange,
-  HttpClientResponse.HttpClientResponse,
-  HttpClientError.HttpClientError
-> = {
-  answered: (exchange, answer) => responseOf(exchange.request, answer),
+export const makePlatformFinish = (
+  limits: ResponseLimits = noLimits
+): Finish<PlatformExchange, HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => ({
+  answered: (exchange, answer) => responseOf(exchange.request, answer, limits, exchange.deadline),
   failed: (exchange, error) => transportError(exchange.request, error)
-}
+})
 
 /**
- * Turns a platform request into an exchange and sends it.
+ * Turns a platform request into an exchange and sends it, within the
+ * whole-request `timeout` when one applies (the layer's, or the fiber's
+ * `Timeouts.withTimeout`).
  *
  * @internal
  */
 export const makeExecute =
-  (send: (exchange: PlatformExchange) => Result, observer: Observer) =>
+  (send: (exchange: PlatformExchange) => Result, observer: Observer, limits: ResponseLimits = noLimits) =>
   (request: HttpClientRequest.HttpClientRequest): Result => {
     observer.requestsMade++
     const target = targetOf(request)
@@ -105,14 +142,28 @@ export const makeExecute =
       observer.errors++
       return Effect.fail(requestError(request, "Encode", body))
     }
-    return send({
+    const exchange: PlatformExchange = {
       endpoint: target.endpoint,
       method: request.method,
       target: target.target,
       headers: request.headers,
       body,
       retry: undefined,
-      request
+      request,
+      deadline: undefined
+    }
+    return Effect.withFiberRuntime((fiber) => {
+      const timeout = fiber.getFiberRef(currentTimeout) ?? limits.timeout
+      if (timeout === undefined || !Number.isFinite(timeout)) return send(exchange)
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        byDeadline(
+          send({ ...exchange, deadline: now + timeout }),
+          now + timeout,
+          timeout,
+          target.endpoint.key,
+          "headers"
+        ).pipe(Effect.catchTag("TimeoutError", (error) => Effect.fail(transportError(request, error))))
+      )
     })
   }
 

@@ -104,6 +104,15 @@ export const makeSend = <X extends Exchange, A, E>(
         }
         observer.failed(origin)
         if (listening) observer.emit({ _tag: "Failed", endpoint: exchange.endpoint.key, protocol, error })
+        // Sent to HTTP/1.1 on the server's word, which its handshake then refused: ask it afresh next time.
+        if (
+          exchange.retry === "Http11Required" &&
+          (error._tag === "TlsError" || error._tag === "ProtocolError")
+        )
+          return Effect.zipRight(
+            router.forget(exchange.endpoint),
+            Effect.fail(finish.failed(exchange, error))
+          )
         return Effect.fail(finish.failed(exchange, error))
       }
     })

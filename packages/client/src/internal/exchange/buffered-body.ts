@@ -27,6 +27,11 @@ export class BufferedBody implements ResponseBody {
 
   readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.sync(() => this.takeAll())
 
+  /** Held bytes are already in memory: the limit is checked by the response, on `takeAll`. */
+  readAtMost(_limit: number): Effect.Effect<Uint8Array, RequestsError> {
+    return this.readAll
+  }
+
   readonly pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<RequestsError>> = Effect.suspend(() =>
     this.bytes === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.of(this.takeAll()))
   )

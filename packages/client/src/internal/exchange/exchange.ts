@@ -39,6 +39,12 @@ export interface ResponseHead {
 export interface ResponseBody {
   /** Every remaining byte, in one buffer. */
   readonly readAll: Effect.Effect<Uint8Array, RequestsError>
+  /**
+   * Every remaining byte, in one buffer, failing with a `LimitExceededError`
+   * once more than `limit` bytes arrive; the connection or stream is then
+   * given up.
+   */
+  readAtMost(limit: number): Effect.Effect<Uint8Array, RequestsError>
   /** Every remaining byte if the body has fully arrived, else `undefined`; never waits. */
   takeAll(): Uint8Array | undefined
   /** Next batch of chunks; `None` at the end. */

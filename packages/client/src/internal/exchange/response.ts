@@ -15,11 +15,13 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { LimitExceededError, type Protocol } from "../../Errors.js"
 import { SetCookieHeaders } from "../batteries/set-cookie.js"
+import { byDeadline } from "../limits/deadline.js"
+import { currentMaxBodySize, noLimits, type ResponseLimits } from "../limits/settings.js"
 import type { ResponseBody, ResponseHead } from "./exchange.js"
 
 const utf8 = new TextDecoder()
-const decodeUtf8 = (bytes: Uint8Array): string => utf8.decode(bytes)
 const identity = (bytes: Uint8Array): Uint8Array => bytes
 
 /** An ArrayBuffer holding exactly the body: views into larger memory are copied out. */
@@ -50,7 +52,12 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     readonly request: HttpClientRequest.HttpClientRequest,
     private readonly head: ResponseHead,
     private readonly body: ResponseBody,
-    private readonly address: string | undefined
+    private readonly address: string | undefined,
+    private readonly protocol: Protocol = "http/1.1",
+    /** The layer's `maxBodySize`; `Limits.withMaxBodySize` overrides it per fiber. */
+    private readonly limits: ResponseLimits = noLimits,
+    /** When the whole-request `timeout` runs out (Clock ms), if there is one. */
+    private readonly deadline: number | undefined = undefined
   ) {
     super()
     this.status = head.status
@@ -80,21 +87,37 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
       request: this.request,
       response: this,
       reason: "Decode",
-      cause
+      cause,
+      ...(cause instanceof Error ? { description: cause.message } : {})
     })
   }
 
   /** The whole body, read once and kept, so `text` after `json` still works. */
   private readBytes<A>(f: (bytes: Uint8Array) => A): Effect.Effect<A, HttpClientError.ResponseError> {
-    return Effect.suspend(() => {
+    return Effect.withFiberRuntime((fiber) => {
       if (this.bytes !== undefined) return Effect.succeed(f(this.bytes))
+      const limit = fiber.getFiberRef(currentMaxBodySize) ?? this.limits.maxBodySize
+      const declared = this.body.settled ? undefined : this.head.headers["content-length"]
+      if (declared !== undefined && Number(declared) > limit) {
+        unread.unregister(this.body)
+        this.body.abandon()
+        return Effect.fail(this.decodeError(this.tooLarge(limit, `content-length is ${declared}`)))
+      }
       // Small bodies usually arrive with the head: no need to suspend for them.
       const arrived = this.body.takeAll()
       if (arrived !== undefined) {
         unread.unregister(this.body)
+        if (arrived.byteLength > limit) {
+          return Effect.fail(this.decodeError(this.tooLarge(limit, `${arrived.byteLength} bytes received`)))
+        }
         return Effect.succeed(f((this.bytes = arrived)))
       }
-      return Effect.mapBoth(this.body.readAll, {
+      const read = this.body.readAtMost(limit)
+      const bounded =
+        this.deadline === undefined
+          ? read
+          : byDeadline(read, this.deadline, this.limits.timeout ?? 0, this.endpoint(), "body")
+      return Effect.mapBoth(bounded, {
         onFailure: (cause) => this.decodeError(cause),
         onSuccess: (bytes) => {
           unread.unregister(this.body)
@@ -104,8 +127,29 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     })
   }
 
+  /** `scheme://host:port` of the request, for errors. */
+  private endpoint(): string {
+    const url = URL.canParse(this.request.url) ? new URL(this.request.url) : undefined
+    const port = url === undefined ? "" : url.port || (url.protocol === "https:" ? "443" : "80")
+    return url === undefined ? this.request.url : `${url.protocol}//${url.hostname}:${port}`
+  }
+
+  private tooLarge(limit: number, detail: string): LimitExceededError {
+    return new LimitExceededError({
+      endpoint: this.endpoint(),
+      protocol: this.protocol,
+      phase: "body",
+      limit: "maxBodySize",
+      value: limit,
+      detail
+    })
+  }
+
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.readBytes(decodeUtf8)
+    // V8 refuses strings past about 512 MiB with a RangeError; a limit raised that far must not become a defect.
+    return Effect.flatMap(this.readBytes(identity), (bytes) =>
+      Effect.try({ try: () => utf8.decode(bytes), catch: (cause) => this.decodeError(cause) })
+    )
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {

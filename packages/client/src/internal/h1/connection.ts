@@ -12,6 +12,7 @@ import type { Endpoint } from "../../Endpoint.js"
 import {
   ClosedError,
   InvalidRequestError,
+  LimitExceededError,
   ProtocolError,
   RequestBodyError,
   type RequestsError
@@ -65,6 +66,10 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   remainingUses: number | undefined = undefined
   /** Handed to a waiting request that has not written yet. */
   reserved = 0
+  /** Something was written or heard since the pool last looked: a field write, no clock read. */
+  heard = false
+  /** Clock time, in ms, the pool last saw progress at. */
+  lastHeard = 0
   private readonly parser: ResponseParser
   /** Written and not yet fully answered, oldest first. */
   private readonly inflight: Array<PendingResponse> = []
@@ -93,6 +98,16 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   /** Exchanges written and not yet answered, plus those promised to waiting requests. */
   get load(): number {
     return this.inflight.length + this.reserved
+  }
+
+  /** The oldest exchange not yet answered in full. */
+  get oldest(): PendingResponse | undefined {
+    return this.inflight[0]
+  }
+
+  /** A streamed request body is still being sent. */
+  get uploading(): boolean {
+    return this.streaming !== undefined
   }
 
   /** Open, accepting requests, with nothing unanswered. */
@@ -152,6 +167,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
       let written = 0
       const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError> => {
         if (exchange.settled) return Effect.void
+        this.heard = true
         written += chunk.byteLength
         if (length !== undefined && written > length)
           return Effect.fail(this.bodyLengthMismatch(length, written))
@@ -219,6 +235,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     )
     this.inflight.push(exchange)
     this.parser.expect(isHead)
+    this.heard = true
     return exchange
   }
 
@@ -232,6 +249,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   private drained(exchange: PendingResponse): Effect.Effect<void, RequestsError> {
     return Effect.async<void, RequestsError>((resume) => {
       const onDrain = () => {
+        this.heard = true
         this.socket.off("close", onClose)
         resume(Effect.void)
       }
@@ -256,6 +274,13 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   }
 
   onHead(head: ResponseHead): void {
+    if (head.status === 101) {
+      // We never ask to upgrade: what follows is not HTTP/1.1 and the exchange cannot complete.
+      return this.failProtocol({
+        reason: "UnsolicitedUpgrade",
+        detail: "101 Switching Protocols to a request without Upgrade"
+      })
+    }
     const hint = head.headers["keep-alive"]
     if (hint !== undefined) {
       const parsed = parseKeepAlive(hint)
@@ -281,6 +306,12 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
       this.streaming = undefined
       return this.destroy()
     }
+    if (this.socket.writableLength > 0) {
+      // Answered early (a 413, say) while request bytes still wait in the
+      // socket: the server stopped reading them, and a request written
+      // behind them would hang. Only a fully flushed body leaves it reusable.
+      return this.destroy()
+    }
     if (this.draining) {
       if (this.inflight.length > 0) {
         this.owner.pipelineRefused(this)
@@ -295,6 +326,7 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   // --- socket events ----------------------------------------------------------
 
   private readonly onData = (chunk: Buffer): void => {
+    this.heard = true
     const exchange = this.inflight[0]
     if (exchange !== undefined) exchange.responseStarted = true
     const error = this.parser.feed(chunk)
@@ -319,16 +351,28 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     this.failClosed(undefined)
   }
 
-  private failProtocol(error: ParseError): void {
+  private failProtocol(
+    error: ParseError | { readonly reason: "UnsolicitedUpgrade"; readonly detail: string }
+  ): void {
     const exchange = this.inflight.shift()
+    const phase = exchange?.head === undefined ? "headers" : "body"
     exchange?.fail(
-      new ProtocolError({
-        endpoint: this.endpoint.key,
-        protocol: "http/1.1",
-        phase: exchange.head === undefined ? "headers" : "body",
-        reason: error.reason,
-        detail: error.detail
-      })
+      error.reason === "TooManyInterimResponses"
+        ? new LimitExceededError({
+            endpoint: this.endpoint.key,
+            protocol: "http/1.1",
+            phase,
+            limit: "maxInterimResponses",
+            value: this.options.parserLimits.maxInterimResponses ?? 16,
+            detail: error.detail
+          })
+        : new ProtocolError({
+            endpoint: this.endpoint.key,
+            protocol: "http/1.1",
+            phase,
+            reason: error.reason,
+            detail: error.detail
+          })
     )
     this.failUnanswered(error)
     this.destroy(true)

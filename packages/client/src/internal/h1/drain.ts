@@ -11,6 +11,7 @@ import { ClientClosedError } from "../../Errors.js"
 import { awaitDrained } from "../pool/drain-deadline.js"
 import type { H1PoolState } from "./pool-state.js"
 import { publish } from "./pool-stats.js"
+import { stallRound } from "./stall.js"
 
 const closeIdle = (pool: H1PoolState): void => {
   for (const state of pool.endpoints.values()) for (const c of state.idle.splice(0)) c.destroy()
@@ -46,7 +47,7 @@ export const flush = (pool: H1PoolState): Effect.Effect<void> =>
  * @internal
  */
 export const housekeeping = (pool: H1PoolState): Effect.Effect<never> => {
-  const interval = Math.max(100, Math.min(pool.config.idleTimeout / 2, 5_000))
+  const interval = Math.max(100, Math.min(pool.config.idleTimeout / 2, stallRound(pool.config)))
   const round = Effect.zipRight(
     Effect.sync(() => {
       for (const state of pool.endpoints.values()) state.reap()

@@ -20,6 +20,7 @@ import type { DeadlineLine } from "../pool/deadline-watch.js"
 import type { H1Connection } from "./connection.js"
 import { reuseWindow, type ResolvedH1Options } from "./options.js"
 import { EndpointCounters, type H1EndpointState } from "./pool-stats.js"
+import { checkStall } from "./stall.js"
 import type { Ticket } from "./ticket.js"
 
 /**
@@ -152,9 +153,10 @@ export class EndpointPool implements DeadlineLine {
     }
   }
 
-  /** Closes idle connections past their reuse window, lifetime or uses. */
+  /** Closes idle connections past their reuse window, lifetime or uses, and busy ones that stalled. */
   reap(): void {
     const now = this.now()
+    for (const connection of this.connections) checkStall(connection, now, this.options)
     for (const connection of this.idle.slice()) {
       if (connection.load === 0 && !this.reusable(connection, now)) connection.destroy()
     }

@@ -52,8 +52,32 @@ export interface H1Options {
   readonly maxHeaderBytes?: number
   /** Most header fields accepted in a response head, and in its trailers. Default `100`. */
   readonly maxHeaderCount?: number
+  /**
+   * Most interim (1xx) responses accepted before the final one; one more
+   * fails the exchange with a `LimitExceededError` (`limit:
+   * "maxInterimResponses"`) and closes the connection. Their heads count
+   * against `maxHeaderBytes` together with the final head. Default `16`:
+   * a `100 Continue` and a few `103 Early Hints` are all a server needs.
+   */
+  readonly maxInterimResponses?: number
   /** Response bytes buffered for a reader that has not caught up before reading from the socket pauses. Default `65536`. */
   readonly highWaterMark?: number
+  /**
+   * Longest wait for the response head once the request is written, with
+   * nothing heard from the server; a `TimeoutError` in phase `headers`, and
+   * the connection is closed. Default `300 seconds`, as undici. Checked by
+   * the pool's housekeeping, so it may fire up to two of its rounds late
+   * (a round is at most 5 seconds, and at most a quarter of this).
+   */
+  readonly headersTimeout?: Duration.DurationInput
+  /**
+   * Longest time without progress once the head has arrived (no body byte
+   * while the reader waits) or while a streamed request body is being sent
+   * (no chunk accepted by the socket); a `TimeoutError` in phase `body` or
+   * `request`. A reader that stops reading pauses the clock. Default
+   * `300 seconds`, as undici's `bodyTimeout`; checked like `headersTimeout`.
+   */
+  readonly bodyTimeout?: Duration.DurationInput
 }
 
 /** @internal */
@@ -69,8 +93,14 @@ export interface ResolvedH1Options {
   readonly retryNonIdempotent: boolean
   readonly closeTimeout: number
   readonly sockets: Readonly<Record<string, net.Socket>>
-  readonly parserLimits: { readonly maxHeaderBytes: number; readonly maxHeaderCount: number }
+  readonly parserLimits: {
+    readonly maxHeaderBytes: number
+    readonly maxHeaderCount: number
+    readonly maxInterimResponses: number
+  }
   readonly highWaterMark: number
+  readonly headersTimeout: number
+  readonly bodyTimeout: number
 }
 
 const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
@@ -94,9 +124,12 @@ export const resolveH1Options = (options: H1Options = {}): ResolvedH1Options => 
   sockets: options.sockets ?? {},
   parserLimits: {
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
-    maxHeaderCount: options.maxHeaderCount ?? 100
+    maxHeaderCount: options.maxHeaderCount ?? 100,
+    maxInterimResponses: options.maxInterimResponses ?? 16
   },
-  highWaterMark: options.highWaterMark ?? 64 * 1024
+  highWaterMark: options.highWaterMark ?? 64 * 1024,
+  headersTimeout: millis(options.headersTimeout, 300_000),
+  bodyTimeout: millis(options.bodyTimeout, 300_000)
 })
 
 /**

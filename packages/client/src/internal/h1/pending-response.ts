@@ -13,7 +13,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { joinChunks } from "../exchange/chunks.js"
-import type { RequestsError } from "../../Errors.js"
+import { LimitExceededError, type RequestsError } from "../../Errors.js"
 import type { ExchangeResponse, ResponseBody } from "../exchange/exchange.js"
 import type { ResponseHead } from "./response-parser.js"
 
@@ -24,6 +24,8 @@ export type ResumeHead = (effect: Effect.Effect<ExchangeResponse, RequestsError>
 export interface PendingResponseOwner {
   /** Where the response comes from, for the caller. */
   readonly remoteAddress: string | undefined
+  /** `scheme://host:port`, for errors. */
+  readonly endpoint: { readonly key: string }
   /** The caller gave up before the exchange completed: the connection cannot be reused. */
   abandon(exchange: PendingResponse): void
   /** The caller drained the buffer below the low-water mark. */
@@ -45,6 +47,8 @@ export class PendingResponse implements ResponseBody {
   private bodyWaiter: (() => void) | undefined = undefined
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
+  /** Most bytes the collecting reader accepts. */
+  private limit = Number.POSITIVE_INFINITY
 
   constructor(
     readonly owner: PendingResponseOwner,
@@ -60,7 +64,10 @@ export class PendingResponse implements ResponseBody {
   pushBody(chunk: Uint8Array): boolean {
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
-    if (this.collecting) return false
+    if (this.collecting) {
+      if (this.buffered > this.limit) this.overLimit()
+      return false
+    }
     this.wakeBody()
     return this.buffered > this.highWaterMark
   }
@@ -160,14 +167,48 @@ export class PendingResponse implements ResponseBody {
     return this.done ? joinChunks(this.take()) : undefined
   }
 
-  /** The whole body as one buffer. A single copy at the end, never one per chunk. */
-  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() => {
-    if (this.done) return Effect.succeed(joinChunks(this.take()))
-    if (this.failure) return Effect.fail(this.failure)
-    this.collecting = true
-    this.owner.resumeReading()
-    return Effect.zipRight(this.waitForBody(), this.readAll)
-  })
+  /**
+   * The whole body as one buffer, failing with a `LimitExceededError` (and
+   * closing the connection) once more than `limit` bytes have arrived. A
+   * single copy at the end, never one per chunk.
+   */
+  readAtMost(limit: number): Effect.Effect<Uint8Array, RequestsError> {
+    return Effect.suspend(() => {
+      if (this.buffered > limit) {
+        this.limit = limit
+        this.overLimit()
+      }
+      if (this.failure) return Effect.fail(this.failure)
+      if (this.done) return Effect.succeed(joinChunks(this.take()))
+      this.limit = limit
+      this.collecting = true
+      this.owner.resumeReading()
+      return Effect.zipRight(this.waitForBody(), this.readAtMost(limit))
+    })
+  }
+
+  /** The whole body as one buffer, without a limit. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() =>
+    this.readAtMost(Number.POSITIVE_INFINITY)
+  )
+
+  /** The collecting reader's limit is passed: drop what came and give the connection up. */
+  private overLimit(): void {
+    const received = this.buffered
+    this.chunks = []
+    this.buffered = 0
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.owner.endpoint.key,
+        protocol: "http/1.1",
+        phase: "body",
+        limit: "maxBodySize",
+        value: this.limit,
+        detail: `${received} bytes of the body received`
+      })
+    )
+    this.owner.abandon(this)
+  }
 
   /**
    * Pulls the next batch of body chunks: `None` at the end of the body.

@@ -25,6 +25,8 @@ export interface ParserLimits {
   readonly maxHeaderBytes?: number
   /** Header fields per message (trailers count separately with the same limit). Default 100. */
   readonly maxHeaderCount?: number
+  /** Interim (1xx) responses before the final one. Default 16. */
+  readonly maxInterimResponses?: number
 }
 
 /**
@@ -83,6 +85,7 @@ export type ParseErrorReason =
   | "TruncatedBody"
   | "TruncatedHead"
   | "UnsolicitedResponse"
+  | "TooManyInterimResponses"
 
 /**
  * A rejected response: a stable `reason` and a human-readable `detail`.
@@ -288,6 +291,9 @@ const hexByte = (c: number): string => `0x${c.toString(16).padStart(2, "0")}`
 export class ResponseParser {
   private readonly maxHeaderBytes: number
   private readonly maxHeaderCount: number
+  private readonly maxInterimResponses: number
+  /** Interim responses before the final one of the current exchange. */
+  private interimCount = 0
   private state = State.Idle
   private error: ParseError | undefined = undefined
   /** Whether each announced request was a HEAD, oldest first from `queueStart`. */
@@ -338,6 +344,7 @@ export class ResponseParser {
   ) {
     this.maxHeaderBytes = limits?.maxHeaderBytes ?? 16384
     this.maxHeaderCount = limits?.maxHeaderCount ?? 100
+    this.maxInterimResponses = limits?.maxInterimResponses ?? 16
   }
 
   /** Announces the next request written on the connection, in order; the parser needs it to know that a HEAD response has no body. Pipelining calls it several times ahead. */
@@ -715,7 +722,14 @@ export class ResponseParser {
     if (this.transferEncoding && (this.contentLength >= 0 || !http11)) keepAlive = false
     if (status < 200 && status !== 101) {
       const head = this.makeHead(keepAlive, "none", -1)
+      // The head budget covers every interim response and the final one:
+      // otherwise an endless stream of small 1xx heads would never end.
+      const spent = this.sectionBytes
       this.resetHead()
+      this.sectionBytes = spent
+      if (++this.interimCount > this.maxInterimResponses) {
+        return this.fail("TooManyInterimResponses", `more than ${this.maxInterimResponses} interim responses`)
+      }
       this.interimSeen = true
       this.state = State.Idle
       this.handler.onInformational(head)
@@ -801,6 +815,7 @@ export class ResponseParser {
     if (!this.keepAlive) this.last = true
     this.resetHead()
     this.interimSeen = false
+    this.interimCount = 0
     this.state = State.Idle
     this.handler.onComplete(trailers)
   }

@@ -67,6 +67,10 @@ const headerError = (error: unknown): InvalidRequestError | undefined => {
 /** @internal */
 export class H2Connection implements StreamHost {
   readonly endpointKey: string
+  /** Interim (1xx) responses a stream accepts before its final one. */
+  readonly maxInterimResponses: number
+  /** Largest response header list a stream accepts, as HTTP/2 counts it. */
+  readonly maxHeaderListSize: number
   readonly session: http2.ClientHttp2Session
   readonly remoteAddress: string | undefined
   /** Stream slots; one until the first SETTINGS, then the server's limit. */
@@ -99,6 +103,8 @@ export class H2Connection implements StreamHost {
   ) {
     const options = owner.options
     this.endpointKey = endpoint.key
+    this.maxInterimResponses = options.maxInterimResponses
+    this.maxHeaderListSize = options.maxHeaderListSize
     this.remoteAddress = dialed.remoteAddress
     this.lastHeard = this.idleSince = owner.now()
     const socket = dialed.socket
@@ -157,6 +163,12 @@ export class H2Connection implements StreamHost {
     this.capacityFreed()
   }
 
+  /** Cancels the streams that stalled past `headersTimeout` or `bodyTimeout`. */
+  checkStalls(now: number): void {
+    const { headersTimeout, bodyTimeout } = this.owner.options
+    for (const stream of this.inflight) stream.checkStall(now, headersTimeout, bodyTimeout)
+  }
+
   streamEnded(stream: H2Stream): void {
     this.inflight.delete(stream)
     this.slots.unsafeRelease(1)
@@ -195,7 +207,12 @@ export class H2Connection implements StreamHost {
       this.releaseSlot()
       return headers
     }
-    const exchange = new H2Stream(this, this.owner.options.highWaterMark, this.streamsOpened > 0)
+    const exchange = new H2Stream(
+      this,
+      this.owner.options.highWaterMark,
+      this.streamsOpened > 0,
+      request.method === "HEAD"
+    )
     let stream: http2.ClientHttp2Stream
     try {
       stream = this.session.request(headers, body._tag === "Empty" ? emptyOptions : openOptions)
@@ -276,8 +293,8 @@ export class H2Connection implements StreamHost {
     if (!this.session.closed && !this.session.destroyed) this.session.close()
   }
 
-  sessionLost(): void {
-    this.terminate(undefined, this.lastError)
+  sessionLost(cause?: unknown): void {
+    this.terminate(undefined, this.lastError ?? cause)
   }
 
   /**

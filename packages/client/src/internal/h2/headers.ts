@@ -44,6 +44,13 @@ export const buildHeaders = (
   }
   for (const name in fields) {
     const value = fields[name]!
+    if (name === "host") {
+      // As over HTTP/1.1, a Host the caller set wins; HTTP/2 carries it as :authority (RFC 9113 §8.3.1).
+      if (!isFieldValue(value) || value === "")
+        return new InvalidRequestError({ reason: "InvalidHeaderValue", detail: "value of host" })
+      out[":authority"] = value
+      continue
+    }
     if (connectionSpecific.has(name)) continue
     // "te: trailers" is the one TE value HTTP/2 allows.
     if (name === "te" && value !== "trailers") continue

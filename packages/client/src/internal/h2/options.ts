@@ -87,9 +87,19 @@ export interface H2Options {
   /**
    * Largest response header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE),
    * in bytes as HTTP/2 counts them. Default `65536`: room for large cookies
-   * and tokens, a bound on what a hostile server can make us hold.
+   * and tokens, a bound on what a hostile server can make us hold. It is
+   * advertised in SETTINGS and enforced on every response head: a larger
+   * one fails with a `LimitExceededError` (`limit: "maxHeaderListSize"`) and
+   * the stream is cancelled.
    */
   readonly maxHeaderListSize?: number
+  /**
+   * Most interim (1xx) responses a stream accepts before its final one;
+   * one more fails the exchange with a `LimitExceededError` (`limit:
+   * "maxInterimResponses"`) and resets the stream with CANCEL. Each block is
+   * bounded by `maxHeaderListSize`, so together they are too. Default `16`.
+   */
+  readonly maxInterimResponses?: number
   /**
    * Carry requests for another `https` origin on an open connection that is
    * authoritative for it too: the origin's host resolves to the connection's
@@ -99,6 +109,22 @@ export interface H2Options {
    * never done when certificate verification is off.
    */
   readonly coalescing?: boolean
+  /**
+   * Longest wait for a stream's response head once its request is sent,
+   * with nothing heard on the stream; a `TimeoutError` in phase `headers`
+   * and the stream is cancelled. Default `300 seconds`, as undici. Checked
+   * by the pool's housekeeping, at most two rounds late (a round is at most
+   * 5 seconds, and at most a quarter of this).
+   */
+  readonly headersTimeout?: Duration.DurationInput
+  /**
+   * Longest time a stream makes no progress once its head arrived (no DATA
+   * while its reader waits) or while its request body is being sent (a
+   * zero flow-control window, say); a `TimeoutError` in phase `body` or
+   * `request`, and the stream is cancelled. A reader that stops reading
+   * pauses the clock. Default `300 seconds`, as undici's `bodyTimeout`.
+   */
+  readonly bodyTimeout?: Duration.DurationInput
   /**
    * When the pool's scope closes, how long streams in flight may take to
    * finish after GOAWAY before their connections are cut. Default `5 seconds`,
@@ -125,8 +151,11 @@ export interface ResolvedH2Options {
   readonly connectionWindowSize: number
   readonly highWaterMark: number
   readonly maxHeaderListSize: number
+  readonly maxInterimResponses: number
   readonly coalescing: boolean
   readonly closeTimeout: number
+  readonly headersTimeout: number
+  readonly bodyTimeout: number
 }
 
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
@@ -146,6 +175,9 @@ export const resolveOptions = (options: H2Options = {}): ResolvedH2Options => ({
   connectionWindowSize: options.connectionWindowSize ?? 16 * 1024 * 1024,
   highWaterMark: options.highWaterMark ?? 64 * 1024,
   maxHeaderListSize: options.maxHeaderListSize ?? 64 * 1024,
+  maxInterimResponses: options.maxInterimResponses ?? 16,
   coalescing: options.coalescing ?? true,
-  closeTimeout: millis(options.closeTimeout, "5 seconds")
+  closeTimeout: millis(options.closeTimeout, "5 seconds"),
+  headersTimeout: millis(options.headersTimeout, "300 seconds"),
+  bodyTimeout: millis(options.bodyTimeout, "300 seconds")
 })

@@ -14,25 +14,31 @@ import type * as http2 from "node:http2"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
 import { joinChunks } from "../exchange/chunks.js"
 import type { ResponseBody, ResponseHead } from "../exchange/exchange.js"
 import {
   ClosedError,
   GoAwayError,
-  InvalidRequestError,
-  RequestBodyError,
+  LimitExceededError,
+  TimeoutError,
   type Phase,
   type RequestsError,
   StreamResetError
 } from "../../Errors.js"
 import { CANCEL, codeName, NO_ERROR, REFUSED_STREAM } from "./codes.js"
+import { lastHeadSize, toHead } from "./response-head.js"
 import type { H2Counters } from "./stats.js"
+import { writeBody } from "./upload.js"
 
 /** What an exchange needs from the connection that carries it. */
 export interface StreamHost {
   /** `scheme://host:port`, for errors. */
   readonly endpointKey: string
+  /** Interim (1xx) responses a stream accepts before its final one. */
+  readonly maxInterimResponses: number
+  /** Largest response header list a stream accepts, as HTTP/2 counts it. */
+  readonly maxHeaderListSize: number
   readonly counters: H2Counters
   /** Highest stream id a GOAWAY said the server may process; `Infinity` before any GOAWAY. */
   readonly goawayLastStreamId: number
@@ -46,7 +52,7 @@ export interface StreamHost {
   /** The stream no longer occupies a slot. */
   streamEnded(stream: H2Stream): void
   /** A stream saw the session die before the connection did: fail everything now. */
-  sessionLost(): void
+  sessionLost(cause?: unknown): void
 }
 
 const kExchange = Symbol("effect-requests/h2/exchange")
@@ -57,38 +63,19 @@ interface OwnedStream extends http2.ClientHttp2Stream {
 
 type Resume<A> = (effect: Effect.Effect<A, RequestsError>) => void
 
-const EMPTY: ReadonlyArray<string> = []
-
-/** Ends the body write loop early without an error: the exchange settled under it. */
-class StopWriting {
-  readonly _tag = "StopWriting"
-}
-const stopWriting = new StopWriting()
-const isStop = (e: RequestsError | StopWriting): e is StopWriting => e === stopWriting
-
-/** Turns node's response headers into the protocol-neutral head. */
-const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): ResponseHead => {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>
-  let setCookie: ReadonlyArray<string> = EMPTY
-  for (const name in headers) {
-    // Pseudo-headers (":status") are not fields.
-    if (name.charCodeAt(0) === 58) continue
-    const value = headers[name]
-    if (value === undefined) continue
-    if (name === "set-cookie") {
-      setCookie = typeof value === "string" ? [value] : value
-      continue
-    }
-    out[name] = typeof value === "string" ? value : value.join(", ")
-  }
-  return { status: headers[":status"] ?? 0, headers: out, setCookie }
-}
-
 function onResponse(
   this: OwnedStream,
   headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader
 ): void {
-  this[kExchange].setHead(toHead(headers))
+  const head = toHead(headers)
+  const exchange = this[kExchange]
+  const size = lastHeadSize()
+  if (size > exchange.maxHeaderListSize) exchange.headTooLarge(size)
+  else exchange.setHead(head)
+}
+
+function onInterim(this: OwnedStream): void {
+  this[kExchange].interim()
 }
 
 function onData(this: OwnedStream, chunk: Buffer): void {
@@ -125,9 +112,20 @@ export class H2Stream implements ResponseBody {
   private buffered = 0
   private paused = false
   private released = false
-  private writing = false
+  /** The request body is being written. */
+  writing = false
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
+  /** Most bytes the collecting reader accepts. */
+  private limit = Number.POSITIVE_INFINITY
+  /** Body bytes received, to hold against the declared content-length. */
+  private received = 0
+  /** Interim (1xx) responses seen. */
+  private interims = 0
+  /** Progress since the connection last looked: a field write, no clock read. */
+  heard = true
+  /** Clock time, in ms, the connection last saw progress at. */
+  lastHeard = 0
   private headWaiter: Resume<ResponseHead> | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
 
@@ -135,7 +133,9 @@ export class H2Stream implements ResponseBody {
     private readonly host: StreamHost,
     private readonly highWaterMark: number,
     /** Whether the connection had carried an earlier stream. */
-    private readonly reused: boolean
+    private readonly reused: boolean,
+    /** A response to HEAD declares a content-length it never sends. */
+    private readonly isHead = false
   ) {}
 
   /** Takes over a node stream just returned by `session.request`. */
@@ -147,6 +147,7 @@ export class H2Stream implements ResponseBody {
     // A session still connecting assigns the id later.
     if (stream.id === undefined) stream.once("ready", onReady)
     stream.on("response", onResponse)
+    stream.on("headers", onInterim)
     stream.on("data", onData)
     stream.on("end", onEnd)
     stream.on("error", onError)
@@ -166,6 +167,7 @@ export class H2Stream implements ResponseBody {
 
   setHead(head: ResponseHead): void {
     this.head = head
+    this.heard = true
     this.host.markHeard()
     const waiter = this.headWaiter
     if (waiter !== undefined) {
@@ -174,11 +176,53 @@ export class H2Stream implements ResponseBody {
     }
   }
 
+  get maxHeaderListSize(): number {
+    return this.host.maxHeaderListSize
+  }
+
+  /** The head is over `maxHeaderListSize`: the stream is refused with CANCEL. */
+  headTooLarge(size: number): void {
+    this.host.markHeard()
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.host.endpointKey,
+        protocol: "h2",
+        phase: "headers",
+        limit: "maxHeaderListSize",
+        value: this.host.maxHeaderListSize,
+        detail: `response header list of ${size} bytes`
+      })
+    )
+    this.cancel()
+  }
+
+  /** A 1xx block arrived; a server that never stops sending them is cut off. */
+  interim(): void {
+    this.host.markHeard()
+    if (++this.interims <= this.host.maxInterimResponses || this.settled) return
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.host.endpointKey,
+        protocol: "h2",
+        phase: "headers",
+        limit: "maxInterimResponses",
+        value: this.host.maxInterimResponses,
+        detail: `more than ${this.host.maxInterimResponses} interim responses`
+      })
+    )
+    this.cancel()
+  }
+
   pushBody(chunk: Uint8Array): void {
     this.host.heard = true
+    this.heard = true
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
-    if (this.collecting) return
+    this.received += chunk.byteLength
+    if (this.collecting) {
+      if (this.buffered > this.limit) this.overLimit()
+      return
+    }
     this.wakeBody()
     if (this.buffered > this.highWaterMark && !this.paused) {
       // Node stops consuming the stream's window while it is paused, so the
@@ -192,8 +236,19 @@ export class H2Stream implements ResponseBody {
     if (this.settled) return
     this.host.markHeard()
     if (this.head === undefined) {
+      // A reset before the head also ends node's stream: report the reset, not a close.
+      const stream = this.stream
+      if (stream !== undefined && stream.closed && !this.host.sessionGone) {
+        this.fail(this.resetError(stream.rstCode ?? NO_ERROR))
+        return
+      }
       // END_STREAM without a final response head is malformed (RFC 9113 §8.1).
       this.fail(this.closedError(new Error("stream ended without a response head")))
+      return
+    }
+    const truncated = this.truncation()
+    if (truncated !== undefined) {
+      this.fail(truncated)
       return
     }
     this.done = true
@@ -203,12 +258,80 @@ export class H2Stream implements ResponseBody {
     this.wakeBody()
   }
 
+  /**
+   * Why a body that node reports ended is not complete, if it is not. Node
+   * also emits 'end' for a stream a reset or a torn-down session closed
+   * before END_STREAM: then the stream is already closed with its code when
+   * 'end' fires. RST_STREAM(NO_ERROR) cannot be told apart that way (a
+   * server may send it right after END_STREAM, to stop an upload), so the
+   * bytes received must also add up to the declared content-length.
+   */
+  private truncation(): RequestsError | undefined {
+    const stream = this.stream
+    const head = this.head!
+    if (stream !== undefined && stream.closed) {
+      if (this.host.sessionGone) return this.closedError(new Error("session closed before END_STREAM"))
+      if ((stream.rstCode ?? NO_ERROR) !== NO_ERROR) return this.resetError(stream.rstCode)
+    }
+    const declared = head.headers["content-length"]
+    if (declared === undefined || head.status === 204 || head.status === 304 || this.isHead) return undefined
+    const length = Number(declared)
+    if (Number.isSafeInteger(length) && length !== this.received) {
+      const code = stream?.rstCode ?? NO_ERROR
+      return new StreamResetError({
+        endpoint: this.host.endpointKey,
+        code,
+        codeName: codeName(code),
+        phase: "body"
+      })
+    }
+    return undefined
+  }
+
+  /** The collecting reader's limit is passed: drop what came and cancel the stream. */
+  private overLimit(): void {
+    const received = this.buffered
+    this.chunks = []
+    this.buffered = 0
+    this.fail(
+      new LimitExceededError({
+        endpoint: this.host.endpointKey,
+        protocol: "h2",
+        phase: "body",
+        limit: "maxBodySize",
+        value: this.limit,
+        detail: `${received} bytes of the body received`
+      })
+    )
+    this.cancel()
+  }
+
+  /**
+   * Cancels the stream when it made no progress for longer than the
+   * deadline of its phase; a reader that stopped reading is not a stall.
+   */
+  checkStall(now: number, headersTimeout: number, bodyTimeout: number): void {
+    if (this.heard || this.paused || this.settled) {
+      this.heard = false
+      this.lastHeard = now
+      return
+    }
+    const phase = this.phase
+    const limit = phase === "headers" ? headersTimeout : bodyTimeout
+    if (now - this.lastHeard < limit) return
+    this.fail(
+      new TimeoutError({ endpoint: this.host.endpointKey, phase, protocol: "h2", timeoutMillis: limit })
+    )
+    this.cancel()
+  }
+
   /** Node closed the stream, `code` being its RST_STREAM code or `0`. */
   closed(code: number): void {
     if (!this.settled) {
       this.host.markHeard()
       if (this.host.sessionGone) {
-        this.host.sessionLost()
+        // Node reports why it killed the session on the stream before the session hears of it.
+        this.host.sessionLost(this.lastError)
       } else if (code !== NO_ERROR || this.head === undefined || !this.done) {
         this.fail(this.resetError(code))
       }
@@ -311,74 +434,16 @@ export class H2Stream implements ResponseBody {
     body: Stream.Stream<Uint8Array, unknown>,
     length: number | undefined
   ): Effect.Effect<void, RequestsError> {
-    return Effect.suspend(() => {
-      this.writing = true
-      let written = 0
-      const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError | StopWriting> => {
-        const stream = this.stream
-        if (this.failure !== undefined) return Effect.fail(this.failure)
-        if (stream === undefined || this.done || stream.closed || stream.destroyed)
-          return Effect.fail(stopWriting)
-        written += chunk.byteLength
-        if (length !== undefined && written > length) return Effect.fail(this.lengthMismatch(length, written))
-        if (chunk.byteLength === 0) return Effect.void
-        return stream.write(chunk) ? Effect.void : this.drained(stream)
-      }
-      return Stream.runForEach(
-        Stream.mapError(body, (cause) => new RequestBodyError({ endpoint: this.host.endpointKey, cause })),
-        writeChunk
-      ).pipe(
-        Effect.flatMap((): Effect.Effect<void, RequestsError | StopWriting> => {
-          if (this.failure !== undefined) return Effect.fail(this.failure)
-          if (length !== undefined && written !== length)
-            return Effect.fail(this.lengthMismatch(length, written))
-          this.writing = false
-          const stream = this.stream
-          if (stream !== undefined && !stream.closed && !stream.destroyed) stream.end()
-          return Effect.void
-        }),
-        Effect.catchIf(isStop, () => {
-          this.writing = false
-          // The response ended while we were still sending: the rest is not wanted.
-          if (this.done) this.cancelSending()
-          return Effect.void
-        }),
-        Effect.tapError(() => Effect.sync(() => this.cancel())),
-        Effect.onInterrupt(() => Effect.sync(() => this.cancel()))
-      )
-    })
+    return writeBody(this, body, length)
   }
 
-  private cancelSending(): void {
-    const stream = this.stream
-    if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+  /** The node stream, once attached. */
+  get node(): http2.ClientHttp2Stream | undefined {
+    return this.stream
   }
 
-  private lengthMismatch(declared: number, written: number): InvalidRequestError {
-    return new InvalidRequestError({
-      reason: "InvalidBody",
-      detail: `body stream produced ${written} bytes, content-length declared ${declared}`
-    })
-  }
-
-  private drained(stream: http2.ClientHttp2Stream): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      const onDrain = () => {
-        stream.off("close", onDone)
-        resume(Effect.void)
-      }
-      // A closed stream never drains; the next chunk sees why it closed.
-      const onDone = () => {
-        stream.off("drain", onDrain)
-        resume(Effect.void)
-      }
-      stream.once("drain", onDrain)
-      stream.once("close", onDone)
-      return Effect.sync(() => {
-        stream.off("drain", onDrain)
-        stream.off("close", onDone)
-      })
-    })
+  get endpointKey(): string {
+    return this.host.endpointKey
   }
 
   // --- pulled by the caller -------------------------------------------------
@@ -427,14 +492,30 @@ export class H2Stream implements ResponseBody {
     return this.done ? joinChunks(this.take()) : undefined
   }
 
-  /** The whole body as one buffer: a single copy at the end, never one per chunk. */
-  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() => {
-    if (this.done) return Effect.succeed(joinChunks(this.take()))
-    if (this.failure !== undefined) return Effect.fail(this.failure)
-    this.collecting = true
-    this.resumeReading()
-    return Effect.zipRight(this.waitForBody, this.readAll)
-  })
+  /**
+   * The whole body as one buffer, failing with a `LimitExceededError` (and
+   * cancelling the stream) once more than `limit` bytes have arrived: a
+   * single copy at the end, never one per chunk.
+   */
+  readAtMost(limit: number): Effect.Effect<Uint8Array, RequestsError> {
+    return Effect.suspend(() => {
+      if (this.buffered > limit) {
+        this.limit = limit
+        this.overLimit()
+      }
+      if (this.failure !== undefined) return Effect.fail(this.failure)
+      if (this.done) return Effect.succeed(joinChunks(this.take()))
+      this.limit = limit
+      this.collecting = true
+      this.resumeReading()
+      return Effect.zipRight(this.waitForBody, this.readAtMost(limit))
+    })
+  }
+
+  /** The whole body as one buffer, without a limit. */
+  readonly readAll: Effect.Effect<Uint8Array, RequestsError> = Effect.suspend(() =>
+    this.readAtMost(Number.POSITIVE_INFINITY)
+  )
 
   /**
    * The next batch of body chunks: `None` at the end of the body. Data

@@ -48,46 +48,51 @@ describe("H2ConnectionPool basics", () => {
     }).pipe(Effect.provide(poolLayer()))
   )
 
-  it.scoped("sends bodies and fields, drops connection-specific ones, keeps set-cookie apart", () =>
-    Effect.gen(function* () {
-      const server = yield* Http2TestServer.make()
-      const response = yield* send(`${server.url}/echo`, {
-        method: "POST",
-        headers: { "x-a": "1", connection: "keep-alive", "transfer-encoding": "chunked", host: "evil" },
-        body: bytesBody("hello", "text/plain")
-      })
-      const echo = JSON.parse(new TextDecoder().decode(yield* response.body.readAll)) as Http2TestServer.Echo
-      expect(echo.method).toBe("POST")
-      expect(echo.body).toBe("hello")
-      expect(echo.headers["x-a"]).toBe("1")
-      expect(echo.headers["content-type"]).toBe("text/plain")
-      expect(echo.headers["content-length"]).toBe("5")
-      expect(echo.headers["connection"]).toBeUndefined()
-      expect(echo.headers["host"]).toBeUndefined()
-      const cookies = yield* send(`${server.url}/set-cookie`)
-      expect(cookies.head.setCookie).toEqual(["a=1; Path=/", "b=2; Path=/; HttpOnly"])
-      expect(cookies.head.headers["set-cookie"]).toBeUndefined()
-      const streamed = yield* send(`${server.url}/echo`, {
-        method: "PUT",
-        body: {
-          _tag: "Stream",
-          stream: Stream.make("a", "b", "c").pipe(Stream.encodeText),
-          length: undefined,
-          contentType: undefined
-        }
-      })
-      const echoed = JSON.parse(
-        new TextDecoder().decode(yield* streamed.body.readAll)
-      ) as Http2TestServer.Echo
-      expect(echoed.body).toBe("abc")
-      const head = yield* send(`${server.url}/bytes/1024`, { method: "HEAD" })
-      expect(head.head.headers["content-length"]).toBe("1024")
-      expect((yield* head.body.readAll).byteLength).toBe(0)
-      const notFound = yield* fetchText(`${server.url}/status/404`)
-      expect(notFound.status).toBe(404)
-      // Every exchange above was multiplexed on the one connection.
-      expect(server.stats.sessionsOpened).toBe(1)
-    }).pipe(Effect.provide(poolLayer()))
+  it.scoped(
+    "sends bodies and fields, drops connection-specific ones, sends Host as :authority, keeps set-cookie apart",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        const response = yield* send(`${server.url}/echo`, {
+          method: "POST",
+          headers: { "x-a": "1", connection: "keep-alive", "transfer-encoding": "chunked", host: "evil" },
+          body: bytesBody("hello", "text/plain")
+        })
+        const echo = JSON.parse(
+          new TextDecoder().decode(yield* response.body.readAll)
+        ) as Http2TestServer.Echo
+        expect(echo.method).toBe("POST")
+        expect(echo.body).toBe("hello")
+        expect(echo.headers["x-a"]).toBe("1")
+        expect(echo.headers["content-type"]).toBe("text/plain")
+        expect(echo.headers["content-length"]).toBe("5")
+        expect(echo.headers["connection"]).toBeUndefined()
+        expect(echo.headers["host"]).toBeUndefined()
+        expect(echo.authority).toBe("evil")
+        const cookies = yield* send(`${server.url}/set-cookie`)
+        expect(cookies.head.setCookie).toEqual(["a=1; Path=/", "b=2; Path=/; HttpOnly"])
+        expect(cookies.head.headers["set-cookie"]).toBeUndefined()
+        const streamed = yield* send(`${server.url}/echo`, {
+          method: "PUT",
+          body: {
+            _tag: "Stream",
+            stream: Stream.make("a", "b", "c").pipe(Stream.encodeText),
+            length: undefined,
+            contentType: undefined
+          }
+        })
+        const echoed = JSON.parse(
+          new TextDecoder().decode(yield* streamed.body.readAll)
+        ) as Http2TestServer.Echo
+        expect(echoed.body).toBe("abc")
+        const head = yield* send(`${server.url}/bytes/1024`, { method: "HEAD" })
+        expect(head.head.headers["content-length"]).toBe("1024")
+        expect((yield* head.body.readAll).byteLength).toBe(0)
+        const notFound = yield* fetchText(`${server.url}/status/404`)
+        expect(notFound.status).toBe(404)
+        // Every exchange above was multiplexed on the one connection.
+        expect(server.stats.sessionsOpened).toBe(1)
+      }).pipe(Effect.provide(poolLayer()))
   )
 
   it.scoped("refuses a header value with CR or LF before anything is sent", () =>

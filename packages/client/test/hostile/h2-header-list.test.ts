@@ -1,0 +1,53 @@
+/**
+ * An HTTP/2 response head over `maxHeaderListSize` is refused with a typed
+ * error, and the connection serves the next request.
+ */
+import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import type { RequestsError } from "../../src/Errors.js"
+import { causeOf, h2Server, withClient } from "./support.js"
+
+const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
+
+describe("HTTP/2 maxHeaderListSize", () => {
+  it.scoped(
+    "a 40 KiB header against a 16 KiB limit fails with LimitExceededError; the next request succeeds",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* h2Server((stream, headers) => {
+          if (headers[":path"] === "/big") stream.respond({ ":status": 200, "x-big": "a".repeat(40 * 1024) })
+          else stream.respond({ ":status": 200 })
+          stream.end("ok")
+        })
+        yield* withClient(
+          { protocol: "h2c", h2: { maxHeaderListSize: 16 * 1024 } },
+          Effect.gen(function* () {
+            const error = causeOf(yield* Effect.flip(text(`${server.url}/big`))) as RequestsError
+            expect(error).toMatchObject({
+              _tag: "LimitExceededError",
+              limit: "maxHeaderListSize",
+              value: 16 * 1024,
+              phase: "headers"
+            })
+            expect(yield* text(`${server.url}/next`)).toBe("ok")
+          })
+        )
+      })
+  )
+
+  it.scoped("a 40 KiB header within the default 64 KiB is accepted", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server((stream) => {
+        stream.respond({ ":status": 200, "x-big": "a".repeat(40 * 1024) })
+        stream.end("ok")
+      })
+      yield* withClient(
+        { protocol: "h2c" },
+        Effect.map(HttpClient.get(`${server.url}/big`), (r) =>
+          expect(r.headers["x-big"]).toHaveLength(40 * 1024)
+        )
+      )
+    })
+  )
+})
