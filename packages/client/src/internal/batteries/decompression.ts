@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
-import { around, withFiberRef, header } from "./client.js"
+import { around, withFiberRef } from "./client.js"
 import { acceptEncoding, codingsToUndo } from "./decoders.js"
 import { DecodedResponse, type Limits } from "./decoded-response.js"
 import type { Listener } from "./events.js"
@@ -54,7 +54,8 @@ const decoded = (
   listener: Listener | undefined
 ): HttpClientResponse.HttpClientResponse => {
   if (untouched(response)) return response
-  const contentEncoding = header(response.headers, "content-encoding")
+  // Platform headers are keyed in lower case: a plain read, no Option.
+  const contentEncoding = response.headers["content-encoding"]
   if (contentEncoding === undefined) return response
   const codings = codingsToUndo(contentEncoding)
   if (codings === undefined || codings.length === 0) return response
