@@ -9,7 +9,18 @@
  * Connection events: {@link Dns}, {@link Connected}, {@link TlsHandshake},
  * {@link Adopted}, {@link Coalesced}, {@link Released}. Request events:
  * {@link RequestHeaders}, {@link Reused}, {@link ResponseHeaders},
- * {@link Retried}, {@link Failed}.
+ * {@link Retried}, {@link Failed}. Battery events (see the `Batteries`
+ * module), from the layer's redirects, retries, decompression, cookies and
+ * auth: {@link Redirected}, {@link RetryScheduled},
+ * {@link RetryBudgetExhausted}, {@link Decompressed}, {@link CookieRejected},
+ * {@link Authenticated}.
+ *
+ * Two events tell of a request sent again, one per layer of retrying:
+ * `Retried` is the transport replaying a request no server processed (a
+ * stale connection, a refused stream), which is always safe and never
+ * waits; `RetryScheduled` is the retry battery deciding to send a request
+ * again after a failure or a retryable status, with the reason and the
+ * wait before it. One request can see both.
  *
  * @example
  * ```ts
@@ -23,6 +34,26 @@
  * @since 0.1.0
  */
 import type { Protocol, RequestsError } from "./Errors.js"
+import type { BatteryEvent } from "./internal/batteries/events.js"
+
+export type {
+  /** @since 0.1.0 */
+  Authenticated,
+  /** @since 0.1.0 */
+  BatteryEvent,
+  /** @since 0.1.0 */
+  CookieRejected,
+  /** @since 0.1.0 */
+  Decompressed,
+  /** @since 0.1.0 */
+  Redirected,
+  /** @since 0.1.0 */
+  RetryBudgetExhausted,
+  /** @since 0.1.0 */
+  RetryCause,
+  /** @since 0.1.0 */
+  RetryScheduled
+} from "./internal/batteries/events.js"
 
 /**
  * A host name was resolved before connecting.
@@ -177,7 +208,9 @@ export type RetryReason =
   "StaleConnection" | "RefusedStream" | "GoAway" | "Http11Required" | "Misdirected" | "ProtocolChanged"
 
 /**
- * A request is being sent again, on another connection or protocol.
+ * The transport is sending a request again, on another connection or
+ * protocol, because no server processed it. Retries of the retry battery
+ * are `RetryScheduled` events.
  *
  * @since 0.1.0
  */
@@ -218,6 +251,7 @@ export type RequestsEvent =
   | ResponseHeaders
   | Retried
   | Failed
+  | BatteryEvent
 
 /**
  * Receives the client's events; called synchronously, so it should be quick

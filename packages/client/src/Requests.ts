@@ -36,8 +36,14 @@ import {
   type PlatformExchange
 } from "./internal/client/http-client.js"
 import { makeSend } from "./internal/client/send.js"
+import { type BatteryLayerOptions, withBatteries } from "./internal/batteries/layer.js"
 import { DEFAULT_MAX_BODY_SIZE } from "./internal/limits/settings.js"
-import { CurrentObserver, Observer, type OriginStats } from "./internal/observe/observer.js"
+import {
+  type BatteryStats,
+  CurrentObserver,
+  Observer,
+  type OriginStats
+} from "./internal/observe/observer.js"
 import type { ProxySetting } from "./internal/transport/proxy-config.js"
 import { makeRouting } from "./internal/transport/routing.js"
 import { ProtocolRouter } from "./ProtocolRouter.js"
@@ -45,9 +51,15 @@ import { ProtocolRouter } from "./ProtocolRouter.js"
 /**
  * Options of {@link layer}, grouped by concern. Every field is optional.
  *
+ * The batteries (`batteries`, `decompress`, `redirects`, `retry`,
+ * `cookies`, `credentials`, `headers`, `baseUrl`, `userAgent`) are
+ * described by {@link BatteryLayerOptions}; each has a per-request override
+ * in its own module (`Redirects.disabled`, `Retries.withRetries`...) and is
+ * also a combinator on any `HttpClient`.
+ *
  * @since 0.1.0
  */
-export interface Options {
+export interface Options extends BatteryLayerOptions {
   /** Deadline for the TCP connection, DNS included. Default `10 seconds`. */
   readonly connectTimeout?: Duration.DurationInput
   /** Deadline for the TLS handshake. Default `10 seconds`. */
@@ -98,8 +110,9 @@ export interface Options {
   /** HTTP/2 settings, connection coalescing among them. */
   readonly h2?: H2Options
   /**
-   * Receives every connection and request event (see the `Events` module),
-   * synchronously. Default: none, and no event is even built.
+   * Receives every connection, request and battery event (see the `Events`
+   * module), synchronously. Default: none, and no connection or request
+   * event is even built.
    */
   readonly events?: Listener
   /**
@@ -149,6 +162,8 @@ export interface Stats {
   readonly retries: number
   /** Requests that failed for good, before a response head, whatever the reason. */
   readonly errors: number
+  /** What the batteries did: redirects followed, retries of the retry battery, bytes decompressed... */
+  readonly batteries: BatteryStats
   /** The HTTP/1.1 pool's figures, in total and per endpoint. */
   readonly h1: H1Stats
   /** The HTTP/2 pool's figures; `None` while no HTTP/2 connection is open. */
@@ -157,7 +172,8 @@ export interface Stats {
   readonly origins: ReadonlyArray<OriginStats>
 }
 
-export type { OriginStats } from "./internal/observe/observer.js"
+export type { BatteryStats, OriginStats } from "./internal/observe/observer.js"
+export type { BatteryLayerOptions } from "./internal/batteries/layer.js"
 
 /**
  * Options of {@link Requests}' `warm`.
@@ -198,9 +214,9 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
  * router you build yourself: to share pools between clients, to configure
  * them apart, or to put a mock in place of one (as platform-node's
  * `layerUndiciWithoutDispatcher` does for its dispatcher). Of `options`, it
- * reads `events`, `tracing`, `maxBodySize`, `timeout`, `proxy`, `unixSockets`,
- * `protocol` (for h2c through a proxy) and `h1.retryNonIdempotent`; the rest belong to
- * the layers you provide.
+ * reads the battery options, `events`, `tracing`, `maxBodySize`, `timeout`,
+ * `proxy`, `unixSockets`, `protocol` (for h2c through a proxy) and
+ * `h1.retryNonIdempotent`; the rest belong to the layers you provide.
  *
  * @example
  * ```ts
@@ -245,6 +261,7 @@ export const layerWithoutPools = (
           totalTime: Duration.millis(observer.totalTimeMillis),
           retries: observer.retries,
           errors: observer.errors,
+          batteries: observer.batteryStats(),
           h1: h1Stats,
           h2: h2Stats.connections > 0 ? Option.some(h2Stats) : Option.none(),
           origins: observer.originStats()
@@ -269,10 +286,14 @@ export const layerWithoutPools = (
           )
         })
 
-      return Context.make(
-        HttpClient.HttpClient,
-        makeClient(makeExecute(send, observer, limits), { tracing: options.tracing ?? false })
-      ).pipe(Context.add(Requests, Requests.of({ stats, flush, warm })))
+      const client = withBatteries(
+        makeClient(makeExecute(send, observer, limits), { tracing: options.tracing ?? false }),
+        options,
+        observer.battery
+      )
+      return Context.make(HttpClient.HttpClient, client).pipe(
+        Context.add(Requests, Requests.of({ stats, flush, warm }))
+      )
     })
   )
 

@@ -88,9 +88,15 @@ describe("Auth", () => {
           false
         ])
         expect(events).toEqual([
-          { _tag: "Authenticated", url: `${server.url}/secret?x=1`, scheme: "Digest", stale: false }
+          {
+            _tag: "Authenticated",
+            endpoint: server.url,
+            url: `${server.url}/secret?x=1`,
+            scheme: "Digest",
+            stale: false
+          }
         ])
-      }).pipe(Effect.provide(Requests.layer()))
+      }).pipe(Effect.provide(Requests.layer({ batteries: false })))
     )
   }
 
@@ -111,7 +117,7 @@ describe("Auth", () => {
       expect(refused.status).toBe(401)
       // Each refusal came with a fresh nonce: two answers, then the 401 is the response.
       expect(server.seen.length - before).toBe(3)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("Basic goes up front over https only", () =>
@@ -135,7 +141,7 @@ describe("Auth", () => {
       expect((yield* client.get(`${secureUrl}/x`, { headers: { authorization: "Bearer t" } })).status).toBe(
         401
       )
-    }).pipe(Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca } })))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false, tls: { ca: TestCerts.ca } })))
   )
 
   it.scoped("credentials never follow a redirect to another origin", () =>
@@ -153,7 +159,7 @@ describe("Auth", () => {
       expect((yield* client.get(`${homeUrl}/start`)).status).toBe(200)
       expect(home.seen[0]!.headers.authorization).toMatch(/^Basic /)
       expect(other.seen[0]!.headers.authorization).toBeUndefined()
-    }).pipe(Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca } })))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false, tls: { ca: TestCerts.ca } })))
   )
 
   it.scoped("a streamed body cannot answer a challenge", () =>
@@ -165,6 +171,6 @@ describe("Auth", () => {
       )
       const error = yield* Effect.flip(client.execute(request))
       expect(error).toMatchObject({ _tag: "AuthBodyError", method: "POST", url: `${server.url}/upload` })
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 })

@@ -65,7 +65,7 @@ describe("Batteries", () => {
       const server = yield* site()
       const baseline = yield* LeakCheck.snapshot
       const scope = yield* Scope.make()
-      const context = yield* Layer.buildWithScope(Requests.layer(), scope)
+      const context = yield* Layer.buildWithScope(Requests.layer({ batteries: false }), scope)
       const events = yield* Queue.unbounded<BatteryEvent>()
       const client = (yield* Effect.provide(HttpClient.HttpClient, context)).pipe(
         Batteries.batteries({

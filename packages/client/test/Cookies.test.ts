@@ -10,6 +10,7 @@ import * as RecordingServer from "./internal/batteries/recording-server.js"
 
 const hosts = ["www.example.co.uk", "api.example.co.uk", "plain.test", "other.test"]
 const layer = Requests.layer({
+  batteries: false,
   lookup: Dialer.staticLookup(Object.fromEntries(hosts.map((host) => [host, "127.0.0.1"])))
 })
 

@@ -67,7 +67,7 @@ describe("Decompression", () => {
       expect(seen.every((headers) => headers["accept-encoding"] === Decompression.acceptEncoding)).toBe(true)
       expect(Decompression.acceptEncoding.startsWith("gzip, deflate, br")).toBe(true)
       expect(Decompression.acceptEncoding.includes("zstd")).toBe("createZstdDecompress" in zlib)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("every body accessor sees decoded bytes, as often as asked", () =>
@@ -82,7 +82,7 @@ describe("Decompression", () => {
         .get(`${server.url}/br`)
         .pipe(Effect.flatMap((response) => Stream.runCollect(response.stream)))
       expect(Buffer.concat(Chunk.toArray(streamed)).equals(body)).toBe(true)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("keeps the caller's Accept-Encoding; passes unknown codings, HEAD, 204 and 304 through", () =>
@@ -111,7 +111,7 @@ describe("Decompression", () => {
       const unknown = yield* client.get(`${server.url}/compress`)
       expect(unknown.headers["content-encoding"]).toBe("compress")
       expect(yield* unknown.text).toBe("raw")
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("deflate as a bare deflate stream, as some servers send it, decodes too", () =>
@@ -121,7 +121,7 @@ describe("Decompression", () => {
       })
       const client = yield* decompressing()
       expect(yield* Effect.flatMap(client.get(server.url), (r) => r.json)).toEqual(json)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("a body cut short fails its reader, whatever the layer", () =>
@@ -136,7 +136,7 @@ describe("Decompression", () => {
       const client = yield* decompressing()
       const error = yield* Effect.flip(Effect.flatMap(client.get(server.url), (r) => r.text))
       expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("an empty body in a coding decodes to nothing", () =>
@@ -146,7 +146,7 @@ describe("Decompression", () => {
       })
       const client = yield* decompressing()
       expect(yield* Effect.flatMap(client.get(server.url), (r) => r.text)).toBe("")
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("decodes as the body streams in, without waiting for its end", () =>
@@ -176,7 +176,7 @@ describe("Decompression", () => {
       )
       expect(parts[0]).toBe("first part")
       expect(parts.join("")).toBe("first part and the rest")
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("a reader that stops early leaves no decoder or connection behind", () =>
@@ -193,7 +193,7 @@ describe("Decompression", () => {
       })
       const baseline = yield* LeakCheck.snapshot
       const scope = yield* Scope.make()
-      const context = yield* Layer.buildWithScope(Requests.layer(), scope)
+      const context = yield* Layer.buildWithScope(Requests.layer({ batteries: false }), scope)
       const client = yield* Effect.provide(decompressing(), context)
       const first = yield* client.get(server.url).pipe(
         Effect.flatMap((response) => Stream.runHead(response.stream)),
@@ -216,7 +216,7 @@ describe("Decompression", () => {
       const error = yield* Effect.flip(Effect.flatMap(client.get(server.url), (r) => r.text))
       expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
       expect(error.cause).toMatchObject({ _tag: "DecompressionError", encoding: "gzip" })
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("reports what it decoded", () =>
@@ -228,13 +228,14 @@ describe("Decompression", () => {
       expect(events).toEqual([
         {
           _tag: "Decompressed",
+          endpoint: server.url,
           url: `${server.url}/gzip,br`,
           encodings: ["br", "gzip"],
           encodedBytes: encode(body, ["gzip", "br"]).length,
           decodedBytes: body.length
         }
       ])
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("disabled sends no Accept-Encoding and hands back the bytes as sent", () =>
@@ -246,7 +247,7 @@ describe("Decompression", () => {
       expect(seen[0]!["accept-encoding"]).toBeUndefined()
       expect(response.headers["content-encoding"]).toBe("gzip")
       expect(Buffer.from(yield* response.arrayBuffer).equals(zlib.gzipSync(body))).toBe(true)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 })
 
@@ -277,7 +278,7 @@ describe("Decompression limits", () => {
       expect(cause.decodedBytes).toBeGreaterThan(MiB)
       expect(cause.decodedBytes).toBeLessThan(2 * MiB)
       expect(memory.peakGrowth()).toBeLessThan(48 * MiB)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("maxBodySize holds even when the ratio is allowed", () =>
@@ -300,6 +301,6 @@ describe("Decompression limits", () => {
       // One request may ask for less.
       const small = yield* read(Decompression.withMaxBodySize(client.get(server.url), 2 * MiB))
       expect((small.cause as Decompression.DecompressionLimitError).decodedBytes).toBeLessThan(3 * MiB)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 })

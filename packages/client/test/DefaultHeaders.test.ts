@@ -42,7 +42,7 @@ describe("DefaultHeaders", () => {
       yield* bare.get(server.url)
       expect(server.seen[2]!.headers["user-agent"]).toBeUndefined()
       expect(server.seen[2]!.headers.accept).toBeUndefined()
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("prefixes relative URLs with baseUrl and leaves absolute ones", () =>
@@ -56,7 +56,7 @@ describe("DefaultHeaders", () => {
       yield* client.get(`${other.url}/elsewhere`)
       expect(server.seen.map((seen) => seen.url)).toEqual(["/v1/users", "/v1/users/2?q=a+b", "/v1?page=2"])
       expect(other.seen.map((seen) => seen.url)).toEqual(["/elsewhere"])
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it("tells URLs with a scheme from relative ones as the URL parser does", () => {

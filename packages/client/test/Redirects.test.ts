@@ -45,7 +45,7 @@ describe("Redirects", () => {
       const head = yield* client.head(`${server.url}/303/done`)
       expect(head.status).toBe(200)
       expect(server.seen.at(-1)!.method).toBe("HEAD")
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("a streamed body cannot follow a 307", () =>
@@ -61,7 +61,7 @@ describe("Redirects", () => {
       // 303 drops the body, so a stream is fine.
       const ok = yield* client.execute(HttpClientRequest.setUrl(request, `${server.url}/303/done`))
       expect(yield* ok.text).toBe("GET /done ")
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("the final response tells its URL and the hops, and each hop is reported", () =>
@@ -85,7 +85,7 @@ describe("Redirects", () => {
       ])
       const direct = yield* client.get(`${server.url}/done`)
       expect(Redirects.history(direct)).toEqual({ url: `${server.url}/done`, hops: [] })
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("credentials stay behind when the origin changes", () =>
@@ -118,7 +118,7 @@ describe("Redirects", () => {
         false,
         true
       ])
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("https to http is refused unless allowed", () =>
@@ -136,7 +136,7 @@ describe("Redirects", () => {
       expect(plain.seen).toHaveLength(0)
       const allowed = yield* Effect.flatMap(following({ allowDowngrade: true }), (client) => client.get(url))
       expect(yield* allowed.text).toBe("insecure")
-    }).pipe(Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca } })))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false, tls: { ca: TestCerts.ca } })))
   )
 
   it.scoped("loops and too many redirects fail typed, with the chain", () =>
@@ -161,7 +161,7 @@ describe("Redirects", () => {
       expect(many._tag === "TooManyRedirectsError" && many.chain).toHaveLength(4)
       const invalid = yield* Effect.flip(client.get(`${server.url}/bad`))
       expect(invalid).toMatchObject({ _tag: "InvalidRedirectError", location: "ftp://example/" })
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("per request: more redirects, or none", () =>
@@ -175,7 +175,7 @@ describe("Redirects", () => {
       const none = yield* Redirects.disabled(client.get(url))
       expect(none.status).toBe(301)
       expect(none.headers.location).toBe("/302/303/done")
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("a 3xx without Location, or one not followed, is the response", () =>
@@ -186,7 +186,7 @@ describe("Redirects", () => {
       const client = yield* following()
       expect((yield* client.get(`${server.url}/300`)).status).toBe(300)
       expect((yield* client.get(`${server.url}/none`)).status).toBe(302)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("redirect bodies are read off, so one connection carries the whole chain", () =>
@@ -201,6 +201,6 @@ describe("Redirects", () => {
         expect(yield* Effect.flatMap(client.get(`${server.url}/from`), (r) => r.text)).toBe("done")
       expect(server.seen).toHaveLength(6)
       expect(server.stats.connectionsOpened).toBe(1)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 })

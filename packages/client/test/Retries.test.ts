@@ -65,7 +65,7 @@ describe("Retries", () => {
       expect(scheduled[0]!.waitMillis).toBeGreaterThanOrEqual(0)
       expect(scheduled[0]!.waitMillis).toBeLessThan(100)
       expect(scheduled[1]!.waitMillis).toBeLessThan(200)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("gives the last response back when retries run out, and leaves other statuses alone", () =>
@@ -78,7 +78,7 @@ describe("Retries", () => {
       const notFound = yield* statuses([404])
       expect((yield* client.get(notFound.url)).status).toBe(404)
       expect(notFound.seen).toHaveLength(1)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("only requests safe to repeat are retried", () =>
@@ -92,7 +92,7 @@ describe("Retries", () => {
       const { result } = yield* drive(client.execute(keyed), 1)
       expect(result.status).toBe(200)
       expect(server.seen.map((seen) => seen.body)).toEqual(["x", "x", "x"])
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("transport failures before a response are retried", () =>
@@ -110,7 +110,7 @@ describe("Retries", () => {
       expect(scheduled[0]!.reason._tag).toBe("Transport")
       const refused = yield* drive(Effect.flip(client.get("http://127.0.0.1:1/")), 2)
       expect(refused.result).toMatchObject({ _tag: "RequestError", reason: "Transport" })
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("Retry-After in seconds or as a date is honoured, up to maxRetryAfter", () =>
@@ -127,7 +127,7 @@ describe("Retries", () => {
       const tooLong = yield* statuses([503], { "retry-after": "11" })
       expect((yield* client.get(tooLong.url)).status).toBe(503)
       expect(tooLong.seen).toHaveLength(1)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("the retry budget keeps a failing origin from seeing much more than the callers send", () =>
@@ -149,7 +149,7 @@ describe("Retries", () => {
       expect(server.seen).toHaveLength(9)
       const calls = 6
       expect(server.seen.length).toBeLessThanOrEqual(calls * 1.2 + 2 + 1)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("off for a request, for a client, or more for a request", () =>
@@ -162,7 +162,7 @@ describe("Retries", () => {
       expect(server.seen).toHaveLength(6)
       const plain = yield* HttpClient.HttpClient
       expect(Retries.retries(false)(plain)).toBe(plain)
-    }).pipe(Effect.provide(Requests.layer()))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
   )
 
   it.scoped("interrupted while waiting to retry, nothing more is sent and nothing is left open", () =>
@@ -170,7 +170,7 @@ describe("Retries", () => {
       const server = yield* RecordingServer.make(() => ({ status: 503, body: "x".repeat(1000) }))
       const baseline = yield* LeakCheck.snapshot
       const scope = yield* Scope.make()
-      const context = yield* Layer.buildWithScope(Requests.layer(), scope)
+      const context = yield* Layer.buildWithScope(Requests.layer({ batteries: false }), scope)
       const { client, events } = yield* Effect.provide(retrying({ baseDelay: "1 second" }), context)
       const fiber = yield* Effect.fork(client.get(server.url))
       const scheduled = yield* Queue.take(events)

@@ -1,5 +1,5 @@
 /**
- * Launchers for real HTTP servers on loopback (nginx, h2o, nghttpd), each a
+ * Launchers for real HTTP servers on loopback (nginx, h2o, nghttpd, Apache), each a
  * scoped resource with its configuration in a temporary directory, and the
  * small pieces the interoperability tests share.
  *
@@ -8,6 +8,12 @@
 
 /** nginx: HTTP/1.1, HTTPS, HTTP/2 over TLS and h2c, with an access log per request. @since 0.1.0 */
 export * as Nginx from "./nginx.js"
+
+/** nginx with two origins for the client's batteries: gzip, redirects across origins, cookies. @since 0.1.0 */
+export * as BatteryNginx from "./nginx-batteries.js"
+
+/** Apache httpd with Digest authentication (mod_auth_digest). @since 0.1.0 */
+export * as Apache from "./apache.js"
 
 /** h2o: HTTP/2 and HTTP/1.1 over TLS, HTTP/1.1 and h2c in clear text. @since 0.1.0 */
 export * as H2o from "./h2o.js"

@@ -9,9 +9,9 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
-import { around, discard, header, isReplayable, requestUrl } from "./client.js"
+import { around, withFiberRef, discard, header, isReplayable, requestUrl } from "./client.js"
 import { authorization, type DigestChallenge, strongest } from "./digest.js"
-import type { Listener } from "./events.js"
+import { endpointOf, type Listener } from "./events.js"
 import { parseChallenges } from "./www-authenticate.js"
 
 /**
@@ -142,7 +142,13 @@ export const auth =
         }
         const state: DigestState = { challenge, nc: 0 }
         digests.set(origin, state)
-        listener?.({ _tag: "Authenticated", url: url.href, scheme: "Digest", stale: challenge.stale })
+        listener?.({
+          _tag: "Authenticated",
+          endpoint: endpointOf(url.href),
+          url: url.href,
+          scheme: "Digest",
+          stale: challenge.stale
+        })
         return discard(response).pipe(
           Effect.zipRight(send(withDigest(request, url, state, own))),
           Effect.flatMap((next) => answer(next, state, retries - 1))
@@ -153,9 +159,7 @@ export const auth =
     }
 
     return around(client, (request, send) =>
-      Effect.flatMap(FiberRef.get(currentEnabled), (enabled) =>
-        enabled ? authenticate(request, send) : send(request)
-      )
+      withFiberRef(currentEnabled, (enabled) => (enabled ? authenticate(request, send) : send(request)))
     )
   }
 

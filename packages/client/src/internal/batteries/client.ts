@@ -9,6 +9,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
+import type * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
@@ -33,6 +34,16 @@ export const around = <E, R, E1, R1>(
     (request) => Effect.flatMap(request, (request) => handle(request, client.execute)),
     Effect.succeed
   )
+
+/**
+ * `f` of the fiber's value of `ref`, read in place: one step of the fiber's
+ * run loop instead of the two of `FiberRef.get` and `flatMap`, on every
+ * request of every battery.
+ */
+export const withFiberRef = <A, B, E, R>(
+  ref: FiberRef.FiberRef<A>,
+  f: (value: A) => Effect.Effect<B, E, R>
+): Effect.Effect<B, E, R> => Effect.withFiberRuntime<B, E, R>((fiber) => f(fiber.getFiberRef(ref)))
 
 /** The request's absolute URL, query and fragment included; `undefined` when it does not parse. */
 export const requestUrl = (request: HttpClientRequest.HttpClientRequest): URL | undefined => {

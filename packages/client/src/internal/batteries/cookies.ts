@@ -10,8 +10,8 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import { CookieJar, type SerializedCookieJar } from "tough-cookie"
-import { around, requestUrl } from "./client.js"
-import type { Listener } from "./events.js"
+import { around, withFiberRef, requestUrl } from "./client.js"
+import { endpointOf, type Listener } from "./events.js"
 import { setCookieHeaders } from "./set-cookie.js"
 
 /**
@@ -92,7 +92,13 @@ export const cookies =
                 catch: (cause) => new CookieStoreError({ url, operation: "set", cause })
               }).pipe(
                 Effect.tap(() =>
-                  listener?.({ _tag: "CookieRejected", url, name: nameOf(setCookie), cause: rejection.error })
+                  listener?.({
+                    _tag: "CookieRejected",
+                    endpoint: endpointOf(url),
+                    url,
+                    name: nameOf(setCookie),
+                    cause: rejection.error
+                  })
                 )
               )
             )
@@ -102,7 +108,7 @@ export const cookies =
     }
 
     return around(client, (request, send) =>
-      Effect.flatMap(FiberRef.get(currentJar), (override) => {
+      withFiberRef(currentJar, (override) => {
         const jar = override ?? clientJar
         const parsed = requestUrl(request)
         // An unparsable URL is the client's to report.

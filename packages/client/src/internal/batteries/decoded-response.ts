@@ -18,7 +18,7 @@ import type * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { type Coding, decode } from "./decoders.js"
 import { DecompressionError, DecompressionLimitError } from "./decompression-errors.js"
-import type { Listener } from "./events.js"
+import { endpointOf, type Listener } from "./events.js"
 import { SetCookieHeaders, setCookieHeaders } from "./set-cookie.js"
 
 /** The limits a decoded body is held to. */
@@ -124,6 +124,7 @@ export class DecodedResponse extends Inspectable.Class implements HttpClientResp
         Effect.sync(() =>
           listener({
             _tag: "Decompressed",
+            endpoint: endpointOf(url),
             url,
             encodings: this.codings.map((c) => c.name),
             encodedBytes,

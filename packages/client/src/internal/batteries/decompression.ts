@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
-import { around, header } from "./client.js"
+import { around, withFiberRef } from "./client.js"
 import { acceptEncoding, codingsToUndo } from "./decoders.js"
 import { DecodedResponse, type Limits } from "./decoded-response.js"
 import type { Listener } from "./events.js"
@@ -54,7 +54,8 @@ const decoded = (
   listener: Listener | undefined
 ): HttpClientResponse.HttpClientResponse => {
   if (untouched(response)) return response
-  const contentEncoding = header(response.headers, "content-encoding")
+  // Platform headers are keyed in lower case: a plain read, no Option.
+  const contentEncoding = response.headers["content-encoding"]
   if (contentEncoding === undefined) return response
   const codings = codingsToUndo(contentEncoding)
   if (codings === undefined || codings.length === 0) return response
@@ -84,15 +85,17 @@ export const decompression =
       ratioThreshold: options.ratioThreshold ?? 1024 * 1024
     }
     const listener = options.events
+    const withDefaults = (response: HttpClientResponse.HttpClientResponse) =>
+      decoded(response, defaults, listener)
     return around(client, (request, send) =>
-      Effect.flatMap(FiberRef.get(currentOverride), (override) => {
+      withFiberRef(currentOverride, (override) => {
         if (!override.enabled) return send(request)
-        const limits =
-          override.maxBodySize === undefined ? defaults : { ...defaults, maxBodySize: override.maxBodySize }
         const outgoing =
           request.headers["accept-encoding"] === undefined
             ? HttpClientRequest.setHeader(request, "accept-encoding", acceptEncoding)
             : request
+        if (override.maxBodySize === undefined) return Effect.map(send(outgoing), withDefaults)
+        const limits = { ...defaults, maxBodySize: override.maxBodySize }
         return Effect.map(send(outgoing), (response) => decoded(response, limits, listener))
       })
     )

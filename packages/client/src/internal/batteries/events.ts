@@ -8,6 +8,16 @@
  *
  * @since 0.1.0
  */
+import * as Endpoint from "../../Endpoint.js"
+
+/**
+ * The endpoint key of a URL for an event; the URL itself when it does not
+ * parse. Only called when an event is built.
+ */
+export const endpointOf = (url: string): string => {
+  const endpoint = URL.canParse(url) ? Endpoint.fromUrl(new URL(url)) : undefined
+  return endpoint === undefined ? url : endpoint.key
+}
 
 /**
  * A response body was decoded from its content codings, reported when the
@@ -17,6 +27,8 @@
  */
 export interface Decompressed {
   readonly _tag: "Decompressed"
+  /** `scheme://host:port` of the request's URL, as connection and request events name it. */
+  readonly endpoint: string
   /** The URL of the request that received the response. */
   readonly url: string
   /** The codings undone, in the order they were undone (reverse of `Content-Encoding`). */
@@ -34,6 +46,8 @@ export interface Decompressed {
  */
 export interface Redirected {
   readonly _tag: "Redirected"
+  /** `scheme://host:port` of the request's URL, as connection and request events name it. */
+  readonly endpoint: string
   readonly from: string
   readonly to: string
   readonly status: number
@@ -64,6 +78,8 @@ export type RetryCause =
  */
 export interface RetryScheduled {
   readonly _tag: "RetryScheduled"
+  /** `scheme://host:port` of the request's URL, as connection and request events name it. */
+  readonly endpoint: string
   readonly method: string
   readonly url: string
   /** 1 for the first retry. */
@@ -83,6 +99,8 @@ export interface RetryScheduled {
  */
 export interface RetryBudgetExhausted {
   readonly _tag: "RetryBudgetExhausted"
+  /** `scheme://host:port` of the request's URL, as connection and request events name it. */
+  readonly endpoint: string
   readonly method: string
   readonly url: string
   readonly reason: RetryCause
@@ -96,6 +114,8 @@ export interface RetryBudgetExhausted {
  */
 export interface CookieRejected {
   readonly _tag: "CookieRejected"
+  /** `scheme://host:port` of the request's URL, as connection and request events name it. */
+  readonly endpoint: string
   readonly url: string
   /** The cookie's name, never its value. */
   readonly name: string
@@ -109,6 +129,8 @@ export interface CookieRejected {
  */
 export interface Authenticated {
   readonly _tag: "Authenticated"
+  /** `scheme://host:port` of the request's URL, as connection and request events name it. */
+  readonly endpoint: string
   readonly url: string
   readonly scheme: "Basic" | "Digest"
   /** Digest only: the server said the nonce was stale. */

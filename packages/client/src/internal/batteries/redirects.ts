@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
-import { around, discard } from "./client.js"
-import type { Listener } from "./events.js"
+import { around, withFiberRef, discard } from "./client.js"
+import { endpointOf, type Listener } from "./events.js"
 import { type Hop, RedirectLoopError, type RedirectError, TooManyRedirectsError } from "./redirect-errors.js"
 import { nextStep, type Step } from "./redirect-step.js"
 
@@ -85,10 +85,11 @@ export const redirects =
     const allowDowngrade = options.allowDowngrade ?? false
     const listener = options.events
     return around(client, (first, send) =>
-      Effect.flatMap(FiberRef.get(currentMax), (override) => {
+      withFiberRef(currentMax, (override) => {
         const max = override ?? defaultMax
+        // Most responses are no redirect: the chain is made for the first one that is.
         const chain: Array<Hop> = []
-        const seen = new Set<string>()
+        let seen: Set<string> | undefined = undefined
         const loop = (
           request: HttpClientRequest.HttpClientRequest
         ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | RedirectError, R> =>
@@ -103,7 +104,7 @@ export const redirects =
             if (!isStep(step)) return Effect.zipRight(discard(response), Effect.fail(step))
             const key = edge(step.hop)
             chain.push(step.hop)
-            if (seen.has(key)) {
+            if (seen?.has(key) === true) {
               return Effect.zipRight(
                 discard(response),
                 Effect.fail(new RedirectLoopError({ url: first.url, chain }))
@@ -115,9 +116,10 @@ export const redirects =
                 Effect.fail(new TooManyRedirectsError({ url: first.url, max, chain }))
               )
             }
-            seen.add(key)
+            ;(seen ??= new Set()).add(key)
             listener?.({
               _tag: "Redirected",
+              endpoint: endpointOf(step.hop.url),
               from: step.hop.url,
               to: step.hop.location,
               status: step.hop.status,

@@ -12,8 +12,8 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as Random from "effect/Random"
-import { around, discard, header } from "./client.js"
-import type { Listener, RetryCause } from "./events.js"
+import { around, withFiberRef, discard, header } from "./client.js"
+import { endpointOf, type Listener, type RetryCause } from "./events.js"
 import { parseRetryAfter } from "./retry-after.js"
 import { type BudgetOptions, RetryBudget, unlimited } from "./retry-budget.js"
 import { defaultStatuses, isRetryable, retryCause } from "./retry-policy.js"
@@ -69,7 +69,9 @@ const retryAfterOf = <E>(
  * Sends again requests that failed in a way a later attempt may not:
  * responses with a status of `statuses`, and transport failures before any
  * response (`RequestError` of reason `Transport`, except certificate,
- * encoding and shutdown failures). Only requests safe to repeat are retried:
+ * encoding and shutdown failures, and a pool's acquire timeout, where a
+ * retry would queue again behind the same requests). Only requests safe to
+ * repeat are retried:
  * GET, HEAD, OPTIONS, TRACE, PUT, DELETE, or any method with an
  * `Idempotency-Key` header, and only with a body held in memory.
  *
@@ -108,43 +110,59 @@ export const retries =
       max: number
     ) => {
       const exhausted = (reason: RetryCause) =>
-        listener?.({ _tag: "RetryBudgetExhausted", method: request.method, url: request.url, reason })
-      const attempt = (retry: number): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> =>
-        Effect.flatMap(Effect.either(execute(request)), (result) => {
-          const reason = retry > max ? undefined : retryCause(result, statuses)
-          if (reason === undefined) return outcome(result)
-          return Effect.flatMap(retryAfterOf(result), (retryAfter) => {
-            if (retryAfter !== undefined && retryAfter > maxRetryAfter) return outcome(result)
-            if (!budget.withdraw()) {
-              exhausted(reason)
-              return outcome(result)
-            }
-            return Effect.flatMap(
-              retryAfter === undefined ? backoff(retry) : Effect.succeed(retryAfter),
-              (waitMillis) => {
-                listener?.({
-                  _tag: "RetryScheduled",
-                  method: request.method,
-                  url: request.url,
-                  attempt: retry,
-                  reason,
-                  waitMillis,
-                  retryAfter: retryAfter !== undefined
-                })
-                const dropped = Either.isRight(result) ? discard(result.right) : Effect.void
-                return dropped.pipe(
-                  Effect.zipRight(Effect.sleep(Duration.millis(waitMillis))),
-                  Effect.zipRight(attempt(retry + 1))
-                )
-              }
-            )
-          })
+        listener?.({
+          _tag: "RetryBudgetExhausted",
+          endpoint: endpointOf(request.url),
+          method: request.method,
+          url: request.url,
+          reason
         })
+      // A response whose status is not retried, the common case, goes straight back.
+      const attempt = (retry: number): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> =>
+        Effect.matchEffect(execute(request), {
+          onFailure: (error) => decide(retry, Either.left(error)),
+          onSuccess: (response) =>
+            statuses.has(response.status) ? decide(retry, Either.right(response)) : Effect.succeed(response)
+        })
+      const decide = (
+        retry: number,
+        result: Either.Either<HttpClientResponse.HttpClientResponse, E>
+      ): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
+        const reason = retry > max ? undefined : retryCause(result, statuses)
+        if (reason === undefined) return outcome(result)
+        return Effect.flatMap(retryAfterOf(result), (retryAfter) => {
+          if (retryAfter !== undefined && retryAfter > maxRetryAfter) return outcome(result)
+          if (!budget.withdraw()) {
+            exhausted(reason)
+            return outcome(result)
+          }
+          return Effect.flatMap(
+            retryAfter === undefined ? backoff(retry) : Effect.succeed(retryAfter),
+            (waitMillis) => {
+              listener?.({
+                _tag: "RetryScheduled",
+                endpoint: endpointOf(request.url),
+                method: request.method,
+                url: request.url,
+                attempt: retry,
+                reason,
+                waitMillis,
+                retryAfter: retryAfter !== undefined
+              })
+              const dropped = Either.isRight(result) ? discard(result.right) : Effect.void
+              return dropped.pipe(
+                Effect.zipRight(Effect.sleep(Duration.millis(waitMillis))),
+                Effect.zipRight(attempt(retry + 1))
+              )
+            }
+          )
+        })
+      }
       return attempt(1)
     }
 
     return around(client, (request, execute) =>
-      Effect.flatMap(FiberRef.get(currentRetries), (override) => {
+      withFiberRef(currentRetries, (override) => {
         budget.deposit()
         const max = override ?? defaultRetries
         if (max === 0 || !isRetryable(request)) return execute(request)

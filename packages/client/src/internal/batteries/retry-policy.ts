@@ -31,11 +31,22 @@ export const isRetryable = (request: HttpClientRequest.HttpClientRequest): boole
   (idempotent.has(request.method) || request.headers["idempotency-key"] !== undefined) &&
   isReplayable(request.body)
 
+/**
+ * A request that waited out its pool's `acquireTimeout`: the client itself
+ * is saturated, and a retry would only queue again behind the same requests.
+ */
+const isAcquireTimeout = (cause: unknown): boolean =>
+  Predicate.hasProperty(cause, "_tag") &&
+  cause._tag === "TimeoutError" &&
+  Predicate.hasProperty(cause, "phase") &&
+  cause.phase === "acquire"
+
 /** A `RequestError` of reason `Transport` whose cause is not permanent: no response came. */
 const isTransportFailure = (error: unknown): boolean =>
   error instanceof HttpClientError.RequestError &&
   error.reason === "Transport" &&
-  !(Predicate.hasProperty(error.cause, "_tag") && permanent.has(String(error.cause._tag)))
+  !(Predicate.hasProperty(error.cause, "_tag") && permanent.has(String(error.cause._tag))) &&
+  !isAcquireTimeout(error.cause)
 
 /** Why this outcome deserves a retry, or `undefined`. */
 export const retryCause = <E>(

@@ -64,8 +64,17 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     if (!body.settled) unread.register(this, body, body)
   }
 
+  /**
+   * The head's headers. `set-cookie` is there joined by `, `, as the
+   * platform's other clients and fetch's `Headers` give it; every value
+   * apart is in `cookies` and under `SetCookieHeaders`.
+   */
   get headers(): Headers.Headers {
-    return (this.cachedHeaders ??= Headers.unsafeFromRecord(this.head.headers))
+    return (this.cachedHeaders ??= Headers.unsafeFromRecord(
+      this.head.setCookie.length === 0
+        ? this.head.headers
+        : { ...this.head.headers, "set-cookie": this.head.setCookie.join(", ") }
+    ))
   }
 
   get cookies(): Cookies.Cookies {

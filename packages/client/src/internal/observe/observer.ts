@@ -16,6 +16,7 @@ import * as MetricLabel from "effect/MetricLabel"
 import { publishGrowth } from "./published.js"
 import type { Protocol } from "../../Errors.js"
 import type { Listener, RequestsEvent } from "../../Events.js"
+import type { BatteryEvent } from "../batteries/events.js"
 
 /**
  * Figures of one origin over one protocol.
@@ -62,12 +63,58 @@ const metrics = {
   })
 }
 
+/**
+ * What the batteries did since the client was built, counted from their
+ * events.
+ *
+ * @since 0.1.0
+ */
+export interface BatteryStats {
+  /** Redirects followed. */
+  readonly redirects: number
+  /** Requests the retry battery sent again (`RetryScheduled`); the transport's own replays are `Stats.retries`. */
+  readonly retries: number
+  /** Retries not made because the retry budget was spent. */
+  readonly retriesDenied: number
+  /** Response bodies decoded to their end. */
+  readonly decompressed: number
+  /** Bytes of those bodies as they arrived. */
+  readonly bytesCompressed: number
+  /** Bytes of those bodies once decoded. */
+  readonly bytesDecompressed: number
+  /** `Set-Cookie`s the jar refused. */
+  readonly cookiesRejected: number
+  /** 401 challenges answered with credentials. */
+  readonly authenticated: number
+}
+
+const batteryMetrics = {
+  redirects: Metric.counter("effect_requests_redirects", { description: "Redirects followed" }),
+  retries: Metric.counter("effect_requests_battery_retries", {
+    description: "Requests sent again by the retry battery"
+  }),
+  bytesDecompressed: Metric.counter("effect_requests_decompressed_bytes", {
+    description: "Bytes of response bodies after decoding"
+  })
+}
+
 /** Counts, times and reports; one per client. */
 export class Observer {
   requestsMade = 0
   retries = 0
   errors = 0
   totalTimeMillis = 0
+  readonly batteries = {
+    redirects: 0,
+    retries: 0,
+    retriesDenied: 0,
+    decompressed: 0,
+    bytesCompressed: 0,
+    bytesDecompressed: 0,
+    cookiesRejected: 0,
+    authenticated: 0
+  }
+  private readonly batteriesPublished = { redirects: 0, retries: 0, bytesDecompressed: 0 }
   private readonly h1Origins = new Map<string, OriginCounters>()
   private readonly h2Origins = new Map<string, OriginCounters>()
 
@@ -90,6 +137,42 @@ export class Observer {
 
   emit(event: RequestsEvent): void {
     this.listener?.(event)
+  }
+
+  /**
+   * The batteries' listener: counts what they did, then hands the event on.
+   * One function for the client's life, so batteries always report (they
+   * build an event only when something happened).
+   */
+  readonly battery = (event: BatteryEvent): void => {
+    const counts = this.batteries
+    switch (event._tag) {
+      case "Redirected":
+        counts.redirects++
+        break
+      case "RetryScheduled":
+        counts.retries++
+        break
+      case "RetryBudgetExhausted":
+        counts.retriesDenied++
+        break
+      case "Decompressed":
+        counts.decompressed++
+        counts.bytesCompressed += event.encodedBytes
+        counts.bytesDecompressed += event.decodedBytes
+        break
+      case "CookieRejected":
+        counts.cookiesRejected++
+        break
+      case "Authenticated":
+        counts.authenticated++
+        break
+    }
+    this.listener?.(event)
+  }
+
+  batteryStats(): BatteryStats {
+    return { ...this.batteries }
   }
 
   /** An attempt ended with a head or a failure. */
@@ -127,6 +210,7 @@ export class Observer {
   /** Publishes what changed since the last time as tagged metrics. */
   readonly publish: Effect.Effect<void> = Effect.sync(() => {
     for (const c of this.all()) publishGrowth(metrics, c, c.published, c.tags)
+    publishGrowth(batteryMetrics, this.batteries, this.batteriesPublished)
   })
 }
 

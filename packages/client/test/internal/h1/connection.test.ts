@@ -5,7 +5,8 @@ import { HttpTestServer, RawServer } from "@effect-requests/testing"
 import { Deferred, Effect, Fiber, Stream } from "effect"
 import { memoryGrowth } from "../../helpers.js"
 
-const client = Requests.layer()
+// The connection is under test: without the batteries, a fault is not retried on the TestClock.
+const client = Requests.layer({ batteries: false })
 
 /** The typed cause under the platform error. */
 const causeOf = (error: unknown) =>
