@@ -56,7 +56,11 @@ describe("connection coalescing", () => {
       expect(server.stats).toMatchObject({ connectionsOpened: 1, requests: 1 })
     }).pipe(
       Effect.provide(
-        clientWith({ lookup: Dialer.staticLookup({ "a.test": "127.0.0.1", "b.test": "127.0.0.2" }) })
+        // No retries: the refused dial is the answer, not something to try again under TestClock.
+        clientWith({
+          lookup: Dialer.staticLookup({ "a.test": "127.0.0.1", "b.test": "127.0.0.2" }),
+          retry: false
+        })
       )
     )
   )
