@@ -13,7 +13,9 @@ import * as Requests from "../../src/Requests.js"
 
 /**
  * Runs `body` against a client built for it alone, closes the client, then
- * asserts that neither socket nor fiber outlived it.
+ * asserts that neither socket nor fiber outlived it. The batteries are off
+ * unless a case turns them on: these cases are about the transport, and a
+ * retry would only repeat the fault under test.
  */
 export const withClient = <A, E>(
   options: Requests.Options,
@@ -21,7 +23,7 @@ export const withClient = <A, E>(
 ): Effect.Effect<A, E | LeakCheck.LeakError> =>
   Effect.gen(function* () {
     const baseline = yield* LeakCheck.snapshot
-    const result = yield* Effect.provide(body, Requests.layer(options))
+    const result = yield* Effect.provide(body, Requests.layer({ batteries: false, ...options }))
     yield* LeakCheck.assertNoLeaks(baseline)
     return result
   })
