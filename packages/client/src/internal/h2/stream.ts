@@ -11,7 +11,8 @@
  * @internal
  */
 import type * as http2 from "node:http2"
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, FiberId, Option, Stream } from "effect"
+import type * as Fiber from "effect/Fiber"
 import { joinChunks } from "../exchange/chunks.js"
 import type { ResponseBody, ResponseHead } from "../exchange/exchange.js"
 import {
@@ -126,6 +127,8 @@ export class H2Stream implements ResponseBody {
   /** While the whole body is being collected, backpressure would only stall it. */
   private collecting = false
   private headWaiter: Resume<ResponseHead> | undefined = undefined
+  /** The fiber writing a streamed request body while the response is read (full duplex). */
+  private writer: Fiber.RuntimeFiber<void, RequestsError> | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
 
   constructor(
@@ -295,7 +298,39 @@ export class H2Stream implements ResponseBody {
     if (!this.settled) this.fail(this.closedError(new Error("stream cancelled by the client")))
     const stream = this.stream
     if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+    this.stopWriter()
     this.release()
+  }
+
+  private stopWriter(): void {
+    const writer = this.writer
+    if (writer === undefined) return
+    this.writer = undefined
+    writer.unsafeInterruptAsFork(FiberId.none)
+  }
+
+  /**
+   * Full duplex: the streamed request body is written by its own fiber while
+   * the caller goes on to wait for the head and read the body. The fiber is
+   * owned by the stream: cancelling the stream (an interrupted caller, or the
+   * response's scope closing on an unread body) interrupts it, and its own
+   * failure fails the exchange. It is a daemon because the caller's fiber
+   * ends as soon as the head is returned.
+   */
+  startWriting(body: Stream.Stream<Uint8Array, unknown>, length: number | undefined): Effect.Effect<void> {
+    return Effect.map(
+      Effect.forkDaemon(
+        Effect.interruptible(
+          Effect.ensuring(
+            this.writeBody(body, length),
+            Effect.sync(() => (this.writer = undefined))
+          )
+        )
+      ),
+      (fiber) => {
+        if (this.writer === undefined && !this.settled) this.writer = fiber
+      }
+    )
   }
 
   // --- request body ---------------------------------------------------------
@@ -340,8 +375,20 @@ export class H2Stream implements ResponseBody {
           if (this.done) this.cancelSending()
           return Effect.void
         }),
-        Effect.tapError(() => Effect.sync(() => this.cancel())),
-        Effect.onInterrupt(() => Effect.sync(() => this.cancel()))
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            // The writer is finishing on its own: it must not interrupt itself.
+            this.writer = undefined
+            this.fail(error)
+            this.cancel()
+          })
+        ),
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            this.writer = undefined
+            this.cancel()
+          })
+        )
       )
     })
   }
