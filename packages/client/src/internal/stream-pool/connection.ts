@@ -114,9 +114,10 @@ const open = (address: string, config: ConnectConfig): Effect.Effect<PoolConnect
 
 /**
  * Connects in the scope. Released on interruption (the pool closing): GOAWAY
- * and in-flight streams finish up to the drain deadline. Released on failure
- * (a dead connection): destroyed with the error, which every stream on it
- * then fails with.
+ * and in-flight streams finish up to the drain deadline. Released after the
+ * server's GOAWAY: closed without waiting, the server bounding its drain.
+ * Released on any other failure (a dead connection): destroyed with the
+ * error, which every stream on it then fails with.
  *
  * @internal
  */
@@ -141,16 +142,21 @@ const release = (
   if (session.destroyed) return Effect.void
   if (exit._tag === "Failure" && exit.cause._tag === "Fail" && exit.cause.error instanceof StreamPoolError) {
     const error = exit.cause.error
-    if (error.reason !== "GoAway") {
-      session.destroy(error)
+    if (error.reason === "GoAway") {
+      // The server is draining us: streams in use finish on this session
+      // (the server's deadline bounds them) while the pool reconnects now.
+      session.close()
       return Effect.void
     }
+    session.destroy(error)
+    return Effect.void
   }
   const closed = Effect.async<void>((resume) => {
     session.close(() => resume(Effect.void))
   })
   return Effect.zipRight(
-    Effect.ignore(Effect.timeout(closed, config.drainTimeout)),
+    // Finalizers are uninterruptible: without this the deadline could not cut the wait.
+    Effect.ignore(Effect.timeout(Effect.interruptible(closed), config.drainTimeout)),
     Effect.sync(() => {
       if (!session.destroyed) session.destroy()
     })

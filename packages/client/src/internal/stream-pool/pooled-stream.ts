@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as http2 from "node:http2"
 import type { Duplex } from "node:stream"
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants
+const { NGHTTP2_CANCEL } = http2.constants
 
 /** One pooled stream. @internal */
 export interface PooledStream {
@@ -40,15 +40,25 @@ export interface PoolStats {
   readonly ready: boolean
 }
 
+/** How long a released stream may wait for the peer to end its side before it is reset. */
+const LINGER_MILLIS = 5_000
+
 /**
- * Ends a stream its holder is done with: after our side finished, quietly;
- * with bytes still unsent, with CANCEL, so the peer knows the data is cut.
- * A holder wanting a clean end calls `end()` and waits for `finish` first.
+ * Ends a stream its holder is done with. Our side ends with END_STREAM and
+ * what the peer still sends is drained, so a stream both ends release
+ * closes without RST_STREAM: resets crossing on a stream already closed
+ * count as invalid frames, and enough of them make node end the session.
+ * A peer that never ends its side is reset after a linger period (node's
+ * stream idle timer, as no fiber outlives the release).
  *
  * @internal
  */
 export const closeStream = (pooled: PooledStream): void => {
   const duplex = pooled.duplex as http2.Http2Stream
   if (duplex.destroyed || duplex.closed) return
-  duplex.close(duplex.writableFinished ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL)
+  if (!duplex.writableEnded) duplex.end()
+  duplex.resume()
+  duplex.setTimeout(LINGER_MILLIS, () => {
+    if (!duplex.closed && !duplex.destroyed) duplex.close(NGHTTP2_CANCEL)
+  })
 }

@@ -199,7 +199,8 @@ const shutdown = (state: ServerState, server: http2.Http2Server): Effect.Effect<
         }),
       { concurrency: "unbounded", discard: true }
     )
-    yield* Effect.timeout(closed, state.config.drainTimeout).pipe(Effect.ignore)
+    // Finalizers are uninterruptible: without this the deadline could not cut the wait.
+    yield* Effect.timeout(Effect.interruptible(closed), state.config.drainTimeout).pipe(Effect.ignore)
     for (const session of sessions) if (!session.destroyed) session.destroy()
     yield* Effect.async<void>((resume) => {
       server.close(() => resume(Effect.void))
@@ -228,9 +229,10 @@ export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, Stre
       ),
       (id): Effect.Effect<PooledStream, StreamNotFound> => {
         const stream = state.idle.get(id)
-        // Closed while it waited: the next one.
         if (stream === undefined) return take
         state.idle.delete(id)
+        // Closed while it waited ('close' may not have been emitted yet): the next one.
+        if (stream.closed || stream.destroyed) return take
         return makePooledStream(id, stream)
       }
     )

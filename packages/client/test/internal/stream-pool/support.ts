@@ -7,6 +7,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
+import * as net from "node:net"
 import type { Duplex } from "node:stream"
 import * as StreamPool from "../../../src/StreamPool.js"
 
@@ -74,3 +75,46 @@ export const errorLog = Effect.sync(() => {
     await: (reason: StreamPool.StreamPoolError["reason"]) => Deferred.await(waiter(reason))
   }
 })
+
+/** A TCP relay in front of `port` that can go silent: bytes stop flowing both ways, sockets stay open. */
+export const silentableProxy = (port: number) =>
+  Effect.acquireRelease(
+    Effect.async<{ port: number; silence: () => void; server: net.Server; sockets: Set<net.Socket> }>(
+      (resume) => {
+        const sockets = new Set<net.Socket>()
+        const server = net.createServer((inbound) => {
+          const outbound = net.connect(port, "127.0.0.1")
+          sockets.add(inbound).add(outbound)
+          inbound.pipe(outbound)
+          outbound.pipe(inbound)
+          const drop = () => {
+            inbound.destroy()
+            outbound.destroy()
+          }
+          inbound.on("error", drop).on("close", drop)
+          outbound.on("error", drop).on("close", drop)
+        })
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address() as net.AddressInfo
+          resume(
+            Effect.succeed({
+              port: address.port,
+              server,
+              sockets,
+              silence: () => {
+                for (const socket of sockets) {
+                  socket.unpipe()
+                  socket.pause()
+                }
+              }
+            })
+          )
+        })
+      }
+    ),
+    (proxy) =>
+      Effect.async<void>((resume) => {
+        for (const socket of proxy.sockets) socket.destroy()
+        proxy.server.close(() => resume(Effect.void))
+      })
+  )
