@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { TestCerts } from "@effect-requests/testing"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
@@ -84,6 +85,42 @@ describe("StreamPool", () => {
       expect((yield* s.stats).active).toBe(2)
       const fiber = yield* Effect.fork(roundTrip(s, c))
       yield* Fiber.join(fiber)
+    })
+  )
+
+  it.scopedLive("each stream is a platform Socket: run and writer on both ends", () =>
+    Effect.gen(function* () {
+      const s = yield* server()
+      const c = yield* client(s.address.port)
+      const incoming = yield* s.incoming("5 seconds")
+      const outgoing = yield* c.get(incoming.id, "5 seconds")
+      // The server end echoes with the Socket API; the client end speaks through it too.
+      const echoWrite = yield* incoming.socket.writer
+      yield* Effect.fork(incoming.socket.run((chunk) => echoWrite(chunk)))
+      const write = yield* outgoing.socket.writer
+      const received = yield* Deferred.make<string>()
+      let text = ""
+      yield* Effect.fork(
+        outgoing.socket.run((chunk) => {
+          text += new TextDecoder().decode(chunk)
+          if (text.length >= 11) Deferred.unsafeDone(received, Effect.succeed(text))
+        })
+      )
+      yield* write(new TextEncoder().encode("hello "))
+      yield* write(new TextEncoder().encode("world"))
+      expect(yield* Deferred.await(received)).toBe("hello world")
+    })
+  )
+
+  it.scopedLive("verifies the server certificate by default; skips it only when insecure is asked", () =>
+    Effect.gen(function* () {
+      const s = yield* server({ h2c: false, tls: TestCerts.leaf })
+      const log = yield* errorLog
+      yield* client(s.address.port, { h2c: false, onError: log.onError })
+      const refused = yield* log.await("Connect")
+      expect(String(refused.cause)).toMatch(/certificate/i)
+      const insecure = yield* client(s.address.port, { h2c: false, tls: { insecure: true } })
+      yield* roundTrip(s, insecure)
     })
   )
 })
