@@ -57,3 +57,6 @@ export * as Cookies from "./Cookies.js"
 
 /** Basic and Digest authentication per origin. @since 0.1.0 */
 export * as Auth from "./Auth.js"
+
+/** Pools of pre-opened full-duplex HTTP/2 streams named by ID, client and server. @since 0.1.0 */
+export * as StreamPool from "./StreamPool.js"

@@ -37,9 +37,11 @@ const run = (
     state.observer.emit({ _tag: "Reused", endpoint: connection.endpointKey, protocol: "h2" })
   }
   const body = exchange.body
+  // Full duplex: the head is returned as soon as it arrives while a streamed
+  // body keeps flowing from a fiber the stream owns (see `startWriting`).
   const sent =
     body._tag === "Stream"
-      ? Effect.zipRight(stream.writeBody(body.stream, body.length), stream.awaitHead)
+      ? Effect.zipRight(stream.startWriting(body.stream, body.length), stream.awaitHead)
       : stream.awaitHead
   const remoteAddress = connection.remoteAddress
   // Cancelling on interruption also covers one that lands after the head

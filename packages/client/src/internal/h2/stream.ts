@@ -13,6 +13,8 @@
 import type * as http2 from "node:http2"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { joinChunks } from "../exchange/chunks.js"
@@ -127,6 +129,8 @@ export class H2Stream implements ResponseBody {
   /** Clock time, in ms, the connection last saw progress at. */
   lastHeard = 0
   private headWaiter: Resume<ResponseHead> | undefined = undefined
+  /** The fiber writing a streamed request body while the response is read (full duplex). */
+  private writer: Fiber.RuntimeFiber<void, RequestsError> | undefined = undefined
   private bodyWaiter: (() => void) | undefined = undefined
 
   constructor(
@@ -421,7 +425,46 @@ export class H2Stream implements ResponseBody {
     if (!this.settled) this.fail(this.closedError(new Error("stream cancelled by the client")))
     const stream = this.stream
     if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+    this.stopWriter()
     this.release()
+  }
+
+  writerStopped(error: RequestsError | undefined): void {
+    // The writer is finishing on its own: it must not interrupt itself.
+    this.writer = undefined
+    if (error !== undefined) this.fail(error)
+    this.cancel()
+  }
+
+  private stopWriter(): void {
+    const writer = this.writer
+    if (writer === undefined) return
+    this.writer = undefined
+    writer.unsafeInterruptAsFork(FiberId.none)
+  }
+
+  /**
+   * Full duplex: the streamed request body is written by its own fiber while
+   * the caller goes on to wait for the head and read the body. The fiber is
+   * owned by the stream: cancelling the stream (an interrupted caller, or the
+   * response's scope closing on an unread body) interrupts it, and its own
+   * failure fails the exchange. It is a daemon because the caller's fiber
+   * ends as soon as the head is returned.
+   */
+  startWriting(body: Stream.Stream<Uint8Array, unknown>, length: number | undefined): Effect.Effect<void> {
+    return Effect.map(
+      Effect.forkDaemon(
+        Effect.interruptible(
+          Effect.ensuring(
+            this.writeBody(body, length),
+            Effect.sync(() => (this.writer = undefined))
+          )
+        )
+      ),
+      (fiber) => {
+        if (this.writer === undefined && !this.settled) this.writer = fiber
+      }
+    )
   }
 
   // --- request body ---------------------------------------------------------

@@ -20,6 +20,8 @@ export interface Uploading {
   writing: boolean
   heard: boolean
   cancel(): void
+  /** The writer stopped before the end, with the error that stopped it, or interrupted: the stream is cancelled. */
+  writerStopped(error: RequestsError | undefined): void
 }
 
 /** Ends the body write loop early without an error: the exchange settled under it. */
@@ -98,7 +100,7 @@ export const writeBody = (
         if (up.done && stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
         return Effect.void
       }),
-      Effect.tapError(() => Effect.sync(() => up.cancel())),
-      Effect.onInterrupt(() => Effect.sync(() => up.cancel()))
+      Effect.tapError((error) => Effect.sync(() => up.writerStopped(error))),
+      Effect.onInterrupt(() => Effect.sync(() => up.writerStopped(undefined)))
     )
   })

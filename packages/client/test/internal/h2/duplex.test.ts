@@ -1,0 +1,95 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { describe, expect, it } from "@effect/vitest"
+import { Requests } from "@effect-requests/client"
+import { Http2TestServer } from "@effect-requests/testing"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as http2 from "node:http2"
+
+const client = Requests.layer({ protocol: "h2c" })
+
+/** Answers every request chunk as soon as it arrives, before the request ends. */
+const echo = (stream: http2.ServerHttp2Stream): void => {
+  stream.respond({ ":status": 200 })
+  stream.on("data", (chunk: Buffer) => stream.write(chunk))
+  stream.on("end", () => stream.end())
+}
+
+const CANCEL = 8
+
+describe("HTTP/2 full duplex through HttpClient", () => {
+  it.scoped("1,000 round trips over one stream: each chunk is echoed before the next is sent", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: false, handler: echo })
+      const outgoing = yield* Queue.unbounded<Uint8Array>()
+      const body = Stream.fromQueue(outgoing, { shutdown: true })
+      const response = yield* HttpClient.execute(
+        HttpClientRequest.post(`${server.url}/echo`).pipe(HttpClientRequest.bodyStream(body))
+      )
+      // The head came back while the request body is still open.
+      expect(response.status).toBe(200)
+      const pull = yield* Stream.toPull(response.stream)
+      const encoder = new TextEncoder()
+      const decoder = new TextDecoder()
+      for (let i = 0; i < 1000; i++) {
+        const message = `message ${i};`
+        yield* Queue.offer(outgoing, encoder.encode(message))
+        let received = ""
+        while (received.length < message.length) {
+          for (const chunk of yield* pull) received += decoder.decode(chunk)
+        }
+        expect(received).toBe(message)
+      }
+      yield* Queue.shutdown(outgoing)
+      const rest = yield* Effect.either(pull)
+      expect(Either.isLeft(rest) && rest.left._tag === "None").toBe(true)
+      expect(server.stats.requests).toBe(1)
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("closing the response's scope cancels the stream and stops the body writer", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: false, handler: echo })
+      const writerStopped = yield* Deferred.make<void>()
+      const body = Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
+        Stream.ensuring(Deferred.succeed(writerStopped, undefined))
+      )
+      const scope = yield* Scope.make()
+      const response = yield* HttpClient.execute(
+        HttpClientRequest.post(`${server.url}/echo`).pipe(HttpClientRequest.bodyStream(body))
+      ).pipe(Scope.extend(scope))
+      expect(response.status).toBe(200)
+      yield* Scope.close(scope, Exit.void)
+      yield* Deferred.await(writerStopped)
+      yield* server.awaitStreamsClosed(1)
+      expect(server.streams[0]?.rstCode).toBe(CANCEL)
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a failing request body fails the response read and resets the stream", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: false, handler: echo })
+      const failNow = yield* Deferred.make<void>()
+      const body = Stream.concat(
+        Stream.make(new Uint8Array(16)),
+        Stream.fromEffect(Effect.zipRight(Deferred.await(failNow), Effect.fail("broken source")))
+      )
+      const response = yield* HttpClient.execute(
+        HttpClientRequest.post(`${server.url}/echo`).pipe(HttpClientRequest.bodyStream(body))
+      )
+      expect(response.status).toBe(200)
+      yield* Deferred.succeed(failNow, undefined)
+      const read = yield* Effect.either(response.arrayBuffer)
+      expect(Either.isLeft(read)).toBe(true)
+      if (Either.isLeft(read)) expect(String(read.left.cause)).toContain("RequestBodyError")
+      yield* server.awaitStreamsClosed(1)
+      expect(server.streams[0]?.rstCode).toBe(CANCEL)
+    }).pipe(Effect.provide(client))
+  )
+})
