@@ -1,1 +1,1 @@
-export default ["packages/client", "packages/testing", "packages/bench", "examples"]
+export default ["packages/client", "packages/testing", "packages/cli", "packages/bench", "examples"]

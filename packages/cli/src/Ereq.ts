@@ -15,6 +15,7 @@ import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { expandShortOptions } from "./internal/cli/argv.js"
 import { config } from "./internal/cli/flags.js"
 import { main, VERSION } from "./internal/cli/main.js"
 
@@ -51,7 +52,7 @@ const environment = Layer.merge(
  */
 export const runMain = (args: ReadonlyArray<string>): Promise<number> =>
   Effect.runPromise(
-    cli(["node", "ereq", ...args]).pipe(
+    cli(["node", "ereq", ...expandShortOptions(args)]).pipe(
       Effect.provide(environment),
       Effect.as(undefined),
       // @effect/cli has printed what is wrong with the command line.

@@ -55,5 +55,16 @@ export class MaxTimeError extends Data.TaggedError("MaxTimeError")<{ readonly mi
   }
 }
 
+/** `-L --max-redirs 0` met a redirect: curl's exit code 47. @internal */
+export class RedirectLimitError extends Data.TaggedError("RedirectLimitError")<{
+  readonly url: string
+  readonly max: number
+}> {
+  override get message(): string {
+    return `Maximum (${this.max}) redirects followed for ${this.url}`
+  }
+}
+
 /** Any failure of `ereq`'s own. @internal */
-export type CliError = UsageError | UrlError | UnsupportedError | FileError | HttpStatusError | MaxTimeError
+export type CliError =
+  UsageError | UrlError | UnsupportedError | FileError | HttpStatusError | MaxTimeError | RedirectLimitError

@@ -65,6 +65,7 @@ const BY_TAG: Readonly<Record<string, number>> = {
   UnsupportedError: 1,
   HttpStatusError: 22,
   MaxTimeError: 28,
+  RedirectLimitError: 47,
   // the batteries'
   TooManyRedirectsError: 47,
   RedirectLoopError: 47,

@@ -91,6 +91,7 @@ const plan = (flags: Flags) => {
     file: flags.output[i] ?? (flags.remoteName ? remoteName(url) : undefined),
     fail: flags.fail,
     includeHeaders: flags.include || flags.head,
+    noRedirects: flags.location && Option.getOrUndefined(flags.maxRedirs) === 0,
     buffered: parallel
   }))
   return { jobs, urls, parallel }
@@ -143,7 +144,7 @@ export const main = (
       const client = (yield* HttpClient.HttpClient).pipe(
         Batteries.batteries({
           defaultHeaders: { userAgent: `ereq/${VERSION}`, accept: "*/*" },
-          redirects: flags.location ? { max: maxRedirs } : false,
+          redirects: flags.location && maxRedirs > 0 ? { max: maxRedirs } : false,
           retries: retries > 0 ? { retries } : false,
           decompression: flags.compressed,
           ...(digest !== undefined ? { credentials: digest } : {}),

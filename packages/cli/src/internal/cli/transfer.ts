@@ -14,7 +14,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { FileError, HttpStatusError } from "./errors.js"
+import { FileError, HttpStatusError, RedirectLimitError } from "./errors.js"
 import { isJson, prettyJson } from "./output.js"
 import { ProgressBar } from "./progress.js"
 import type { Spec } from "./request.js"
@@ -44,6 +44,8 @@ export interface Job {
   readonly file: string | undefined
   readonly fail: boolean
   readonly includeHeaders: boolean
+  /** `-L --max-redirs 0`: a redirect is a failure rather than the response. */
+  readonly noRedirects: boolean
   /** Collect standard output and write it at once, so parallel transfers do not interleave. */
   readonly buffered: boolean
 }
@@ -178,6 +180,14 @@ export const transfer = <E>(client: HttpClient.HttpClient.With<E>, job: Job, io:
     const history: RedirectsModule.History = Redirects.history(response)
     const version = versionOf(io, history.url)
     if (io.verbose) io.stderr.write(headerLines("<", `HTTP/${version} ${response.status}`, response.headers))
+    if (
+      job.noRedirects &&
+      response.status >= 300 &&
+      response.status < 400 &&
+      response.headers["location"] !== undefined
+    ) {
+      return yield* new RedirectLimitError({ url: history.url, max: 0 })
+    }
     if (job.fail && response.status >= 400) {
       return yield* new HttpStatusError({ url: history.url, status: response.status })
     }
