@@ -1,9 +1,11 @@
 /**
  * A one-line progress bar on the terminal: bytes, percentage, rate and ETA,
- * redrawn at most every 100 ms of the Clock.
+ * redrawn every 100 ms of the Clock while its transfer runs.
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"]
 
@@ -57,7 +59,6 @@ export const render = (
 /** A bar drawn on a terminal stream. @internal */
 export class ProgressBar {
   private done = 0
-  private lastDraw = -Infinity
   private readonly start: number
 
   constructor(
@@ -69,22 +70,41 @@ export class ProgressBar {
     this.start = now()
   }
 
-  /** Counts `n` more bytes; redraws when 100 ms have passed since the last draw. */
+  /** Counts `n` more bytes; the next tick shows them. */
   advance(n: number): void {
     this.done += n
-    const now = this.now()
-    if (now - this.lastDraw >= 100) this.draw(now)
+  }
+
+  /** Draws the current state over the line. */
+  draw(): void {
+    const line = render(this.label, this.done, this.total, this.now() - this.start, this.out.columns ?? 80)
+    this.out.write(`\r\x1b[K${line}`)
   }
 
   /** Draws the final state and ends the line. */
   finish(): void {
-    this.draw(this.now())
+    this.draw()
     this.out.write("\n")
   }
-
-  private draw(now: number): void {
-    this.lastDraw = now
-    const line = render(this.label, this.done, this.total, now - this.start, this.out.columns ?? 80)
-    this.out.write(`\r\x1b[K${line}`)
-  }
 }
+
+/**
+ * Draws `bar` now and every 100 ms until the scope closes, then draws its
+ * final state: redrawing on a tick rather than per chunk keeps the terminal
+ * current while a transfer stalls, and costs nothing per chunk.
+ *
+ * @internal
+ */
+export const drawEvery100ms = (bar: ProgressBar): Effect.Effect<void, never, Scope.Scope> =>
+  // The final draw is registered first, so it runs after the ticker is interrupted.
+  Effect.zipRight(
+    Effect.addFinalizer(() => Effect.sync(() => bar.finish())),
+    Effect.forkScoped(
+      Effect.forever(
+        Effect.zipRight(
+          Effect.sync(() => bar.draw()),
+          Effect.sleep("100 millis")
+        )
+      )
+    )
+  ).pipe(Effect.asVoid)

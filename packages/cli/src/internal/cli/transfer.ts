@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { FileError, HttpStatusError, RedirectLimitError } from "./errors.js"
 import { isJson, prettyJson } from "./output.js"
-import { ProgressBar } from "./progress.js"
+import { drawEvery100ms, ProgressBar } from "./progress.js"
 import type { Spec } from "./request.js"
 import { headerLines } from "./verbose.js"
 import type { Facts } from "./write-out.js"
@@ -62,14 +62,12 @@ const withBody = (request: HttpClientRequest.HttpClientRequest, job: Job, io: Io
   const bytes = body.bytes
   const stream = Stream.suspend(() => {
     const bar = new ProgressBar("upload  ", bytes.length, io.now, io.stderr)
-    return Stream.fromIterable(
+    const chunks = Stream.fromIterable(
       (function* () {
         for (let at = 0; at < bytes.length; at += UPLOAD_CHUNK) yield bytes.subarray(at, at + UPLOAD_CHUNK)
       })()
-    ).pipe(
-      Stream.tap((chunk) => Effect.sync(() => bar.advance(chunk.length))),
-      Stream.ensuring(Effect.sync(() => bar.finish()))
-    )
+    ).pipe(Stream.tap((chunk) => Effect.sync(() => bar.advance(chunk.length))))
+    return Stream.unwrapScoped(Effect.as(drawEvery100ms(bar), chunks))
   })
   return HttpClientRequest.bodyStream(request, stream, {
     contentLength: bytes.length,
@@ -108,27 +106,25 @@ const toFile = (
   body: Stream.Stream<Uint8Array, HttpClientError.ResponseError>,
   bar: ProgressBar | undefined
 ) =>
-  Effect.acquireRelease(
-    Effect.tryPromise({
-      try: () => open(path, "w"),
-      catch: (cause) => new FileError({ path, operation: "write", cause })
-    }),
-    (handle) => Effect.promise(() => handle.close())
-  ).pipe(
-    Effect.flatMap((handle) =>
-      Stream.runFoldEffect(body, 0, (n, chunk) =>
-        Effect.tryPromise({
-          try: () => handle.write(chunk),
-          catch: (cause) => new FileError({ path, operation: "write", cause })
-        }).pipe(
-          Effect.as(n + chunk.length),
-          Effect.tap(() => bar?.advance(chunk.length))
-        )
+  Effect.gen(function* () {
+    if (bar !== undefined) yield* drawEvery100ms(bar)
+    const handle = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => open(path, "w"),
+        catch: (cause) => new FileError({ path, operation: "write", cause })
+      }),
+      (handle) => Effect.promise(() => handle.close())
+    )
+    return yield* Stream.runFoldEffect(body, 0, (n, chunk) =>
+      Effect.tryPromise({
+        try: () => handle.write(chunk),
+        catch: (cause) => new FileError({ path, operation: "write", cause })
+      }).pipe(
+        Effect.as(n + chunk.length),
+        Effect.tap(() => bar?.advance(chunk.length))
       )
-    ),
-    Effect.ensuring(Effect.sync(() => bar?.finish())),
-    Effect.scoped
-  )
+    )
+  }).pipe(Effect.scoped)
 
 const toStdout = (job: Job, io: Io, response: HttpClientResponse.HttpClientResponse) => {
   if (io.pretty && isJson(response.headers["content-type"])) {
