@@ -39,11 +39,13 @@ describe("ereq: progress bar in a terminal", () => {
       yield* term.type(command(`-o ${out} ${server.url}/big`))
       const halfway = yield* term.awaitScreen((screen) => / 50%/.test(screen))
       expect(halfway).toMatch(
-        /download \[#+-+\]  50%  512\.0 KiB \/ 1\.0 MiB  [\d.]+ [KMG]?i?B\/s  ETA \d+[smh]/
+        /download \[#+-+\] {2}50% {2}512\.0 KiB \/ 1\.0 MiB {2}[\d.]+ [KMG]?i?B\/s {2}ETA \d+[smh]/
       )
       yield* release
       const done = yield* term.awaitScreen((screen) => /exit=\d+/.test(screen))
-      expect(done).toMatch(/download \[#+\] 100%  1\.0 MiB \/ 1\.0 MiB  [\d.]+ [KMG]?i?B\/s  \d+[smh]\n/)
+      expect(done).toMatch(
+        /download \[#+\] 100% {2}1\.0 MiB \/ 1\.0 MiB {2}[\d.]+ [KMG]?i?B\/s {2}\d+[smh]\n/
+      )
       expect(done).toContain("exit=0")
       expect(readFileSync(out).equals(HttpTestServer.bytes(SIZE))).toBe(true)
     })
@@ -57,7 +59,7 @@ describe("ereq: progress bar in a terminal", () => {
       yield* Effect.sync(() => writeFileSync(file, HttpTestServer.bytes(SIZE)))
       yield* term.type(command(`-o /dev/null --data-binary @${file} ${server.url}/upload`))
       const done = yield* term.awaitScreen((screen) => /exit=\d+/.test(screen))
-      expect(done).toMatch(/upload   \[#+\] 100%  1\.0 MiB \/ 1\.0 MiB/)
+      expect(done).toMatch(/upload {3}\[#+\] 100% {2}1\.0 MiB \/ 1\.0 MiB/)
       expect(done).toContain("exit=0")
     })
   )
