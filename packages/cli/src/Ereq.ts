@@ -12,7 +12,9 @@
  */
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { expandShortOptions } from "./internal/cli/argv.js"
@@ -37,9 +39,12 @@ export const command = Command.make("ereq", config, (flags) =>
 
 const cli = Command.run(command, { name: "ereq", version: VERSION })
 
+// Only the services @effect/cli needs, not all of NodeContext: less to load at start.
 // Short options are case-sensitive, as curl's are: -o and -O, -i and -I differ.
-const environment = Layer.merge(
-  NodeContext.layer,
+const environment = Layer.mergeAll(
+  NodeFileSystem.layer,
+  NodePath.layer,
+  NodeTerminal.layer,
   CliConfig.layer({ isCaseSensitive: true, showBuiltIns: false })
 )
 
