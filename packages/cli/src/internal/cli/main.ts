@@ -20,7 +20,7 @@ import { normalizeUrl, parsePositionals } from "./items.js"
 import { makeSpec } from "./request.js"
 import { type Io, type Job, transfer } from "./transfer.js"
 import { batteryListener, clientListener, type Sink, summary } from "./verbose.js"
-import { format } from "./write-out.js"
+import { type Facts, format } from "./write-out.js"
 
 /** `ereq`'s version, printed by `--version` and sent in User-Agent. @internal */
 export const VERSION = "0.1.0"
@@ -97,6 +97,36 @@ const plan = (flags: Flags) => {
   return { jobs, urls, parallel }
 }
 
+const withBatteries = (flags: Flags, urls: ReadonlyArray<URL>, sink: Sink | undefined) => {
+  const maxRedirs = Option.getOrElse(flags.maxRedirs, () => 50)
+  const retries = Option.getOrElse(flags.retry, () => 0)
+  const digest = credentials(flags, urls)
+  return Batteries.batteries({
+    defaultHeaders: { userAgent: `ereq/${VERSION}`, accept: "*/*" },
+    redirects: flags.location && maxRedirs > 0 ? { max: maxRedirs } : false,
+    retries: retries > 0 ? { retries } : false,
+    decompression: flags.compressed,
+    ...(digest !== undefined ? { credentials: digest } : {}),
+    ...(sink !== undefined ? { events: batteryListener(sink) } : {})
+  })
+}
+
+/** `-m`: the whole transfer, body included, within the deadline. */
+const withMaxTime = <A, E, R>(run: Effect.Effect<A, E, R>, flags: Flags) => {
+  const maxTime = millis(flags.maxTime)
+  return Option.isNone(maxTime)
+    ? run
+    : Effect.timeoutFail(run, {
+        duration: maxTime.value,
+        onTimeout: () => new MaxTimeError({ millis: Duration.toMillis(maxTime.value) })
+      })
+}
+
+const writeOut = (flags: Flags, stdout: NodeJS.WriteStream, facts: Facts) => {
+  const template = Option.getOrUndefined(flags.writeOut)
+  return template === undefined ? Effect.void : Effect.sync(() => void stdout.write(format(template, facts)))
+}
+
 const report = (flags: Flags, io: Pick<Io, "stderr">, error: unknown): number => {
   const outcome = outcomeOf(error)
   if (!flags.silent || flags.showError) io.stderr.write(`ereq: (${outcome.code}) ${outcome.message}\n`)
@@ -136,42 +166,18 @@ export const main = (
       verbose: flags.verbose,
       protocols
     }
-    const maxRedirs = Option.getOrElse(flags.maxRedirs, () => 50)
-    const retries = Option.getOrElse(flags.retry, () => 0)
-    const digest = credentials(flags, planned.urls)
-    const maxTime = millis(flags.maxTime)
     const program = Effect.gen(function* () {
-      const client = (yield* HttpClient.HttpClient).pipe(
-        Batteries.batteries({
-          defaultHeaders: { userAgent: `ereq/${VERSION}`, accept: "*/*" },
-          redirects: flags.location && maxRedirs > 0 ? { max: maxRedirs } : false,
-          retries: retries > 0 ? { retries } : false,
-          decompression: flags.compressed,
-          ...(digest !== undefined ? { credentials: digest } : {}),
-          ...(sink !== undefined ? { events: batteryListener(sink) } : {})
-        })
-      )
+      const client = (yield* HttpClient.HttpClient).pipe(withBatteries(flags, planned.urls, sink))
       let received = 0
       const exits = yield* Effect.forEach(
         planned.jobs,
-        (job) => {
-          const run = transfer(client, job, io)
-          const bounded = Option.isSome(maxTime)
-            ? Effect.timeoutFail(run, {
-                duration: maxTime.value,
-                onTimeout: () => new MaxTimeError({ millis: Duration.toMillis(maxTime.value) })
-              })
-            : run
-          const template = Option.getOrUndefined(flags.writeOut)
-          return Effect.exit(
-            Effect.tap(bounded, (facts) => {
+        (job) =>
+          Effect.exit(
+            Effect.tap(withMaxTime(transfer(client, job, io), flags), (facts) => {
               received += facts.sizeDownload
-              return template === undefined
-                ? Effect.void
-                : Effect.sync(() => stdout.write(format(template, facts)))
+              return writeOut(flags, stdout, facts)
             })
-          )
-        },
+          ),
         { concurrency: planned.parallel ? Math.max(1, flags.parallelMax) : 1 }
       )
       let code = 0
