@@ -29,7 +29,7 @@ const halfThenWait = Effect.gen(function* () {
 
 const command = (args: string) => `node ${bin} ${args}; echo "exit=$?"`
 
-describe("ereq: progress bar in a terminal", () => {
+describe("ereq in a terminal (tmux)", () => {
   it.scoped("shows bytes, percentage, rate and ETA while downloading, and the final state", () =>
     Effect.gen(function* () {
       const { server, release } = yield* halfThenWait
@@ -73,6 +73,19 @@ describe("ereq: progress bar in a terminal", () => {
       const done = yield* term.awaitScreen((screen) => (screen.match(/exit=\d+/g) ?? []).length === 2)
       expect(done).not.toContain("download")
       expect(done.match(/exit=0/g)?.length).toBe(2)
+    })
+  )
+
+  it.scoped("pretty-prints and colours JSON on a terminal", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const term = yield* terminal(100, 30)
+      yield* term.type(command(`${server.url}/echo q==1`))
+      const done = yield* term.awaitScreen((screen) => /exit=\d+/.test(screen))
+      expect(done).toContain('\n  "method": "GET",\n  "url": "/echo?q=1",')
+      // Keys in bold blue, strings in green.
+      const coloured = yield* term.screen(true)
+      expect(coloured).toContain(`${String.fromCharCode(27)}[34m"method"`)
     })
   )
 })

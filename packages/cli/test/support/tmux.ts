@@ -10,8 +10,8 @@ import type * as Scope from "effect/Scope"
 export interface Terminal {
   /** Types a line and presses Enter. */
   readonly type: (line: string) => Effect.Effect<void>
-  /** What the screen shows now. */
-  readonly screen: Effect.Effect<string>
+  /** What the screen shows now; with `escapes`, with its colours as ANSI escapes. */
+  readonly screen: (escapes?: boolean) => Effect.Effect<string>
   /** Resolves with the screen once `predicate` holds for it; fails after `timeoutMillis` of real time. */
   readonly awaitScreen: (
     predicate: (screen: string) => boolean,
@@ -52,7 +52,8 @@ export const terminal = (columns = 100, rows = 12): Effect.Effect<Terminal, neve
       }),
       () => Effect.sync(() => tmux("kill-server"))
     )
-    const screen = Effect.sync(() => tmux("capture-pane", "-p", "-t", "t"))
+    const screen = (escapes = false) =>
+      Effect.sync(() => tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", "t"))
     const awaitScreen = (predicate: (screen: string) => boolean, timeoutMillis = 15_000) => {
       let last = ""
       const wait = Effect.async<string>((resume) => {
