@@ -1,43 +1,78 @@
 /**
- * `npm start`: runs the examples against servers started on loopback, so no
- * network is needed.
+ * `npm start`: one screen, one line per part, against servers started on
+ * loopback, so no network is needed. Every figure printed is read from the
+ * client's stats or the servers' own counters, not assumed.
  */
+import { pathToFileURL } from "node:url"
+import type { Events } from "@effect-requests/client"
 import { Requests } from "@effect-requests/client"
-import { HttpTestServer, TestCerts } from "@effect-requests/testing"
-import { Console, Effect } from "effect"
-import { getJson } from "./get-json.js"
+import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { runWithMock } from "./mock-client.js"
 import { describeOutcome } from "./typed-errors.js"
 
-const demo = Effect.gen(function* () {
-  const plain = yield* HttpTestServer.make()
-  const secure = yield* HttpTestServer.make({ tls: true })
+const get = (url: string) => Effect.flatMap(HttpClient.get(url), (response) => response.text)
 
-  yield* Console.log(`plain HTTP/1.1 at ${plain.url}, HTTPS at https://localhost:${secure.port}\n`)
-  yield* Console.log(`get-json:       ${yield* getJson(plain.url)}`)
-  yield* Console.log(
-    `https:          ${yield* describeOutcome(`https://localhost:${secure.port}/bytes/1024`)}`
-  )
-  yield* Console.log(`closed mid-body ${yield* describeOutcome(`${plain.url}/hang-body/100000`)}`)
-  yield* Console.log(`refused:        ${yield* describeOutcome("http://127.0.0.1:1/")}`)
-  const mocked = yield* runWithMock
-  yield* Console.log(`mock-client:    ${mocked.name} (requests: ${mocked.urls.join(", ")})`)
+/** Runs every part and returns the lines to print. */
+export const demo = (events: Map<string, number>) =>
+  Effect.gen(function* () {
+    const lines: Array<string> = []
+    const h1 = yield* HttpTestServer.make({ tls: true })
+    const h2 = yield* Http2TestServer.make({ tls: true })
 
-  const burst = yield* Effect.forEach(
-    Array.from({ length: 100 }, (_, i) => i),
-    () => describeOutcome(`${plain.url}/bytes/1024`),
-    { concurrency: 10 }
-  )
-  const stats = yield* Effect.flatMap(Requests.Requests, (r) => r.stats)
-  yield* Console.log(
-    `\n${burst.length} concurrent GETs over ${plain.stats.connectionsOpened} connections; ` +
-      `${stats.requestsMade} requests made in all`
+    // One client, two origins: each picks its protocol by ALPN.
+    yield* get(`https://localhost:${h1.port}/bytes/16`)
+    yield* get(`https://localhost:${h2.port}/bytes/16`)
+    const requests = yield* Requests.Requests
+    const origins = (yield* requests.stats).origins.map((o) => `${o.origin} → ${o.protocol}`)
+    lines.push(`ALPN       one client: ${origins.join(", ")}`)
+
+    // 100 requests at once to the HTTP/2 origin.
+    yield* Effect.forEach(
+      Array.from({ length: 100 }, (_, i) => i),
+      (i) => get(`https://localhost:${h2.port}/bytes/${i + 1}`),
+      { concurrency: "unbounded" }
+    )
+    lines.push(
+      `HTTP/2     100 concurrent requests over ${h2.stats.sessionsOpened} connection(s); ` +
+        `at most ${h2.stats.peakConcurrentStreams} streams in flight at once (server's count)`
+    )
+
+    const counted = [...events].map(([tag, n]) => `${tag} ${n}`).join(", ")
+    lines.push(`events     ${counted}`)
+
+    const stats = yield* requests.stats
+    const streams = Option.match(stats.h2, { onNone: () => 0, onSome: (h) => h.totalStreams })
+    lines.push(
+      `stats      ${stats.requestsMade} requests, ${stats.errors} errors, ${stats.retries} retries; ` +
+        `HTTP/1.1 ${stats.h1.created} connection(s), HTTP/2 ${streams} streams`
+    )
+
+    lines.push(`failure    ${yield* describeOutcome("http://127.0.0.1:1/")} (a typed ConnectError)`)
+
+    const mocked = yield* runWithMock
+    lines.push(`mock       MockHttpClient answered ${mocked.name} for ${mocked.urls.join(", ")}`)
+    return lines
+  })
+
+/** The demo with its own client, trusting the test CA and counting events by kind. */
+export const runDemo = Effect.suspend(() => {
+  const events = new Map<string, number>()
+  const count = (event: Events.RequestsEvent) => events.set(event._tag, (events.get(event._tag) ?? 0) + 1)
+  return demo(events).pipe(
+    Effect.scoped,
+    Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca }, events: count }))
   )
 })
 
-demo
-  .pipe(Effect.scoped, Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca } })), Effect.runPromise)
-  .catch((error: unknown) => {
-    console.error(error)
-    process.exitCode = 1
-  })
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  Effect.runPromise(runDemo).then(
+    (lines) => console.log(lines.join("\n")),
+    (error: unknown) => {
+      console.error(error)
+      process.exitCode = 1
+    }
+  )
+}

@@ -4,12 +4,32 @@ import { HttpTestServer } from "@effect-requests/testing"
 import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import { clientVia } from "../src/custom-dialer.js"
+import { runDemo } from "../src/demo.js"
 import { observedClient, warmThenSend } from "../src/events-and-stats.js"
 import { getJson } from "../src/get-json.js"
 import { runWithMock } from "../src/mock-client.js"
 import { describeOutcome } from "../src/typed-errors.js"
 
 describe("examples", () => {
+  it.effect("demo shows each part on its own line, with the figures read from the counters", () =>
+    Effect.gen(function* () {
+      const lines = yield* runDemo
+      expect(lines.map((line) => line.split(" ")[0])).toEqual([
+        "ALPN",
+        "HTTP/2",
+        "events",
+        "stats",
+        "failure",
+        "mock"
+      ])
+      expect(lines[0]).toMatch(/→ http\/1\.1, https:\/\/localhost:\d+ → h2$/)
+      expect(lines[1]).toMatch(/^HTTP\/2 +100 concurrent requests over 1 connection\(s\)/)
+      expect(lines[2]).toMatch(/TlsHandshake 2/)
+      expect(lines[3]).toMatch(/102 requests, 0 errors/)
+      expect(lines[4]).toContain("ECONNREFUSED")
+    })
+  )
+
   it.scoped("get-json decodes the echoed request", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()
