@@ -19,6 +19,7 @@ import type { BenchReport } from "../src/report/types.js"
 import { download, resources } from "../src/servers/resources.js"
 import { scenarios } from "../src/scenarios.js"
 import type { Scenario, Variant } from "../src/scenarios.js"
+import { startConnectProxy } from "../src/servers/connect-proxy.js"
 import { startServer } from "../src/servers/start.js"
 import type { BenchServer } from "../src/servers/types.js"
 
@@ -67,7 +68,17 @@ describe("client adapters against the harness's Node server", () => {
     // The path `npm run bench` takes: client processes on plain node start in a fraction of the time tsx
     // needs to load Effect; if the build fails, the sources are run instead.
     launcher = (await prepareLauncher()).launcher
-    server = (await startServer("node", launcher)).server
+    const started = (await startServer("node", launcher)).server
+    // The proxied scenarios' clients go through a CONNECT proxy, as `npm run bench` starts one for them.
+    const proxy = await startConnectProxy()
+    server = {
+      ...started,
+      proxy: proxy.url,
+      stop: async () => {
+        await proxy.stop()
+        await started.stop()
+      }
+    }
   })
   afterAll(() => server.stop())
 
