@@ -11,7 +11,7 @@ import { runWithMock } from "../src/mock-client.js"
 import { describeOutcome } from "../src/typed-errors.js"
 
 describe("examples", () => {
-  it.effect("demo shows each part on its own line, with the figures read from the counters", () =>
+  it.live("demo shows each part on its own line, with the figures read from the counters", () =>
     Effect.gen(function* () {
       const lines = yield* runDemo
       expect(lines.map((line) => line.split(" ")[0])).toEqual([
@@ -37,7 +37,7 @@ describe("examples", () => {
     }).pipe(Effect.provide(Requests.layer()))
   )
 
-  it.scoped("typed-errors tells a refused connection from a body cut short", () =>
+  it.scopedLive("typed-errors tells a refused connection from a body cut short", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()
       expect(yield* describeOutcome(`${server.url}/bytes/10`)).toBe("ok: 10 bytes")
