@@ -25,9 +25,11 @@ describe("items", () => {
     expect(() => parsePositionals([])).toThrow(/no URL/)
   })
 
-  it("a name=value item keeps any value", () => {
+  it("a name=value item keeps any value that does not make it another kind of item", () => {
+    // "a==x" is a query parameter, as in HTTPie: a value starting with "=" makes that item instead.
+    const value = fc.string().filter((v) => !v.startsWith("="))
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/), fc.string(), (name, value) => {
+      fc.property(fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/), value, (name, value) => {
         expect(parseItem(`${name}=${value}`)).toEqual({ _tag: "Json", name, value })
       })
     )
