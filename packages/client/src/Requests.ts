@@ -174,6 +174,7 @@ export interface Stats {
 
 export type { BatteryStats, OriginStats } from "./internal/observe/observer.js"
 export type { BatteryLayerOptions } from "./internal/batteries/layer.js"
+export type { ProxySetting } from "./internal/transport/proxy-config.js"
 
 /**
  * Options of {@link Requests}' `warm`.

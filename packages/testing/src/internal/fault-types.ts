@@ -6,10 +6,10 @@
  * @internal
  */
 
-/** The wire protocol a request came over, as its ALPN identifier. @internal */
+/** The wire protocol a request came over, as its ALPN identifier. @internal @inline */
 export type Protocol = "http/1.1" | "h2"
 
-/** A fault the server can inject; `FaultServer.FaultKind` describes each. @internal */
+/** A fault the server can inject; `FaultServer.FaultKind` describes each. @internal @inline */
 export type FaultKind =
   | "closeAfterResponse"
   | "closeWhenIdle"
@@ -22,10 +22,10 @@ export type FaultKind =
   | "cancelBody"
   | "interimFlood"
 
-/** The probability of each fault per request, in [0, 1]. @internal */
+/** The probability of each fault per request, in [0, 1]. @internal @inline */
 export type FaultRates = Readonly<Record<FaultKind, number>>
 
-/** What the server decided for one request arrival. @internal */
+/** What the server decided for one request arrival. @internal @inline */
 export interface Decision {
   /** Position among all arrivals, from 0. */
   readonly index: number
@@ -41,7 +41,7 @@ export interface Decision {
   readonly cutAt: number
 }
 
-/** A request the server processed, as given to `answer`. @internal */
+/** A request the server processed, as given to `answer`. @internal @inline */
 export interface FaultRequest {
   readonly method: string
   /** The request target, query included. */
@@ -52,7 +52,7 @@ export interface FaultRequest {
   readonly body: Buffer
 }
 
-/** The answer to a processed request; `content-length` is always set from the body. @internal */
+/** The answer to a processed request; `content-length` is always set from the body. @internal @inline */
 export interface FaultResponse {
   /** Default `200`. */
   readonly status?: number

@@ -25,11 +25,11 @@ export const currentTimeoutMillis: FiberRef.FiberRef<number> = globalValue(
   () => FiberRef.unsafeMake(defaultTimeoutMillis)
 )
 
-/** @internal */
+/** @internal @inline */
 export interface WaitOptions {
   /**
    * How long to wait, in real milliseconds whatever the `Clock`. Default
-   * `currentTimeoutMillis` of the fiber: {@link defaultTimeoutMillis} unless
+   * `currentTimeoutMillis` of the fiber: `Wait.defaultTimeoutMillis` unless
    * set with `Effect.locally`.
    */
   readonly timeoutMillis?: number
@@ -54,7 +54,7 @@ export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{
   }
 }
 
-/** What a wait is for, to name it when it gives up. @internal */
+/** What a wait is for, to name it when it gives up. @internal @inline */
 export interface WaitSubject {
   readonly helper: string
   /** Singular; the message adds an `s` for any count but 1. */
