@@ -287,7 +287,7 @@ describe("report", () => {
     expect(text).toContain(
       "| effect-requests (HttpClient) | failed: load: Cannot find module \\| somewhere | – |"
     )
-    expect(text).toContain("[chart](packages/bench/results/example.svg)")
+    expect(text).toContain("[chart](results/example.svg)")
     expect(text).toContain("npm run bench")
   })
 

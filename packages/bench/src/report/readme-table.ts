@@ -5,8 +5,8 @@ import type { FigureKey } from "./format.js"
 import { comparisonLine, escapeCell } from "./markdown.js"
 import type { BenchReport } from "./types.js"
 
-/** Where the charts are, seen from the repository's root README. */
-const resultsPath = "packages/bench/results"
+/** Where the charts are, seen from packages/bench/README.md, where the table is pasted. */
+const resultsPath = "results"
 
 const cell = (
   scenario: ScenarioResult,
