@@ -1,6 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import type * as http from "node:http"
-import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
@@ -8,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Http2TestServer, HttpTestServer, TestCerts } from "@effect-requests/testing"
 import * as Effect from "effect/Effect"
 import { ereq } from "./support/ereq.js"
+import { closedPort, handler, tcpServer } from "./support/servers.js"
 
 interface Echo {
   readonly method: string
@@ -20,43 +19,6 @@ interface Echo {
 const echoOf = (stdout: string): Echo => JSON.parse(stdout) as Echo
 
 const temp = () => mkdtempSync(join(tmpdir(), "ereq-"))
-
-/** A TCP server on loopback whose sockets get `onSocket`; closed with the scope. */
-const tcpServer = (onSocket: (socket: net.Socket) => void) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly server: net.Server; readonly sockets: Set<net.Socket> }>((resume) => {
-      const sockets = new Set<net.Socket>()
-      const server = net.createServer((socket) => {
-        sockets.add(socket)
-        socket.once("close", () => sockets.delete(socket))
-        socket.on("error", () => socket.destroy())
-        onSocket(socket)
-      })
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, sockets })))
-    }),
-    ({ server, sockets }) =>
-      Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        for (const socket of sockets) socket.destroy()
-      })
-  ).pipe(Effect.map(({ server }) => (server.address() as net.AddressInfo).port))
-
-/** A port nothing listens on: one the system just handed out and took back. */
-const closedPort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
-const handler =
-  (f: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void) =>
-  (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.once("end", () => f(req, res, Buffer.concat(chunks).toString("utf8")))
-  }
 
 describe("ereq: requests", () => {
   it.scoped("items: param==value, Header:value, name=value and name:=json make a JSON POST", () =>

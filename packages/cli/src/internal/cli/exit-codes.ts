@@ -31,6 +31,13 @@ type Tagged = { readonly _tag: string; readonly message: string; readonly [key: 
 const isTagged = (value: unknown): value is Tagged =>
   typeof value === "object" && value !== null && "_tag" in value && typeof value._tag === "string"
 
+const isTlsAlert = (cause: unknown): boolean =>
+  typeof cause === "object" &&
+  cause !== null &&
+  "code" in cause &&
+  typeof cause.code === "string" &&
+  cause.code.startsWith("ERR_SSL_")
+
 const clientCode = (error: Errors.RequestsError): number => {
   switch (error._tag) {
     case "ConnectError":
@@ -43,6 +50,8 @@ const clientCode = (error: Errors.RequestsError): number => {
     case "ProtocolError":
       return error.protocol === "h2" ? 16 : 8
     case "ClosedError":
+      // A TLS alert read after the handshake (TLS 1.3 refusing a client certificate): curl's receive error.
+      if (isTlsAlert(error.cause)) return 56
       if (error.phase === "request") return 55
       return error.responseStarted ? 56 : 52
     case "RequestBodyError":
@@ -94,7 +103,9 @@ const CLIENT_TAGS: ReadonlySet<string> = new Set<Errors.RequestsError["_tag"]>([
   "InvalidRequestError",
   "ClientClosedError",
   "GoAwayError",
-  "StreamResetError"
+  "StreamResetError",
+  "ProxyError",
+  "LimitExceededError"
 ])
 
 const isClientError = (value: Tagged): value is Tagged & Errors.RequestsError => CLIENT_TAGS.has(value._tag)
