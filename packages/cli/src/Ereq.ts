@@ -19,7 +19,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { expandShortOptions } from "./internal/cli/argv.js"
 import { config } from "./internal/cli/flags.js"
-import { main, VERSION } from "./internal/cli/main.js"
+import { VERSION } from "./internal/cli/client-options.js"
+import { main } from "./internal/cli/main.js"
 
 /**
  * The `ereq` command. Its handler writes the exit code it computes to

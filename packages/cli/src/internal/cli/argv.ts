@@ -9,7 +9,21 @@
 export const SHORT_FLAGS: ReadonlySet<string> = new Set(["O", "I", "i", "L", "k", "s", "S", "v", "f", "Z"])
 
 /** Short options that take a value. @internal */
-export const SHORT_VALUES: ReadonlySet<string> = new Set(["X", "H", "d", "F", "o", "u", "x", "m", "w"])
+export const SHORT_VALUES: ReadonlySet<string> = new Set([
+  "X",
+  "H",
+  "d",
+  "F",
+  "o",
+  "u",
+  "x",
+  "m",
+  "w",
+  "T",
+  "b",
+  "c",
+  "E"
+])
 
 /**
  * The arguments with clusters split: `-sSf` → `-s -S -f`, `-XPUT` →

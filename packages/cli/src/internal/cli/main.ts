@@ -5,67 +5,22 @@
  *
  * @internal
  */
-import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { Batteries, Requests } from "@effect-requests/client"
+import { Requests } from "@effect-requests/client"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import { layerOptions, loadJar, millis, saveJar, withBatteries } from "./client-options.js"
 import { FileError, MaxTimeError, UnsupportedError, UsageError } from "./errors.js"
 import { outcomeOf } from "./exit-codes.js"
 import type { Flags } from "./flags.js"
 import { normalizeUrl, parsePositionals } from "./items.js"
 import { makeSpec } from "./request.js"
 import { type Io, type Job, transfer } from "./transfer.js"
-import { batteryListener, clientListener, type Sink, summary } from "./verbose.js"
+import { type Sink, summary } from "./verbose.js"
 import { type Facts, format } from "./write-out.js"
-
-/** `ereq`'s version, printed by `--version` and sent in User-Agent. @internal */
-export const VERSION = "0.1.0"
-
-const millis = (seconds: Option.Option<number>) =>
-  Option.map(seconds, (s) => Duration.millis(Math.max(1, Math.round(s * 1000))))
-
-const layerOptions = (
-  flags: Flags,
-  sink: Sink | undefined,
-  protocols: Map<string, string>
-): Requests.Options => {
-  const cacert = Option.getOrUndefined(flags.cacert)
-  let ca: Buffer | undefined
-  if (cacert !== undefined) {
-    try {
-      ca = readFileSync(cacert)
-    } catch (cause) {
-      throw new FileError({ path: cacert, operation: "read", cause })
-    }
-  }
-  const connect = Option.getOrUndefined(millis(flags.connectTimeout))
-  const print = sink === undefined ? undefined : clientListener(sink)
-  return {
-    // ereq stacks the batteries itself, with curl's defaults (no redirects without -L, no retries, …).
-    batteries: false,
-    // As curl: the environment's proxies unless --proxy names one.
-    proxy: Option.getOrElse(flags.proxy, (): "env" => "env"),
-    protocol: flags.http11 ? "http1" : flags.http2PriorKnowledge ? "h2c" : "auto",
-    tls: { rejectUnauthorized: !flags.insecure, ...(ca !== undefined ? { ca } : {}) },
-    ...(connect !== undefined ? { connectTimeout: connect, tlsHandshakeTimeout: connect } : {}),
-    events: (event) => {
-      if (event._tag === "ResponseHeaders") protocols.set(event.endpoint, event.protocol)
-      print?.(event)
-    }
-  }
-}
-
-const credentials = (flags: Flags, urls: ReadonlyArray<URL>) => {
-  if (!flags.digest || flags.user._tag === "None") return undefined
-  const colon = flags.user.value.indexOf(":")
-  const username = colon < 0 ? flags.user.value : flags.user.value.slice(0, colon)
-  const password = colon < 0 ? "" : flags.user.value.slice(colon + 1)
-  return Object.fromEntries(urls.map((url) => [url.origin, { username, password }]))
-}
 
 const remoteName = (url: URL): string => {
   const name = basename(url.pathname)
@@ -80,7 +35,15 @@ const plan = (flags: Flags) => {
     throw new UsageError({ detail: "--http1.1 and --http2 exclude each other" })
   }
   const positionals = parsePositionals(flags.args)
-  const urls = positionals.urls.map(normalizeUrl)
+  const upload = Option.getOrUndefined(flags.uploadFile)
+  // -T: a URL that ends in a slash gets the file's name, as curl does.
+  const urls = positionals.urls
+    .map(normalizeUrl)
+    .map((url) =>
+      upload !== undefined && upload !== "-" && url.pathname.endsWith("/")
+        ? new URL(encodeURIComponent(basename(upload)), url)
+        : url
+    )
   for (const url of urls) {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new UnsupportedError({ detail: `protocol "${url.protocol.slice(0, -1)}" not supported` })
@@ -98,20 +61,6 @@ const plan = (flags: Flags) => {
     buffered: parallel
   }))
   return { jobs, urls, parallel }
-}
-
-const withBatteries = (flags: Flags, urls: ReadonlyArray<URL>, sink: Sink | undefined) => {
-  const maxRedirs = Option.getOrElse(flags.maxRedirs, () => 50)
-  const retries = Option.getOrElse(flags.retry, () => 0)
-  const digest = credentials(flags, urls)
-  return Batteries.batteries({
-    defaultHeaders: { userAgent: `ereq/${VERSION}`, accept: "*/*" },
-    redirects: flags.location && maxRedirs > 0 ? { max: maxRedirs } : false,
-    retries: retries > 0 ? { retries } : false,
-    decompression: flags.compressed,
-    ...(digest !== undefined ? { credentials: digest } : {}),
-    ...(sink !== undefined ? { events: batteryListener(sink) } : {})
-  })
 }
 
 /** `-m`: the whole transfer, body included, within the deadline. */
@@ -169,8 +118,9 @@ export const main = (
       verbose: flags.verbose,
       protocols
     }
+    const jar = yield* loadJar(flags)
     const program = Effect.gen(function* () {
-      const client = (yield* HttpClient.HttpClient).pipe(withBatteries(flags, planned.urls, sink))
+      const client = (yield* HttpClient.HttpClient).pipe(withBatteries(flags, planned.urls, sink, jar))
       let received = 0
       const exits = yield* Effect.forEach(
         planned.jobs,
@@ -183,8 +133,11 @@ export const main = (
           ),
         { concurrency: planned.parallel ? Math.max(1, flags.parallelMax) : 1 }
       )
+      // As curl, the jar is written whatever became of the transfers.
+      const saved = yield* Effect.exit(saveJar(flags, jar))
+      const ended: ReadonlyArray<Exit.Exit<unknown, unknown>> = [...exits, saved]
       let code = 0
-      for (const exit of exits) {
+      for (const exit of ended) {
         if (Exit.isFailure(exit)) {
           const failure = exit.cause._tag === "Fail" ? exit.cause.error : exit.cause
           const failed = report(flags, io, failure)

@@ -4,8 +4,10 @@
  *
  * @internal
  */
-import { readFileSync } from "node:fs"
+import { readFileSync, statSync } from "node:fs"
 import { basename } from "node:path"
+import * as Option from "effect/Option"
+import { cookieHeader } from "./client-options.js"
 import { FileError, UsageError } from "./errors.js"
 import type { Flags } from "./flags.js"
 import type { Item } from "./items.js"
@@ -23,12 +25,19 @@ export interface Multipart {
   readonly form: FormData
 }
 
+/** `-T`: a file streamed from disk (`-` for standard input, of unknown length). @internal */
+export interface Upload {
+  readonly _tag: "File"
+  readonly path: string
+  readonly size: number | undefined
+}
+
 /** Everything about a request but its URL. @internal */
 export interface Spec {
   readonly method: string
   readonly headers: ReadonlyArray<readonly [string, string]>
   readonly query: ReadonlyArray<readonly [string, string]>
-  readonly body: Body | Multipart | undefined
+  readonly body: Body | Multipart | Upload | undefined
 }
 
 const readFile = (path: string): Buffer => {
@@ -77,15 +86,26 @@ const jsonBody = (items: ReadonlyArray<Item>): Body | undefined => {
   return { _tag: "Bytes", bytes: encoder.encode(JSON.stringify(object)), contentType: "application/json" }
 }
 
-const bodyOf = (flags: Flags, items: ReadonlyArray<Item>): Body | Multipart | undefined => {
+const upload = (path: string): Upload => {
+  if (path === "-") return { _tag: "File", path, size: undefined }
+  try {
+    return { _tag: "File", path, size: statSync(path).size }
+  } catch (cause) {
+    throw new FileError({ path, operation: "read", cause })
+  }
+}
+
+const bodyOf = (flags: Flags, items: ReadonlyArray<Item>): Body | Multipart | Upload | undefined => {
   const sources = [
+    Option.isSome(flags.uploadFile),
     flags.data.length > 0 || flags.dataBinary.length > 0,
     flags.json.length > 0,
     flags.form.length > 0,
     items.some((item) => item._tag === "Json")
   ].filter(Boolean).length
   if (sources > 1)
-    throw new UsageError({ detail: "choose one of -d/--data-binary, --json, -F and JSON items" })
+    throw new UsageError({ detail: "choose one of -T, -d/--data-binary, --json, -F and JSON items" })
+  if (Option.isSome(flags.uploadFile)) return upload(flags.uploadFile.value)
   if (flags.form.length > 0) return { _tag: "FormData", form: formData(flags.form) }
   if (flags.json.length > 0) {
     const text = flags.json.map((value) =>
@@ -135,10 +155,13 @@ export const makeSpec = (flags: Flags, method: string | undefined, items: Readon
   }
   for (const item of items)
     if (item._tag === "Header" && item.value !== "") headers.push([item.name, item.value])
+  const cookie = cookieHeader(flags)
+  if (cookie !== undefined) headers.push(["cookie", cookie])
   const query = items.flatMap((item) => (item._tag === "Query" ? [[item.name, item.value] as const] : []))
   const chosen =
     flags.request._tag === "Some"
       ? flags.request.value
-      : (method ?? (flags.head ? "HEAD" : body !== undefined ? "POST" : "GET"))
+      : (method ??
+        (flags.head ? "HEAD" : body?._tag === "File" ? "PUT" : body !== undefined ? "POST" : "GET"))
   return { method: chosen.toUpperCase(), headers, query, body }
 }

@@ -4,12 +4,14 @@
  *
  * @internal
  */
+import { createReadStream } from "node:fs"
 import { open } from "node:fs/promises"
 import type { Redirects as RedirectsModule } from "@effect-requests/client"
 import { Redirects } from "@effect-requests/client"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -52,24 +54,49 @@ export interface Job {
 
 const UPLOAD_CHUNK = 64 * 1024
 
+/** The upload's chunks, counted on a progress bar when there is a terminal to draw it on. */
+const counted = (
+  chunks: Stream.Stream<Uint8Array, FileError>,
+  total: number | undefined,
+  io: Io
+): Stream.Stream<Uint8Array, FileError> =>
+  !io.progress
+    ? chunks
+    : Stream.suspend(() => {
+        const bar = new ProgressBar("upload  ", total, io.now, io.stderr)
+        const advancing = Stream.tap(chunks, (chunk) => Effect.sync(() => bar.advance(chunk.length)))
+        return Stream.unwrapScoped(Effect.as(drawEvery100ms(bar), advancing))
+      })
+
+/** `-T`: the file read as the request is sent, never whole in memory. */
+const fileStream = (path: string): Stream.Stream<Uint8Array, FileError> =>
+  NodeStream.fromReadable(
+    () => (path === "-" ? process.stdin : createReadStream(path)),
+    (cause) => new FileError({ path, operation: "read", cause })
+  )
+
 const withBody = (request: HttpClientRequest.HttpClientRequest, job: Job, io: Io) => {
   const body = job.spec.body
   if (body === undefined) return request
   if (body._tag === "FormData") return HttpClientRequest.bodyFormData(request, body.form)
+  if (body._tag === "File") {
+    return HttpClientRequest.bodyStream(request, counted(fileStream(body.path), body.size, io), {
+      contentType: "application/octet-stream",
+      ...(body.size !== undefined ? { contentLength: body.size } : {})
+    })
+  }
   if (!io.progress || body.bytes.length < UPLOAD_CHUNK) {
     return HttpClientRequest.bodyUint8Array(request, body.bytes, body.contentType)
   }
   const bytes = body.bytes
-  const stream = Stream.suspend(() => {
-    const bar = new ProgressBar("upload  ", bytes.length, io.now, io.stderr)
-    const chunks = Stream.fromIterable(
+  const chunks = Stream.suspend(() =>
+    Stream.fromIterable(
       (function* () {
         for (let at = 0; at < bytes.length; at += UPLOAD_CHUNK) yield bytes.subarray(at, at + UPLOAD_CHUNK)
       })()
-    ).pipe(Stream.tap((chunk) => Effect.sync(() => bar.advance(chunk.length))))
-    return Stream.unwrapScoped(Effect.as(drawEvery100ms(bar), chunks))
-  })
-  return HttpClientRequest.bodyStream(request, stream, {
+    )
+  )
+  return HttpClientRequest.bodyStream(request, counted(chunks, bytes.length, io), {
     contentLength: bytes.length,
     ...(body.contentType !== undefined ? { contentType: body.contentType } : {})
   })
@@ -204,7 +231,12 @@ export const transfer = <E>(client: HttpClient.HttpClient.With<E>, job: Job, io:
       timeTotal: io.now() - start,
       timeStartTransfer: firstByte - start,
       sizeDownload: size,
-      sizeUpload: job.spec.body?._tag === "Bytes" ? job.spec.body.bytes.length : 0,
+      sizeUpload:
+        job.spec.body?._tag === "Bytes"
+          ? job.spec.body.bytes.length
+          : job.spec.body?._tag === "File"
+            ? (job.spec.body.size ?? 0)
+            : 0,
       urlEffective: history.url,
       httpVersion: version,
       contentType: response.headers["content-type"] ?? "",
