@@ -81,30 +81,32 @@ describe("ereq: -b and -c", () => {
 })
 
 describe("ereq: -E and --key", () => {
-  it.scoped("a client certificate for a server that requires one; without it the handshake fails", () =>
-    Effect.gen(function* () {
-      const server = yield* HttpTestServer.make({ tls: { requestCert: true } })
-      const ca = join(TestCerts.directory, "ca.pem")
-      const url = `${server.url}/bytes/3`
-      const run = yield* ereq([
-        "--cacert",
-        ca,
-        "-E",
-        join(TestCerts.directory, "client.pem"),
-        "--key",
-        join(TestCerts.directory, "client.key"),
-        url
-      ])
-      expect([run.code, run.stdout]).toEqual([0, "abc"])
-      // One PEM file with the certificate and its key, as curl's -E takes it.
-      const both = join(temp(), "client-both.pem")
-      writeFileSync(both, TestCerts.client.cert + TestCerts.client.key)
-      expect((yield* ereq(["--cacert", ca, "-E", both, url])).stdout).toBe("abc")
-      // TLS 1.3: the server's alert arrives after the client's handshake ended, as a receive error (curl's 56).
-      const refused = yield* ereq(["--cacert", ca, url])
-      expect(refused.code).toBe(56)
-      expect(refused.stderr).toContain("certificate required")
-    })
+  it.scoped(
+    "a client certificate for a server that requires one; without it the server refuses it (56)",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* HttpTestServer.make({ tls: { requestCert: true } })
+        const ca = join(TestCerts.directory, "ca.pem")
+        const url = `${server.url}/bytes/3`
+        const run = yield* ereq([
+          "--cacert",
+          ca,
+          "-E",
+          join(TestCerts.directory, "client.pem"),
+          "--key",
+          join(TestCerts.directory, "client.key"),
+          url
+        ])
+        expect([run.code, run.stdout]).toEqual([0, "abc"])
+        // One PEM file with the certificate and its key, as curl's -E takes it.
+        const both = join(temp(), "client-both.pem")
+        writeFileSync(both, TestCerts.client.cert + TestCerts.client.key)
+        expect((yield* ereq(["--cacert", ca, "-E", both, url])).stdout).toBe("abc")
+        // TLS 1.3: the server's alert arrives after the client's handshake ended, as a receive error (curl's 56).
+        const refused = yield* ereq(["--cacert", ca, url])
+        expect(refused.code).toBe(56)
+        expect(refused.stderr).toContain("certificate required")
+      })
   )
 })
 
