@@ -25,6 +25,12 @@ import { makeDirectory, scratchDirectory, writeReadableFile } from "./scratch.js
 export interface DanteOptions {
   /** The danted binary. Default: found on `PATH` or in the sbin directories. */
   readonly binary?: string
+  /**
+   * Ask every client for a username and password (RFC 1929), which danted
+   * checks against the system's accounts (see `Accounts`). Default: `false`,
+   * no authentication.
+   */
+  readonly usernameAuth?: boolean
 }
 
 /**
@@ -40,12 +46,12 @@ export interface DanteServer {
   readonly awaitLog: (done: (log: string) => boolean, what: string) => Effect.Effect<string, InteropError>
 }
 
-const configuration = (logs: string, port: number): string => `
+const configuration = (logs: string, port: number, method: string): string => `
 logoutput: ${logs}/danted.log
 internal: ${loopback} port = ${port}
 external: ${loopback}
 clientmethod: none
-socksmethod: none
+socksmethod: ${method}
 user.privileged: root
 user.unprivileged: nobody
 client pass {
@@ -77,7 +83,10 @@ export const make = (options: DanteOptions = {}): Effect.Effect<DanteServer, Int
     yield* makeDirectory(logs, 0o777)
     const [port = 0] = yield* freePorts(1)
     const configPath = join(dir, "danted.conf")
-    yield* writeReadableFile(configPath, configuration(logs, port))
+    yield* writeReadableFile(
+      configPath,
+      configuration(logs, port, options.usernameAuth === true ? "username" : "none")
+    )
     const server = yield* spawnServer({
       name: "danted",
       command: binary,

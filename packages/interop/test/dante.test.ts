@@ -2,6 +2,7 @@ import type { Errors, Events } from "@effect-requests/client"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { requireServer, suiteTitle } from "../src/binaries.js"
+import * as Accounts from "../src/accounts.js"
 import * as Dante from "../src/dante.js"
 import { freePorts } from "../src/net.js"
 import * as Nginx from "../src/nginx.js"
@@ -69,6 +70,74 @@ describe.skipIf(dante.path === undefined || nginx.path === undefined)(
         const nginxLog = yield* server.awaitAccessLog((entries) => entries.length === 6, "6 at nginx")
         expect(new Set(nginxLog.map((e) => e.protocol))).toEqual(new Set(["HTTP/2.0"]))
       })
+    )
+
+    // danted's `username` method checks the system's accounts, so these tests make one for their run.
+    const accounts = Accounts.unavailable()
+    describe.skipIf(accounts !== undefined)(
+      accounts === undefined
+        ? "with username authentication"
+        : `with username authentication [skipped: ${accounts}]`,
+      () => {
+        it.scopedLive("socks5:// sends the URL's credentials, and carries HTTP/1.1 and h2", () =>
+          Effect.gen(function* () {
+            const account = yield* Accounts.make("ereq-socks")
+            const proxy = yield* Dante.make({ usernameAuth: true })
+            const server = yield* Nginx.make({ site })
+            const credentials = `${account.username}:${account.password}`
+            const [plain, tunnelled] = yield* withClient(
+              { proxy: `socks5h://${credentials}@127.0.0.1:${proxy.port}` },
+              Effect.all([
+                get(`http://localhost:${server.ports.http}/small.txt`),
+                get(`https://localhost:${server.ports.h2}/small.txt`)
+              ])
+            )
+            expect([plain.status, text(plain.body)]).toEqual([200, small])
+            expect([tunnelled.status, text(tunnelled.body)]).toEqual([200, small])
+            const log = yield* proxy.awaitLog(
+              (log) => log.split("pass(").length - 1 >= 2,
+              "two connections passed"
+            )
+            expect(log).toContain(`username%${account.username}@`)
+            const nginxLog = yield* server.awaitAccessLog((entries) => entries.length === 2, "2 at nginx")
+            expect(nginxLog.map((e) => e.protocol).sort()).toEqual(["HTTP/1.1", "HTTP/2.0"])
+          })
+        )
+
+        it.scopedLive("a wrong password is a ProxyError named AuthenticationFailed", () =>
+          Effect.gen(function* () {
+            const account = yield* Accounts.make("ereq-socks")
+            const proxy = yield* Dante.make({ usernameAuth: true })
+            const server = yield* Nginx.make({ site })
+            const result = yield* withClient(
+              { proxy: `socks5://${account.username}:wrong@127.0.0.1:${proxy.port}` },
+              Effect.either(get(`http://127.0.0.1:${server.ports.http}/small.txt`))
+            )
+            expect(Either.isLeft(result)).toBe(true)
+            if (Either.isLeft(result)) {
+              expect(result.left.cause).toMatchObject({ _tag: "ProxyError", reason: "AuthenticationFailed" })
+            }
+          })
+        )
+
+        it.scopedLive("no credentials at a proxy that requires them is a ProxyError", () =>
+          Effect.gen(function* () {
+            const proxy = yield* Dante.make({ usernameAuth: true })
+            const server = yield* Nginx.make({ site })
+            const result = yield* withClient(
+              { proxy: `socks5://127.0.0.1:${proxy.port}` },
+              Effect.either(get(`http://127.0.0.1:${server.ports.http}/small.txt`))
+            )
+            expect(Either.isLeft(result)).toBe(true)
+            if (Either.isLeft(result)) {
+              expect(result.left.cause).toMatchObject({
+                _tag: "ProxyError",
+                reason: "NoAcceptableAuthMethod"
+              })
+            }
+          })
+        )
+      }
     )
 
     it.scopedLive("a refused destination is a ProxyError naming the SOCKS reply", () =>

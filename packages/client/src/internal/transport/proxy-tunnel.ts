@@ -109,7 +109,8 @@ const refused = (
 
 /**
  * The SOCKS reply by name (RFC 1928 §6 for SOCKS5, e.g. `ConnectionRefused`,
- * `HostUnreachable`, `NotAllowed`; `Rejected` for SOCKS4), from the message
+ * `HostUnreachable`, `NotAllowed`; for SOCKS4 `Failed` (91), `Rejected` (92)
+ * and `RejectedIdent` (93)), from the message
  * the `socks` package words it in: "Socks5 proxy rejected connection - ConnectionRefused".
  */
 const socksReason = (message: string): string => {

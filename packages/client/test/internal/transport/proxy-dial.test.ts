@@ -150,7 +150,7 @@ describe("Dialer through a SOCKS5 proxy", () => {
 
   it.scoped("sends the URL's username and password (RFC 1929)", () =>
     Effect.gen(function* () {
-      const stub = yield* socksStub
+      const stub = yield* socksStub()
       yield* dialSocks(`socks5h://user:pw@127.0.0.1:${stub.port}`)
       expect(stub.credentials).toEqual(["user:pw"])
     })
@@ -158,10 +158,52 @@ describe("Dialer through a SOCKS5 proxy", () => {
 
   it.scoped("refused credentials are a ProxyError named AuthenticationFailed", () =>
     Effect.gen(function* () {
-      const stub = yield* socksStub
+      const stub = yield* socksStub()
       const error = yield* Effect.flip(dialSocks(`socks5h://user:wrong@127.0.0.1:${stub.port}`))
       expect(error).toMatchObject({ _tag: "ProxyError", reason: "AuthenticationFailed", status: undefined })
       expect(stub.credentials).toEqual(["user:wrong"])
+    })
+  )
+
+  it.scoped.each(["greeting", "authentication", "connect"] as const)(
+    "a SOCKS5 proxy that hangs up at its %s is a ClosedError in phase proxy",
+    (closeAt) =>
+      Effect.gen(function* () {
+        const stub = yield* socksStub({ closeAt })
+        const error = yield* Effect.flip(dialSocks(`socks5h://user:pw@127.0.0.1:${stub.port}`))
+        expect(error).toMatchObject({
+          _tag: "ClosedError",
+          phase: "proxy",
+          endpoint: `http://origin.test:80 via socks5h://user@127.0.0.1:${stub.port}`
+        })
+        expect(stub.credentials).toEqual(
+          closeAt === "greeting" || closeAt === "authentication" ? [] : ["user:pw"]
+        )
+      })
+  )
+
+  it.scoped("socks4a:// sends the user id and leaves the name to the proxy", () =>
+    Effect.gen(function* () {
+      const stub = yield* socksStub()
+      yield* dialSocks(`socks4a://ada@127.0.0.1:${stub.port}`)
+      expect(stub.credentials).toEqual(["ada"])
+      expect(stub.destinations).toEqual(["origin.test:80"])
+    })
+  )
+
+  it.scoped("a SOCKS4a request refused by the proxy (reply 91) is a ProxyError named Failed", () =>
+    Effect.gen(function* () {
+      const stub = yield* socksStub({ reject: true })
+      const error = yield* Effect.flip(dialSocks(`socks4a://127.0.0.1:${stub.port}`))
+      expect(error).toMatchObject({ _tag: "ProxyError", reason: "Failed", status: undefined, phase: "proxy" })
+    })
+  )
+
+  it.scoped("a SOCKS4a proxy that hangs up before answering is a ClosedError in phase proxy", () =>
+    Effect.gen(function* () {
+      const stub = yield* socksStub({ closeAt: "connect" })
+      const error = yield* Effect.flip(dialSocks(`socks4a://127.0.0.1:${stub.port}`))
+      expect(error).toMatchObject({ _tag: "ClosedError", phase: "proxy" })
     })
   )
 })
