@@ -3,7 +3,17 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "packages/bench/results/**", "**/*.d.ts"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "packages/bench/results/**",
+      "**/*.d.ts",
+      // Mutation testing's reports and its sandbox, a copy of the sources with mutants in them.
+      "reports/**",
+      ".stryker-tmp/**"
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

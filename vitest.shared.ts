@@ -13,7 +13,9 @@ export const shared = defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000
+    // A test that hangs fails soon, with the reason its bounded waits give. Tests that move
+    // big bodies, run many processes or soak say so with a timeout of their own.
+    testTimeout: 15_000,
+    hookTimeout: 15_000
   }
 })

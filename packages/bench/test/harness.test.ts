@@ -5,119 +5,46 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expectProtocol } from "../src/clients/effect-requests-protocol.js"
 import { clients } from "../src/clients/registry.js"
 import type { ClientId } from "../src/clients/registry.js"
-import { prepareLauncher } from "../src/harness/build.js"
 import { parseOptions } from "../src/harness/options.js"
-import { sourceLauncher } from "../src/harness/fork.js"
-import type { Launcher } from "../src/harness/fork.js"
-import { runClient } from "../src/harness/run-client.js"
-import { targetFor } from "../src/harness/target.js"
 import type { ScenarioResult } from "../src/harness/runner.js"
 import { comparisonLine, markdown } from "../src/report/markdown.js"
 import { readmeTable } from "../src/report/readme-table.js"
 import { scenarioSvg } from "../src/report/svg.js"
 import type { BenchReport } from "../src/report/types.js"
 import { download, resources } from "../src/servers/resources.js"
-import { scenarios } from "../src/scenarios.js"
-import type { Scenario, Variant } from "../src/scenarios.js"
-import { startConnectProxy } from "../src/servers/connect-proxy.js"
-import { startServer } from "../src/servers/start.js"
-import type { BenchServer } from "../src/servers/types.js"
+import {
+  adapterCases,
+  adapterCaseTimeout,
+  expectAdapterCompletes,
+  type Harness,
+  harnessStartTimeout,
+  startHarness
+} from "./support/adapters.js"
 
-/** A handful of requests per adapter, in every setting a scenario uses it with (download size aside). */
-interface AdapterCase {
-  readonly name: string
-  readonly client: ClientId
-  readonly scenario: Scenario
-  readonly variant: Variant
-}
-
-const small = (variant: Variant): Variant => ({
-  ...variant,
-  concurrency: Math.min(variant.concurrency, 4),
-  connections: variant.pipelining > 1 ? 2 : Math.min(variant.connections, 4),
-  pipelining: Math.min(variant.pipelining, 2)
-})
-
-const adapterCases: ReadonlyArray<AdapterCase> = (() => {
-  const cases = new Map<string, AdapterCase>()
-  for (const scenario of scenarios) {
-    const [variant] = scenario.variants
-    if (variant === undefined) continue
-    const setting = [
-      scenario.transport,
-      scenario.exchange.method,
-      variant.pipelining > 1 ? "pipelined" : "",
-      scenario.origins > 1 ? `${scenario.origins} origins` : "",
-      scenario.shape === "fresh-client" ? "fresh client per iteration" : "",
-      scenario.shape === "burst" ? "bursts on one client" : ""
-    ]
-      .filter((part) => part !== "")
-      .join(", ")
-    for (const client of scenario.clients) {
-      const name = `${client}: ${setting}`
-      if (!cases.has(name)) cases.set(name, { name, client, scenario, variant: small(variant) })
-    }
-  }
-  return [...cases.values()]
-})()
+/** The one adapter case `npm test` runs; `npm run test:bench` runs them all (adapters/matrix.test.ts). */
+const smoke = adapterCases.find((entry) => entry.client === "effect-requests-http1")!
 
 describe("client adapters against the harness's Node server", () => {
-  let server: BenchServer
-  let launcher: Launcher = sourceLauncher
+  let harness: Harness
+  // Builds the bench with tsc -b first, as `npm run bench` does.
   beforeAll(async () => {
-    // The path `npm run bench` takes: client processes on plain node start in a fraction of the time tsx
-    // needs to load Effect; if the build fails, the sources are run instead.
-    launcher = (await prepareLauncher()).launcher
-    const started = (await startServer("node", launcher)).server
-    // The proxied scenarios' clients go through a CONNECT proxy, as `npm run bench` starts one for them.
-    const proxy = await startConnectProxy()
-    server = {
-      ...started,
-      proxy: proxy.url,
-      stop: async () => {
-        await proxy.stop()
-        await started.stop()
-      }
-    }
-  })
-  afterAll(() => server.stop())
+    harness = await startHarness()
+  }, harnessStartTimeout)
+  afterAll(() => harness.server.stop())
 
   it("covers every client of the registry", () => {
     const covered = new Set<string>(adapterCases.map((entry) => entry.client))
     expect(Object.keys(clients).filter((client) => !covered.has(client))).toEqual([])
   })
 
-  it.each(adapterCases)(
-    "$name completes its requests in its own process",
-    async ({ client, scenario, variant }) => {
-      const fresh = scenario.shape === "fresh-client"
-      // Fresh-client and burst budgets count requests: two iterations to warm up, three measured.
-      const perIteration = scenario.shape === "steady" ? 1 : variant.concurrency
-      const measured = (scenario.shape === "steady" ? 10 : 3) * perIteration
-      const outcome = await runClient(launcher, server, {
-        client,
-        target: targetFor(server, scenario, variant),
-        shape: scenario.shape,
-        warmup: { minRequests: 2 * perIteration, minMs: 0 },
-        measure: { minRequests: measured, minMs: 0 },
-        timeoutMs: 30_000
-      })
-      // The reason is part of the expectation so that a failing adapter explains itself.
-      expect(outcome.ok ? "ok" : outcome.reason).toBe("ok")
-      if (!outcome.ok) return
-      const { sample } = outcome
-      const total = sample.warmupRequests + sample.requests
-      expect(sample.requests).toBe(measured)
-      expect(sample.serverRequests).toBe(total)
-      expect(sample.clients).toBe(fresh ? 5 : 1)
-      expect(sample.connections).toBeGreaterThan(0)
-      expect(sample.connections).toBeLessThanOrEqual(total)
-      expect(sample.p50Us).toBeGreaterThan(0)
-      expect(sample.maxRssKiB).toBeGreaterThan(0)
-    }
+  it(
+    `${smoke.name} completes its requests in its own process`,
+    () => expectAdapterCompletes(harness, smoke),
+    adapterCaseTimeout
   )
 
   it("serves both protocols where it offers both, and tells which one an effect-requests client used", async () => {
+    const { server } = harness
     const used = (protocol: "http1" | "auto") =>
       HttpClient.get(`https://${server.host}:${server.listeners.alpn}${resources["1k"].path}`).pipe(
         Effect.flatMap((response) => response.arrayBuffer),

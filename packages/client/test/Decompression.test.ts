@@ -263,44 +263,56 @@ describe("Decompression limits", () => {
   const bombServer = (bytes: Buffer, contentEncoding: string) =>
     HttpTestServer.make({ handler: (_req, res) => send(res, bytes, contentEncoding) })
 
-  it.scoped("a few KiB that inflate to 1 GiB fail on the ratio, in bounded memory", () =>
-    Effect.gen(function* () {
-      expect(nested.length).toBeLessThan(16 * 1024)
-      const server = yield* bombServer(nested, "gzip, gzip")
-      const client = yield* decompressing()
-      const memory = memoryGrowth()
-      const error = yield* client.get(server.url).pipe(
-        Effect.flatMap((response) => Stream.runDrain(Stream.tap(response.stream, () => memory.sample))),
-        Effect.flip
-      )
-      expect(error.cause).toMatchObject({ _tag: "DecompressionLimitError", limit: "maxRatio", maxRatio: 100 })
-      const cause = error.cause as Decompression.DecompressionLimitError
-      expect(cause.decodedBytes).toBeGreaterThan(MiB)
-      expect(cause.decodedBytes).toBeLessThan(2 * MiB)
-      expect(memory.peakGrowth()).toBeLessThan(48 * MiB)
-    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
-  )
-
-  it.scoped("maxBodySize holds even when the ratio is allowed", () =>
-    Effect.gen(function* () {
-      const server = yield* bombServer(gibibyte, "gzip")
-      const client = yield* decompressing({ maxRatio: Number.POSITIVE_INFINITY, maxBodySize: 64 * MiB })
-      const memory = memoryGrowth()
-      let chunks = 0
-      // Samples every 16th chunk: each eighth sample collects garbage, which is slow.
-      const sample = Effect.suspend(() => (++chunks % 16 === 0 ? memory.sample : Effect.void))
-      const read = (effect: typeof client.get extends (...args: never) => infer A ? A : never) =>
-        effect.pipe(
-          Effect.flatMap((response) => Stream.runDrain(Stream.tap(response.stream, () => sample))),
+  it.scoped(
+    "a few KiB that inflate to 1 GiB fail on the ratio, in bounded memory",
+    () =>
+      Effect.gen(function* () {
+        expect(nested.length).toBeLessThan(16 * 1024)
+        const server = yield* bombServer(nested, "gzip, gzip")
+        const client = yield* decompressing()
+        const memory = memoryGrowth()
+        const error = yield* client.get(server.url).pipe(
+          Effect.flatMap((response) => Stream.runDrain(Stream.tap(response.stream, () => memory.sample))),
           Effect.flip
         )
-      const error = yield* read(client.get(server.url))
-      expect(error.cause).toMatchObject({ _tag: "DecompressionLimitError", limit: "maxBodySize" })
-      expect((error.cause as Decompression.DecompressionLimitError).decodedBytes).toBeLessThan(65 * MiB)
-      expect(memory.peakGrowth()).toBeLessThan(48 * MiB)
-      // One request may ask for less.
-      const small = yield* read(Decompression.withMaxBodySize(client.get(server.url), 2 * MiB))
-      expect((small.cause as Decompression.DecompressionLimitError).decodedBytes).toBeLessThan(3 * MiB)
-    }).pipe(Effect.provide(Requests.layer({ batteries: false })))
+        expect(error.cause).toMatchObject({
+          _tag: "DecompressionLimitError",
+          limit: "maxRatio",
+          maxRatio: 100
+        })
+        const cause = error.cause as Decompression.DecompressionLimitError
+        expect(cause.decodedBytes).toBeGreaterThan(MiB)
+        expect(cause.decodedBytes).toBeLessThan(2 * MiB)
+        expect(memory.peakGrowth()).toBeLessThan(48 * MiB)
+      }).pipe(Effect.provide(Requests.layer({ batteries: false }))),
+    // Inflates up to 1 GiB.
+    60_000
+  )
+
+  it.scoped(
+    "maxBodySize holds even when the ratio is allowed",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* bombServer(gibibyte, "gzip")
+        const client = yield* decompressing({ maxRatio: Number.POSITIVE_INFINITY, maxBodySize: 64 * MiB })
+        const memory = memoryGrowth()
+        let chunks = 0
+        // Samples every 16th chunk: each eighth sample collects garbage, which is slow.
+        const sample = Effect.suspend(() => (++chunks % 16 === 0 ? memory.sample : Effect.void))
+        const read = (effect: typeof client.get extends (...args: never) => infer A ? A : never) =>
+          effect.pipe(
+            Effect.flatMap((response) => Stream.runDrain(Stream.tap(response.stream, () => sample))),
+            Effect.flip
+          )
+        const error = yield* read(client.get(server.url))
+        expect(error.cause).toMatchObject({ _tag: "DecompressionLimitError", limit: "maxBodySize" })
+        expect((error.cause as Decompression.DecompressionLimitError).decodedBytes).toBeLessThan(65 * MiB)
+        expect(memory.peakGrowth()).toBeLessThan(48 * MiB)
+        // One request may ask for less.
+        const small = yield* read(Decompression.withMaxBodySize(client.get(server.url), 2 * MiB))
+        expect((small.cause as Decompression.DecompressionLimitError).decodedBytes).toBeLessThan(3 * MiB)
+      }).pipe(Effect.provide(Requests.layer({ batteries: false }))),
+    // Inflates 64 MiB twice, collecting garbage as it samples memory.
+    60_000
   )
 })

@@ -48,38 +48,46 @@ const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
 const bytes = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.arrayBuffer)
 
 describe("maxBodySize", () => {
-  it.scoped("HTTP/1.1: a declared 2 GiB body fails before it is read, and the pool goes on", () =>
-    Effect.gen(function* () {
-      const server = yield* h1Server
-      yield* withClient(
-        {},
-        Effect.gen(function* () {
-          const error = yield* tooLarge(text(`${server.url}/declared`))
-          expect(error._tag).toBe("LimitExceededError")
-          expect(error).toMatchObject({ limit: "maxBodySize", value: 64 * MiB, phase: "body" })
-          expect(error.endpoint).toBe(server.url)
-          expect(yield* text(`${server.url}/next`)).toBe("ok")
-        })
-      )
-    })
+  it.scoped(
+    "HTTP/1.1: a declared 2 GiB body fails before it is read, and the pool goes on",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* h1Server
+        yield* withClient(
+          {},
+          Effect.gen(function* () {
+            const error = yield* tooLarge(text(`${server.url}/declared`))
+            expect(error._tag).toBe("LimitExceededError")
+            expect(error).toMatchObject({ limit: "maxBodySize", value: 64 * MiB, phase: "body" })
+            expect(error.endpoint).toBe(server.url)
+            expect(yield* text(`${server.url}/next`)).toBe("ok")
+          })
+        )
+      }),
+    // A big-body test: the default bound is for tests that move little.
+    60_000
   )
 
-  it.scoped("HTTP/1.1: an undeclared body of 2 GiB fails once past the limit, with memory bounded", () =>
-    Effect.gen(function* () {
-      const server = yield* h1Server
-      const memory = memoryGrowth()
-      yield* withClient(
-        { maxBodySize: 32 * MiB },
-        Effect.gen(function* () {
-          const error = yield* tooLarge(bytes(`${server.url}/undeclared`))
-          memory.sample.pipe(Effect.runSync)
-          expect(error).toMatchObject({ _tag: "LimitExceededError", limit: "maxBodySize", value: 32 * MiB })
-          expect(yield* text(`${server.url}/next`)).toBe("ok")
-        })
-      )
-      // What a 2 GiB body would have cost is far above this.
-      expect(memory.peakGrowth()).toBeLessThan(256 * MiB)
-    })
+  it.scoped(
+    "HTTP/1.1: an undeclared body of 2 GiB fails once past the limit, with memory bounded",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* h1Server
+        const memory = memoryGrowth()
+        yield* withClient(
+          { maxBodySize: 32 * MiB },
+          Effect.gen(function* () {
+            const error = yield* tooLarge(bytes(`${server.url}/undeclared`))
+            memory.sample.pipe(Effect.runSync)
+            expect(error).toMatchObject({ _tag: "LimitExceededError", limit: "maxBodySize", value: 32 * MiB })
+            expect(yield* text(`${server.url}/next`)).toBe("ok")
+          })
+        )
+        // What a 2 GiB body would have cost is far above this.
+        expect(memory.peakGrowth()).toBeLessThan(256 * MiB)
+      }),
+    // Reads 64 MiB before the limit.
+    60_000
   )
 
   it.scoped("a per-request limit overrides the layer's, and a body within it is read whole", () =>
@@ -146,6 +154,8 @@ describe("maxBodySize", () => {
           })
         )
         expect(memory.peakGrowth()).toBeLessThan(256 * MiB)
-      })
+      }),
+    // Reads 64 MiB before the limit.
+    60_000
   )
 })

@@ -35,25 +35,29 @@ const earlyServer = (done: Deferred.Deferred<void>) =>
   )
 
 describe("HTTP/1.1 early responses", () => {
-  it.scoped("a 413 to a 50 MiB in-memory upload: the connection is not reused, the next GET succeeds", () =>
-    Effect.gen(function* () {
-      const done = yield* Deferred.make<void>()
-      const server = yield* earlyServer(done)
-      yield* withClient(
-        {},
-        Effect.gen(function* () {
-          const upload = HttpClientRequest.post(`${server.url}/upload`).pipe(
-            HttpClientRequest.bodyUint8Array(new Uint8Array(50 * MiB))
-          )
-          const response = yield* HttpClient.execute(upload)
-          expect(response.status).toBe(413)
-          expect(yield* response.text).toBe("too large")
-          expect(yield* get(`${server.url}/next`)).toBe("GET /next")
-          expect(server.connectionsOpened).toBe(2)
-          yield* Deferred.succeed(done, undefined)
-        })
-      )
-    })
+  it.scoped(
+    "a 413 to a 50 MiB in-memory upload: the connection is not reused, the next GET succeeds",
+    () =>
+      Effect.gen(function* () {
+        const done = yield* Deferred.make<void>()
+        const server = yield* earlyServer(done)
+        yield* withClient(
+          {},
+          Effect.gen(function* () {
+            const upload = HttpClientRequest.post(`${server.url}/upload`).pipe(
+              HttpClientRequest.bodyUint8Array(new Uint8Array(50 * MiB))
+            )
+            const response = yield* HttpClient.execute(upload)
+            expect(response.status).toBe(413)
+            expect(yield* response.text).toBe("too large")
+            expect(yield* get(`${server.url}/next`)).toBe("GET /next")
+            expect(server.connectionsOpened).toBe(2)
+            yield* Deferred.succeed(done, undefined)
+          })
+        )
+      }),
+    // A 50 MiB upload.
+    60_000
   )
 
   it.scoped("a 413 to a streamed upload: the upload stops, the next GET succeeds on another connection", () =>

@@ -84,7 +84,9 @@ describe("H2ConnectionPool streams", () => {
         expect(yield* Fiber.join(downloading)).toBe(100 * MiB)
         expect(server.stats.sessionsOpened).toBe(1)
         expect(peakGrowth()).toBeLessThan(64 * MiB)
-      }).pipe(Effect.provide(poolLayer()))
+      }).pipe(Effect.provide(poolLayer())),
+    // Moves 200 MiB.
+    60_000
   )
 
   it.scoped("a stream body whose length differs from the declared one is refused and the stream reset", () =>

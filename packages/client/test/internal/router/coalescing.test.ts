@@ -168,6 +168,13 @@ describe("connection coalescing", () => {
         "ResponseHeaders",
         "Released"
       ])
+      const a = `https://a.test:${server.port}`
+      expect(events.filter((e) => e._tag === "Coalesced")).toEqual([
+        { _tag: "Coalesced", endpoint: b, onto: a }
+      ])
+      expect(events.filter((e) => e._tag === "Retried")).toEqual([
+        { _tag: "Retried", endpoint: b, protocol: "h2", reason: "Misdirected" }
+      ])
     })
   )
 })
