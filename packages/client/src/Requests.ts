@@ -307,9 +307,12 @@ export const layerWithoutPools = (
  * flight finish for up to each pool's `closeTimeout` (GOAWAY first on
  * HTTP/2), then closes every socket.
  *
- * It is {@link layerWithoutPools} over `ProtocolRouter.layer`,
- * `H1Pool.layer`, `H2ConnectionPool.layer` and `Dialer.layer`, each built
- * from its part of `options`.
+ * It provides what {@link layerWithoutPools} over `ProtocolRouter.layer`,
+ * `H1Pool.layer`, `H2ConnectionPool.layer` and `Dialer.layer` would, each
+ * part built from its part of `options`, in one layer. Building it starts
+ * no timer: the pools' housekeeping starts with their first endpoint, the
+ * DNS resolver with the first name to resolve; zlib, SOCKS and HTTP/2 load
+ * on first use, and tough-cookie only when cookies are on.
  *
  * @since 0.1.0
  */
