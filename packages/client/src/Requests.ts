@@ -21,14 +21,16 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import { Dialer, type DnsOptions, type Lookup, type TlsOptions } from "./Dialer.js"
 import * as Endpoint from "./Endpoint.js"
 import { InvalidRequestError, type RequestsError } from "./Errors.js"
 import type { Listener } from "./Events.js"
-import { H1Pool, type H1Options, type H1Stats } from "./H1Pool.js"
-import { H2ConnectionPool, type H2Options, type H2Stats } from "./H2ConnectionPool.js"
+import { H1Pool, type H1Options, type H1Stats, make as makeH1Pool } from "./H1Pool.js"
+import { H2ConnectionPool, type H2Options, type H2Stats, make as makeH2Pool } from "./H2ConnectionPool.js"
 import {
   makeClient,
   makeExecute,
@@ -44,9 +46,10 @@ import {
   Observer,
   type OriginStats
 } from "./internal/observe/observer.js"
+import { type DialerOptions, make as makeDialer } from "./internal/transport/dialer.js"
 import type { ProxySetting } from "./internal/transport/proxy-config.js"
 import { makeRouting } from "./internal/transport/routing.js"
-import { ProtocolRouter } from "./ProtocolRouter.js"
+import { make as makeRouter, ProtocolRouter, type RouterOptions } from "./ProtocolRouter.js"
 
 /**
  * Options of {@link layer}, grouped by concern. Every field is optional.
@@ -210,6 +213,69 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
   }
 >() {}
 
+/** What {@link layerWithoutPools} provides, built over the pools and router in context. */
+const makeContext = (options: Options) =>
+  Effect.gen(function* () {
+    const h1 = yield* H1Pool
+    const h2 = yield* H2ConnectionPool
+    const router = yield* ProtocolRouter
+    const observer = yield* CurrentObserver
+    const limits = {
+      maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+      timeout: options.timeout === undefined ? undefined : Duration.toMillis(options.timeout)
+    }
+    const direct = makeSend(
+      { router, h1, h2, observer, retryNonIdempotent: options.h1?.retryNonIdempotent ?? false },
+      makePlatformFinish(limits)
+    )
+    const routing = makeRouting({
+      proxy: options.proxy,
+      unixSockets: options.unixSockets,
+      protocol: options.protocol
+    })
+    const send = routing.active ? (exchange: PlatformExchange) => direct(routing.exchange(exchange)) : direct
+    const stats = Effect.map(
+      Effect.zip(h1.stats, h2.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
+      ([h1Stats, h2Stats]): Stats => ({
+        requestsMade: observer.requestsMade,
+        totalTime: Duration.millis(observer.totalTimeMillis),
+        retries: observer.retries,
+        errors: observer.errors,
+        batteries: observer.batteryStats(),
+        h1: h1Stats,
+        h2: h2Stats.connections > 0 ? Option.some(h2Stats) : Option.none(),
+        origins: observer.originStats()
+      })
+    )
+    // Metrics follow the client even when nobody reads its figures: the pools' rounds publish
+    // them, from their first endpoint on, so that a client starts no timer before its first request.
+    const flush = Effect.zipRight(h1.flush, h2.flush)
+
+    const warm = (url: string | URL, warmOptions: WarmOptions = {}): Effect.Effect<void, RequestsError> =>
+      Effect.suspend(() => {
+        const parsed = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
+        const endpoint = parsed === undefined ? undefined : routing.endpoint(parsed)
+        if (endpoint === undefined) {
+          return Effect.fail(
+            new InvalidRequestError({ reason: "InvalidUrl", detail: `cannot warm ${String(url)}` })
+          )
+        }
+        const connections = Math.max(1, warmOptions.connections ?? 1)
+        return Effect.flatMap(router.protocolFor(endpoint), (protocol) =>
+          protocol === "h2" ? h2.warm(endpoint, connections) : h1.warm(endpoint, connections)
+        )
+      })
+
+    const client = withBatteries(
+      makeClient(makeExecute(send, observer, limits), { tracing: options.tracing ?? false }),
+      options,
+      observer.battery
+    )
+    return Context.make(HttpClient.HttpClient, client).pipe(
+      Context.add(Requests, Requests.of({ stats, flush, warm }))
+    )
+  })
+
 /**
  * Provides `HttpClient.HttpClient` and {@link Requests} over pools and a
  * router you build yourself: to share pools between clients, to configure
@@ -233,70 +299,7 @@ export class Requests extends Context.Tag("@effect-requests/client/Requests")<
 export const layerWithoutPools = (
   options: Options = {}
 ): Layer.Layer<HttpClient.HttpClient | Requests, never, H1Pool | H2ConnectionPool | ProtocolRouter> =>
-  Layer.scopedContext(
-    Effect.gen(function* () {
-      const h1 = yield* H1Pool
-      const h2 = yield* H2ConnectionPool
-      const router = yield* ProtocolRouter
-      const observer = yield* CurrentObserver
-      const limits = {
-        maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
-        timeout: options.timeout === undefined ? undefined : Duration.toMillis(options.timeout)
-      }
-      const direct = makeSend(
-        { router, h1, h2, observer, retryNonIdempotent: options.h1?.retryNonIdempotent ?? false },
-        makePlatformFinish(limits)
-      )
-      const routing = makeRouting({
-        proxy: options.proxy,
-        unixSockets: options.unixSockets,
-        protocol: options.protocol
-      })
-      const send = routing.active
-        ? (exchange: PlatformExchange) => direct(routing.exchange(exchange))
-        : direct
-      const stats = Effect.map(
-        Effect.zip(h1.stats, h2.stats, { concurrent: false }).pipe(Effect.zipLeft(observer.publish)),
-        ([h1Stats, h2Stats]): Stats => ({
-          requestsMade: observer.requestsMade,
-          totalTime: Duration.millis(observer.totalTimeMillis),
-          retries: observer.retries,
-          errors: observer.errors,
-          batteries: observer.batteryStats(),
-          h1: h1Stats,
-          h2: h2Stats.connections > 0 ? Option.some(h2Stats) : Option.none(),
-          origins: observer.originStats()
-        })
-      )
-      // Metrics follow the client even when nobody reads its figures.
-      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep("5 seconds"), observer.publish)))
-      const flush = Effect.zipRight(h1.flush, h2.flush)
-
-      const warm = (url: string | URL, warmOptions: WarmOptions = {}): Effect.Effect<void, RequestsError> =>
-        Effect.suspend(() => {
-          const parsed = URL.canParse(String(url)) ? Endpoint.fromUrl(new URL(url)) : undefined
-          const endpoint = parsed === undefined ? undefined : routing.endpoint(parsed)
-          if (endpoint === undefined) {
-            return Effect.fail(
-              new InvalidRequestError({ reason: "InvalidUrl", detail: `cannot warm ${String(url)}` })
-            )
-          }
-          const connections = Math.max(1, warmOptions.connections ?? 1)
-          return Effect.flatMap(router.protocolFor(endpoint), (protocol) =>
-            protocol === "h2" ? h2.warm(endpoint, connections) : h1.warm(endpoint, connections)
-          )
-        })
-
-      const client = withBatteries(
-        makeClient(makeExecute(send, observer, limits), { tracing: options.tracing ?? false }),
-        options,
-        observer.battery
-      )
-      return Context.make(HttpClient.HttpClient, client).pipe(
-        Context.add(Requests, Requests.of({ stats, flush, warm }))
-      )
-    })
-  )
+  Layer.scopedContext(makeContext(options))
 
 /**
  * Provides `HttpClient.HttpClient` and {@link Requests}. Every connection the
@@ -305,34 +308,52 @@ export const layerWithoutPools = (
  * flight finish for up to each pool's `closeTimeout` (GOAWAY first on
  * HTTP/2), then closes every socket.
  *
- * It is {@link layerWithoutPools} over `ProtocolRouter.layer`,
- * `H1Pool.layer`, `H2ConnectionPool.layer` and `Dialer.layer`, each built
- * from its part of `options`.
+ * It provides what {@link layerWithoutPools} over `ProtocolRouter.layer`,
+ * `H1Pool.layer`, `H2ConnectionPool.layer` and `Dialer.layer` would, each
+ * part built from its part of `options`, in one layer. Building it starts
+ * no timer: the pools' housekeeping starts with their first endpoint, the
+ * DNS resolver with the first name to resolve; zlib, SOCKS and HTTP/2 load
+ * on first use, and tough-cookie only when cookies are on.
  *
  * @since 0.1.0
  */
-export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | Requests> => {
-  const dialer = Dialer.layer({
-    ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
-    ...(options.tlsHandshakeTimeout !== undefined
-      ? { tlsHandshakeTimeout: options.tlsHandshakeTimeout }
-      : {}),
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-    ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {}),
-    ...(options.dns !== undefined ? { dns: options.dns } : {})
-  })
-  const pools = Layer.merge(H1Pool.layer(options.h1), H2ConnectionPool.layer(options.h2)).pipe(
-    Layer.provideMerge(dialer)
+export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | Requests> =>
+  // One layer, not a graph of six: every layer of a graph costs a client its own scope and
+  // memoization at start and at close, most of what a short-lived client spends besides its
+  // first request.
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const clock = yield* Effect.clock
+      const now = () => clock.unsafeCurrentTimeMillis()
+      // One observer for the client, the router, the pools and the dialer.
+      const observer = new Observer(options.events, now)
+      const dialer = makeDialer(dialerOptions(options), observer, now)
+      const parts = Context.make(CurrentObserver, observer).pipe(Context.add(Dialer, dialer))
+      const scope = yield* Effect.scope
+      // The pools close side by side, each in the order its own finalizers need.
+      const pools = yield* Scope.fork(scope, ExecutionStrategy.parallel)
+      const inPoolScope = <A>(make: Effect.Effect<A, never, Scope.Scope | Dialer>) =>
+        Effect.flatMap(Scope.fork(pools, ExecutionStrategy.sequential), (child) =>
+          make.pipe(Scope.extend(child), Effect.provide(parts))
+        )
+      const h1 = yield* inPoolScope(makeH1Pool(options.h1))
+      const h2 = yield* inPoolScope(makeH2Pool(options.h2))
+      const withPools = Context.add(Context.add(parts, H1Pool, h1), H2ConnectionPool, h2)
+      const router = yield* makeRouter(routerOptions(options)).pipe(Effect.provide(withPools))
+      return yield* makeContext(options).pipe(Effect.provide(Context.add(withPools, ProtocolRouter, router)))
+    })
   )
-  const routed = ProtocolRouter.layer({
-    ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
-    ...(options.protocolHintTtl !== undefined ? { protocolHintTtl: options.protocolHintTtl } : {})
-  }).pipe(Layer.provideMerge(pools))
-  // One observer for the client, the router, the pools and the dialer.
-  const observer = Layer.effect(
-    CurrentObserver,
-    Effect.map(Effect.clock, (clock) => new Observer(options.events, () => clock.unsafeCurrentTimeMillis()))
-  )
-  return layerWithoutPools(options).pipe(Layer.provide(routed), Layer.provide(observer))
-}
+
+const dialerOptions = (options: Options): DialerOptions => ({
+  ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+  ...(options.tlsHandshakeTimeout !== undefined ? { tlsHandshakeTimeout: options.tlsHandshakeTimeout } : {}),
+  ...(options.tls !== undefined ? { tls: options.tls } : {}),
+  ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+  ...(options.autoSelectFamily !== undefined ? { autoSelectFamily: options.autoSelectFamily } : {}),
+  ...(options.dns !== undefined ? { dns: options.dns } : {})
+})
+
+const routerOptions = (options: Options): RouterOptions => ({
+  ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
+  ...(options.protocolHintTtl !== undefined ? { protocolHintTtl: options.protocolHintTtl } : {})
+})

@@ -16,10 +16,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { TimeoutError } from "./Errors.js"
-import { makeClient } from "./internal/stream-pool/client.js"
+import { lazyImport } from "./internal/lazy/modules.js"
 import type { StreamNotFound, StreamPoolError } from "./internal/stream-pool/errors.js"
 import type { PoolStats, PooledStream } from "./internal/stream-pool/pooled-stream.js"
-import { makeServer } from "./internal/stream-pool/server.js"
+
+// The pools are loaded by their first use, so that importing the client does not load
+// node:http2 and the platform's socket modules for them.
+const clientModule = lazyImport(() => import("./internal/stream-pool/client.js"))
+const serverModule = lazyImport(() => import("./internal/stream-pool/server.js"))
 
 export {
   /** @since 0.1.0 */
@@ -182,7 +186,7 @@ export const client = (options: ClientOptions): Effect.Effect<StreamPoolClientSe
       Duration.toMillis(options.maxInterval ?? Duration.seconds(5))
     )
     const tls = options.tls ?? {}
-    return makeClient({
+    const config = {
       bounds: { minCapacity, maxCapacity, minIntervalMillis, maxIntervalMillis },
       keepAlive: Duration.decode(options.keepAlive ?? Duration.seconds(30)),
       resolve: options.resolve,
@@ -199,7 +203,8 @@ export const client = (options: ClientOptions): Effect.Effect<StreamPoolClientSe
               cert: tls.cert,
               key: tls.key
             }
-    })
+    }
+    return Effect.flatMap(clientModule, ({ makeClient }) => makeClient(config))
   })
 
 /**
@@ -218,7 +223,7 @@ export const server = (
     if (options.h2c !== true && options.tls === undefined) {
       return Effect.dieMessage("StreamPool.server: tls is required unless h2c is chosen")
     }
-    return makeServer({
+    const config = {
       host: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
       tls: options.h2c === true ? undefined : options.tls,
@@ -228,7 +233,8 @@ export const server = (
       extendedConnect: options.extendedConnect ?? true,
       drainTimeout: Duration.decode(options.drainTimeout ?? Duration.seconds(5)),
       onError: options.onError
-    })
+    }
+    return Effect.flatMap(serverModule, ({ makeServer }) => makeServer(config))
   })
 
 /**

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 
-/** The built executable. */
-export const bin = fileURLToPath(new URL("../../dist/bin.js", import.meta.url))
+/** The built executable, as published: the bundle the `ereq` bin runs. */
+export const bin = fileURLToPath(new URL("../../dist/ereq.js", import.meta.url))
 
 export interface Run {
   readonly code: number

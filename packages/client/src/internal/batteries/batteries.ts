@@ -3,7 +3,8 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { type AuthBodyError, auth, type Credentials } from "./auth.js"
-import { CookieJar, cookies, type CookieStoreError, type Options as CookiesOptions } from "./cookies.js"
+import { isCookieJar } from "./cookie-jar.js"
+import { type CookieJar, cookies, type CookieStoreError, type Options as CookiesOptions } from "./cookies.js"
 import { decompression, type Options as DecompressionOptions } from "./decompression.js"
 import { defaultHeaders, type Options as DefaultHeadersOptions } from "./default-headers.js"
 import type { Listener } from "./events.js"
@@ -67,7 +68,7 @@ export const batteries =
     if (options.credentials !== undefined)
       stacked = auth({ credentials: options.credentials, ...withEvents({}, events) })(stacked)
     if (options.cookies !== undefined && options.cookies !== false) {
-      const cookieOptions = options.cookies instanceof CookieJar ? { jar: options.cookies } : options.cookies
+      const cookieOptions = isCookieJar(options.cookies) ? { jar: options.cookies } : options.cookies
       stacked = cookies(withEvents(cookieOptions, events))(stacked)
     }
     if (options.retries !== false) stacked = retries(withEvents(options.retries, events))(stacked)

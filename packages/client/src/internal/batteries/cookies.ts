@@ -9,8 +9,9 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
-import { CookieJar, type SerializedCookieJar } from "tough-cookie"
+import type { SerializedCookieJar } from "tough-cookie"
 import { around, withFiberRef, requestUrl } from "./client.js"
+import { CookieJar, isCookieJar } from "./cookie-jar.js"
 import { endpointOf, type Listener } from "./events.js"
 import { setCookieHeaders } from "./set-cookie.js"
 
@@ -72,8 +73,7 @@ const nameOf = (setCookie: string): string => {
 export const cookies =
   (options: Options | CookieJar | true = true) =>
   <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | CookieStoreError, R> => {
-    const resolved: Options =
-      options === true ? {} : options instanceof CookieJar ? { jar: options } : options
+    const resolved: Options = options === true ? {} : isCookieJar(options) ? { jar: options } : options
     const clientJar = resolved.jar ?? new CookieJar()
     const sameSiteContext = resolved.sameSiteContext
     const listener = resolved.events

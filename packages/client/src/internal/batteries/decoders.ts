@@ -4,11 +4,14 @@
  * as fast as the decoded side is pulled.
  */
 import type { Transform } from "node:stream"
-import * as zlib from "node:zlib"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
+import { lazyBuiltin } from "../lazy/modules.js"
+
+// node:zlib takes milliseconds to load: it is loaded by the first compressed response.
+const zlib = lazyBuiltin("node:zlib")
 
 /** Makes a decoder, given the first bytes of the body (deflate tells its framing by them). */
 type Create = (first: Uint8Array) => Transform
@@ -27,25 +30,37 @@ export interface Coding {
 const inflate: Create = (first) => {
   const zlibFramed =
     (first[0]! & 0x0f) === 8 && (first.length < 2 || ((first[0]! << 8) | first[1]!) % 31 === 0)
-  return zlibFramed ? zlib.createInflate() : zlib.createInflateRaw()
+  return zlibFramed ? zlib().createInflate() : zlib().createInflateRaw()
 }
 
-// zstd decoding arrived in Node 22.15 / 23.8; older runtimes lack it.
-const zstd: Create | undefined =
-  "createZstdDecompress" in zlib && typeof zlib.createZstdDecompress === "function"
-    ? (zlib.createZstdDecompress as Create)
-    : undefined
+/**
+ * zstd decoding arrived in Node 22.15 / 23.8; older runtimes lack it. Told
+ * by the version, so that the `Accept-Encoding` of a first request does not
+ * load node:zlib.
+ */
+const hasZstd = ((): boolean => {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
+  return major > 23 || (major === 23 && minor >= 8) || (major === 22 && minor >= 15)
+})()
+
+const zstd: Create = (first) => {
+  const module = zlib()
+  if ("createZstdDecompress" in module && typeof module.createZstdDecompress === "function") {
+    return (module.createZstdDecompress as Create)(first)
+  }
+  throw new Error("this runtime's node:zlib has no zstd decoder")
+}
 
 const decoders: ReadonlyMap<string, Create> = new Map<string, Create>([
-  ["gzip", () => zlib.createGunzip()],
-  ["x-gzip", () => zlib.createGunzip()],
+  ["gzip", () => zlib().createGunzip()],
+  ["x-gzip", () => zlib().createGunzip()],
   ["deflate", inflate],
-  ["br", () => zlib.createBrotliDecompress()],
-  ...(zstd === undefined ? [] : [["zstd", zstd] as const])
+  ["br", () => zlib().createBrotliDecompress()],
+  ...(hasZstd ? [["zstd", zstd] as const] : [])
 ])
 
 /** The `Accept-Encoding` the client sends: every coding this runtime decodes. */
-export const acceptEncoding: string = zstd === undefined ? "gzip, deflate, br" : "gzip, deflate, br, zstd"
+export const acceptEncoding: string = hasZstd ? "gzip, deflate, br, zstd" : "gzip, deflate, br"
 
 /**
  * The codings to undo for a `Content-Encoding` value, in the order to undo

@@ -9,7 +9,8 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import type { Credentials } from "./auth.js"
 import { batteries, type BatteryError, type Options as BatteriesOptions } from "./batteries.js"
-import { CookieJar, type Options as CookiesOptions } from "./cookies.js"
+import { isCookieJar } from "./cookie-jar.js"
+import { type CookieJar, type Options as CookiesOptions } from "./cookies.js"
 import type { Options as DecompressionOptions } from "./decompression.js"
 import type { Listener } from "./events.js"
 import type { Options as RedirectsOptions } from "./redirects.js"
@@ -88,7 +89,7 @@ const stackOptions = (options: BatteryLayerOptions, listener: Listener): Batteri
     decompression: orDefault(options.decompress),
     redirects: orDefault(options.redirects),
     retries: orDefault(options.retry),
-    cookies: cookies instanceof CookieJar ? { jar: cookies } : cookies,
+    cookies: isCookieJar(cookies) ? { jar: cookies } : cookies,
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
     events: listener
   }

@@ -41,8 +41,8 @@ export const flush = (pool: H1PoolState): Effect.Effect<void> =>
   })
 
 /**
- * Closes connections idle past their window, and publishes the figures, for
- * as long as the pool lives.
+ * Closes connections idle past their window, and publishes the pool's and
+ * the client's figures, for as long as the pool lives.
  *
  * @internal
  */
@@ -52,7 +52,7 @@ export const housekeeping = (pool: H1PoolState): Effect.Effect<never> => {
     Effect.sync(() => {
       for (const state of pool.endpoints.values()) state.reap()
     }),
-    publishAll(pool)
+    Effect.zipRight(publishAll(pool), pool.observer.publish)
   )
   return Effect.forever(Effect.zipRight(Effect.sleep(interval), round))
 }
@@ -65,13 +65,17 @@ export const housekeeping = (pool: H1PoolState): Effect.Effect<never> => {
 export const close = (pool: H1PoolState): Effect.Effect<void> =>
   Effect.gen(function* () {
     pool.open = false
+    // Errors are made only for someone to receive them: each captures a stack trace.
     for (const state of pool.endpoints.values()) {
-      pool.failWaiters(state, new ClientClosedError({ endpoint: state.endpoint.key }))
+      if (state.waiters.length + state.retries.length > 0) {
+        pool.failWaiters(state, new ClientClosedError({ endpoint: state.endpoint.key }))
+      }
     }
     closeIdle(pool)
     // Past the deadline the remaining connections are closed below, in flight or not.
     if (pool.busyCount() > 0) yield* awaitDrained(pool.drained, pool.config.closeTimeout)
     for (const state of pool.endpoints.values()) {
+      if (state.connections.size === 0) continue
       const closed = new ClientClosedError({ endpoint: state.endpoint.key })
       for (const c of [...state.connections]) c.terminate(closed)
     }

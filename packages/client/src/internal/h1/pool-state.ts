@@ -39,6 +39,12 @@ export class H1PoolState implements ConnectionOwner {
   openTotal = 0
   /** Starts dials for the endpoint's waiters; set by the pool once its dial step exists. */
   demand: (state: EndpointPool) => void = () => {}
+  /**
+   * Starts the pool's housekeeping rounds; set by the pool, run with the
+   * first endpoint, so that a client that never connects runs no timer.
+   */
+  startRounds: () => void = () => {}
+  private roundsStarted = false
 
   constructor(
     readonly config: ResolvedH1Options,
@@ -63,6 +69,10 @@ export class H1PoolState implements ConnectionOwner {
       const socket = this.config.sockets[`${endpoint.host}:${endpoint.port}`]
       state = new EndpointPool(endpoint, this.config, this.clock, socket !== undefined)
       this.endpoints.set(endpoint.key, state)
+      if (!this.roundsStarted) {
+        this.roundsStarted = true
+        this.startRounds()
+      }
       if (socket !== undefined) this.adoptUserSocket(state, socket)
     }
     return state

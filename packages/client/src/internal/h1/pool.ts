@@ -118,7 +118,7 @@ export const make = (options: H1Options = {}): Effect.Effect<H1Connections, neve
       yield* FiberSet.runtime(fibers)()
     )
     pool.demand = (state) => demand(pool, state)
-    yield* FiberSet.run(fibers, housekeeping(pool))
+    pool.startRounds = () => pool.runFork(housekeeping(pool))
     yield* Effect.addFinalizer(() => close(pool))
 
     /** A connection handed to a request that never wrote on it goes back. */

@@ -11,13 +11,14 @@
  *
  * @internal
  */
-import * as http2 from "node:http2"
+import type * as http2 from "node:http2"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type { Endpoint } from "../../Endpoint.js"
 import { ClosedError, InvalidRequestError, type RequestsError } from "../../Errors.js"
+import { lazyBuiltin } from "../lazy/modules.js"
 import type { Dialed } from "../transport/dialer.js"
 import { NO_ERROR } from "./codes.js"
 import { buildHeaders } from "./headers.js"
@@ -26,6 +27,9 @@ import type { Exchange } from "../exchange/exchange.js"
 import { SlotSemaphore } from "../pool/slot-semaphore.js"
 import type { H2Counters } from "./stats.js"
 import { H2Stream, type StreamHost } from "./stream.js"
+
+// node:http2 takes milliseconds to load: the first HTTP/2 connection loads it.
+const http2Module = lazyBuiltin("node:http2")
 
 /** Stream ids are 31 bits; past this one a connection stops taking streams. */
 const LAST_USABLE_STREAM_ID = 0x7fff_0000
@@ -108,7 +112,7 @@ export class H2Connection implements StreamHost {
     this.remoteAddress = dialed.remoteAddress
     this.lastHeard = this.idleSince = owner.now()
     const socket = dialed.socket
-    this.session = http2.connect(`${endpoint.scheme}://${endpoint.authority}`, {
+    this.session = http2Module().connect(`${endpoint.scheme}://${endpoint.authority}`, {
       createConnection: () => socket,
       settings: {
         enablePush: false,

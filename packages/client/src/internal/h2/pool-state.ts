@@ -39,6 +39,12 @@ export class H2PoolState implements ConnectionOwner {
   /** Completes when the pool is closing and its last connection is gone. */
   readonly allClosed = Deferred.unsafeMake<void>(FiberId.none)
   open = true
+  /**
+   * Starts the pool's rounds; set by the pool, run with the first endpoint,
+   * so that a client that never speaks HTTP/2 runs no timer for it.
+   */
+  startRounds: () => void = () => {}
+  private roundsStarted = false
 
   constructor(
     readonly options: ResolvedH2Options,
@@ -63,6 +69,10 @@ export class H2PoolState implements ConnectionOwner {
     if (queue === undefined) {
       queue = new EndpointQueue(endpoint.key, this.maxConnections, () => this.acquireTimeoutError(endpoint))
       this.queues.set(endpoint.key, queue)
+      if (!this.roundsStarted) {
+        this.roundsStarted = true
+        this.startRounds()
+      }
     }
     return queue
   }

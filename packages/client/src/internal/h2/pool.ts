@@ -17,6 +17,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as FiberSet from "effect/FiberSet"
 import * as Scope from "effect/Scope"
 import { Dialer } from "../../Dialer.js"
 import type { Endpoint } from "../../Endpoint.js"
@@ -151,9 +152,15 @@ export const make = (
       const now = state.now()
       for (const connection of state.scopes.keys()) if (connection.active > 0) connection.checkStalls(now)
     })
-    yield* Effect.forkScoped(
-      Effect.forever(Effect.zipRight(Effect.sleep(round), Effect.zipRight(sweep, stats)))
+    // The client's own figures ride the same round.
+    const rounds = Effect.forever(
+      Effect.zipRight(
+        Effect.sleep(round),
+        Effect.zipRight(sweep, Effect.zipRight(stats, state.observer.publish))
+      )
     )
+    const run = yield* FiberSet.runtime(yield* FiberSet.make())()
+    state.startRounds = () => run(rounds)
     const service: H2ConnectionPoolService = {
       exchange: (exchange: Exchange): Effect.Effect<ExchangeResponse, RequestsError> => send(state, exchange),
       adopt: (endpoint: Endpoint, dialed: Dialed, scope: Scope.CloseableScope) =>

@@ -84,7 +84,9 @@ export class DnsCache {
   constructor(
     private readonly now: () => number,
     options: DnsOptions = {},
-    private readonly resolver: Resolver = new dns.promises.Resolver(),
+    // Made by the first query: a c-ares channel costs a client that never resolves a name (an IP
+    // literal, a proxy) a noticeable part of its start.
+    private resolver: Resolver | undefined = undefined,
     private readonly fallback: (host: string) => Promise<ReadonlyArray<Address>> = systemLookup
   ) {
     this.maxTtlMillis = (options.maxTtlSeconds ?? 300) * 1000
@@ -109,9 +111,10 @@ export class DnsCache {
 
   private async query(host: string): Promise<ReadonlyArray<Address>> {
     this.queries++
+    const resolver = (this.resolver ??= new dns.promises.Resolver())
     const [v6, v4] = await Promise.allSettled([
-      this.resolver.resolve6(host, { ttl: true }),
-      this.resolver.resolve4(host, { ttl: true })
+      resolver.resolve6(host, { ttl: true }),
+      resolver.resolve4(host, { ttl: true })
     ])
     const records6 = v6.status === "fulfilled" ? v6.value : []
     const records4 = v4.status === "fulfilled" ? v4.value : []

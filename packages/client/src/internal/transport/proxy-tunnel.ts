@@ -7,10 +7,14 @@
  */
 import type * as net from "node:net"
 import * as Effect from "effect/Effect"
-import { SocksClient } from "socks"
+import type * as Socks from "socks"
 import type { Endpoint, Proxy } from "../../Endpoint.js"
 import { ClosedError, ProxyError } from "../../Errors.js"
+import { lazyImport } from "../lazy/modules.js"
 import { basicAuthorization } from "./routing.js"
+
+// The socks package takes tens of milliseconds to load: the first SOCKS tunnel loads it.
+const socksModule = lazyImport((): Promise<typeof Socks> => import("socks"))
 
 /** A CONNECT answer longer than this is not a proxy we can talk to. */
 const MAX_HEAD = 16 * 1024
@@ -127,6 +131,15 @@ const socksReason = (message: string): string => {
  * @internal
  */
 export const socksTunnel = (
+  endpoint: Endpoint,
+  proxy: Proxy,
+  socket: net.Socket,
+  host: string
+): Effect.Effect<net.Socket, ProxyError | ClosedError> =>
+  Effect.flatMap(socksModule, ({ SocksClient }) => socksHandshake(SocksClient, endpoint, proxy, socket, host))
+
+const socksHandshake = (
+  SocksClient: typeof Socks.SocksClient,
   endpoint: Endpoint,
   proxy: Proxy,
   socket: net.Socket,

@@ -1,0 +1,2 @@
+// Nothing: what starting node costs.
+export {}

@@ -1,0 +1,2 @@
+// Loads effect's Effect module, nothing else.
+await import("effect/Effect")
