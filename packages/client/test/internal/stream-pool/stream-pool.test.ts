@@ -4,7 +4,13 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import type * as http2 from "node:http2"
 import { client, errorLog, readBytes, server } from "./support.js"
+
+const pingFrom = (stream: http2.ServerHttp2Stream) =>
+  Effect.async<void, Error>((resume) => {
+    stream.session?.ping((error) => resume(error === null ? Effect.void : Effect.fail(error)))
+  })
 
 /** Server takes a stream, client takes the same one by ID, bytes go both ways. */
 const roundTrip = (
@@ -57,6 +63,29 @@ describe("StreamPool", () => {
       expect(Either.isLeft(malformed) && malformed.left._tag).toBe("StreamNotFound")
       const unknown = yield* Effect.either(Effect.scoped(c.get("00000000", "50 millis")))
       expect(Either.isLeft(unknown) && unknown.left._tag).toBe("TimeoutError")
+    })
+  )
+
+  it.scopedLive("get of a stream closed before it was taken fails at once with StreamNotFound Closed", () =>
+    Effect.gen(function* () {
+      const s = yield* server()
+      const c = yield* client(s.address.port, { minCapacity: 2 })
+      // The server names the stream and hands it out; the client's end is flushed before anybody takes it.
+      const incoming = yield* s.incoming("5 seconds")
+      // Frames are handled in order: once the client acknowledges a PING sent after the
+      // stream's name, it holds the named stream.
+      yield* pingFrom(incoming.duplex as http2.ServerHttp2Stream)
+      expect((yield* c.stats).active).toBeGreaterThanOrEqual(1)
+      yield* c.flush
+      const closed = yield* Effect.either(Effect.scoped(c.get(incoming.id, "1 minute")))
+      expect(Either.isLeft(closed) && closed.left).toMatchObject({
+        _tag: "StreamNotFound",
+        id: incoming.id,
+        reason: "Closed"
+      })
+      // Once the server has seen the flushed streams reset, it hands out only fresh ones.
+      yield* pingFrom(incoming.duplex as http2.ServerHttp2Stream)
+      yield* roundTrip(s, c)
     })
   )
 
