@@ -12,7 +12,7 @@ import * as http2 from "node:http2"
 import type * as tls from "node:tls"
 import { StreamPoolError } from "./errors.js"
 import { isStreamId } from "./ids.js"
-import { ID_HEADER, PATH, PROTOCOL } from "./protocol.js"
+import { ID_HEADER, PATH, PROTOCOL, type Windows } from "./protocol.js"
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants
 
@@ -30,6 +30,7 @@ export interface ConnectConfig {
     | undefined
   readonly openTimeout: Duration.Duration
   readonly drainTimeout: Duration.Duration
+  readonly windows: Windows
 }
 
 /** A live connection. @internal */
@@ -73,10 +74,10 @@ const open = (address: string, config: ConnectConfig): Effect.Effect<PoolConnect
     }
     const scheme = config.tls === undefined ? "http" : "https"
     const authority = `${parts.host.includes(":") ? `[${parts.host}]` : parts.host}:${parts.port}`
-    const session = http2.connect(
-      `${scheme}://${authority}`,
-      config.tls === undefined ? {} : secureOptions(config.tls, parts.host)
-    )
+    const session = http2.connect(`${scheme}://${authority}`, {
+      ...(config.tls === undefined ? {} : secureOptions(config.tls, parts.host)),
+      settings: { initialWindowSize: config.windows.stream }
+    })
     const onError = (cause: Error) => {
       session.destroy()
       resume(Effect.fail(new StreamPoolError({ address, reason: "Connect", detail: cause.message, cause })))
@@ -85,6 +86,8 @@ const open = (address: string, config: ConnectConfig): Effect.Effect<PoolConnect
     // The server's SETTINGS say whether it takes extended CONNECT.
     session.once("remoteSettings", (settings) => {
       session.off("error", onError)
+      // Settable once connected only.
+      session.setLocalWindowSize(config.windows.connection)
       // Later errors end the session, which the pool watches for ('close').
       session.on("error", onSessionError)
       const connection: PoolConnection = {

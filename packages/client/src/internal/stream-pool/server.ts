@@ -19,7 +19,7 @@ import { StreamNotFound, StreamPoolError } from "./errors.js"
 import { IdAllocator } from "./ids.js"
 import { keepAlive } from "./keep-alive.js"
 import { closeStream, makePooledStream, type PoolStats, type PooledStream } from "./pooled-stream.js"
-import { ID_HEADER, PATH, PROTOCOL } from "./protocol.js"
+import { ID_HEADER, PATH, PROTOCOL, type Windows } from "./protocol.js"
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL } = http2.constants
 
@@ -33,6 +33,7 @@ export interface ServerConfig {
   readonly keepAlive: Duration.Duration
   readonly extendedConnect: boolean
   readonly drainTimeout: Duration.Duration
+  readonly windows: Windows
   readonly onError: ((error: StreamPoolError) => void) | undefined
 }
 
@@ -95,6 +96,7 @@ const onSession = (state: ServerState, allowed: (address: string | undefined) =>
       session.destroy()
       return
     }
+    session.setLocalWindowSize(state.config.windows.connection)
     session.on("error", (cause: Error) =>
       state.report(
         new StreamPoolError({ address: peer, reason: "ConnectionLost", detail: cause.message, cause })
@@ -213,7 +215,10 @@ export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, Stre
   Effect.gen(function* () {
     const allowed = makeClientFilter(config.allowedClients)
     const state = new ServerState(config, yield* Effect.runtime<never>(), yield* Queue.unbounded<string>())
-    const settings: http2.Settings = { enableConnectProtocol: config.extendedConnect }
+    const settings: http2.Settings = {
+      enableConnectProtocol: config.extendedConnect,
+      initialWindowSize: config.windows.stream
+    }
     const server =
       config.tls === undefined
         ? http2.createServer({ settings })

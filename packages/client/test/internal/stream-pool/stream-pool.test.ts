@@ -89,6 +89,22 @@ describe("StreamPool", () => {
     })
   )
 
+  it.scopedLive(
+    "both ends announce the flow-control windows they are given, 1 MiB per stream by default",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* server({ initialWindowSize: 256 * 1024 })
+        const c = yield* client(s.address.port)
+        const incoming = yield* s.incoming("5 seconds")
+        const session = (incoming.duplex as http2.ServerHttp2Stream).session!
+        expect(session.localSettings.initialWindowSize).toBe(256 * 1024)
+        expect(session.remoteSettings.initialWindowSize).toBe(1024 * 1024)
+        // The connection's window: 16 MiB by default, on top of the 64 KiB every connection starts with.
+        yield* Effect.scoped(c.get(incoming.id, "5 seconds"))
+        expect(session.state.remoteWindowSize).toBeGreaterThan(8 * 1024 * 1024)
+      })
+  )
+
   it.scopedLive("refuses a client outside allowedClients with a typed error; the server carries on", () =>
     Effect.gen(function* () {
       const log = yield* errorLog
