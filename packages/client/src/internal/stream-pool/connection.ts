@@ -230,6 +230,8 @@ export const openStream = (
     stream.once("response", (headers) => {
       const id = headers[ID_HEADER]
       if (headers[":status"] === 200 && typeof id === "string" && isStreamId(id)) {
+        // Named: its close is no failure to open any more (and an error built per stream costs a stack trace).
+        stream.off("close", onClose)
         resume(Effect.succeed({ id, stream }))
         return
       }
@@ -244,7 +246,7 @@ export const openStream = (
         )
       )
     })
-    stream.once("close", () => {
+    const onClose = () => {
       const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM
       resume(
         Effect.fail(
@@ -258,7 +260,8 @@ export const openStream = (
           })
         )
       )
-    })
+    }
+    stream.once("close", onClose)
     return Effect.sync(() => {
       if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_CANCEL)
     })

@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
@@ -228,33 +229,49 @@ export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, Stre
     const port = yield* Effect.acquireRelease(listen(server, config), () => shutdown(state, server))
     state.listening = true
 
+    const closed = () => Effect.fail(new StreamNotFound({ id: "", reason: "PoolClosed" }))
+    /** The stream `id` names, unless it is gone (taken out or closed while it waited). */
+    const named = (id: string): http2.ServerHttp2Stream | undefined => {
+      const stream = state.idle.get(id)
+      if (stream === undefined) return undefined
+      state.idle.delete(id)
+      // Closed while it waited ('close' may not have been emitted yet).
+      return stream.closed || stream.destroyed ? undefined : stream
+    }
     const take: Effect.Effect<PooledStream, StreamNotFound> = Effect.flatMap(
-      Effect.catchAllCause(Queue.take(state.queue), () =>
-        Effect.fail(new StreamNotFound({ id: "", reason: "PoolClosed" }))
-      ),
+      Effect.catchAllCause(Queue.take(state.queue), closed),
       (id): Effect.Effect<PooledStream, StreamNotFound> => {
-        const stream = state.idle.get(id)
-        if (stream === undefined) return take
-        state.idle.delete(id)
-        // Closed while it waited ('close' may not have been emitted yet): the next one.
-        if (stream.closed || stream.destroyed) return take
-        return makePooledStream(id, stream)
+        const stream = named(id)
+        return stream === undefined ? take : makePooledStream(id, stream)
+      }
+    )
+    /** A stream already waiting: no timer, no wait. */
+    const takeReady: Effect.Effect<Option.Option<PooledStream>, StreamNotFound> = Effect.flatMap(
+      Effect.catchAllCause(Queue.poll(state.queue), closed),
+      (next): Effect.Effect<Option.Option<PooledStream>, StreamNotFound> => {
+        if (Option.isNone(next)) return Effect.succeedNone
+        const stream = named(next.value)
+        return stream === undefined ? takeReady : Effect.asSome(makePooledStream(next.value, stream))
       }
     )
     const incoming = (timeout: Duration.DurationInput) => {
       const duration = Duration.decode(timeout)
+      const wait = Effect.timeoutFail(Effect.interruptible(Effect.suspend(() => take)), {
+        duration,
+        onTimeout: () =>
+          new TimeoutError({
+            endpoint: `${config.host}:${port}`,
+            phase: "acquire",
+            protocol: "h2",
+            timeoutMillis: Duration.toMillis(duration)
+          })
+      })
       return Effect.acquireRelease(
-        // Interruptible, else the timeout could never cut the wait short.
-        Effect.timeoutFail(Effect.interruptible(Effect.suspend(() => take)), {
-          duration,
-          onTimeout: () =>
-            new TimeoutError({
-              endpoint: `${config.host}:${port}`,
-              phase: "acquire",
-              protocol: "h2",
-              timeoutMillis: Duration.toMillis(duration)
-            })
-        }),
+        // Only the wait is interruptible (else the timeout could never cut it short).
+        Effect.flatMap(
+          takeReady,
+          Option.match({ onNone: () => wait, onSome: (pooled) => Effect.succeed(pooled) })
+        ),
         (pooled) => Effect.sync(() => closeStream(pooled))
       )
     }
