@@ -71,14 +71,18 @@ interface Tunnel {
 }
 
 /** The tunnel example's two ends in one process: public port -> pooled stream -> `target`. */
-const tunnel = (target: number, secure: boolean): Promise<Tunnel> =>
+const tunnel = (target: number, secure: boolean, nodeWindows = false): Promise<Tunnel> =>
   Effect.runPromise(
     Effect.gen(function* () {
       const scope = yield* Scope.make()
+      // Node's own windows, for comparison: 64 KiB per stream and per connection.
+      const windows = nodeWindows ? { initialWindowSize: 65_535, connectionWindowSize: 65_535 } : {}
       const server = yield* Scope.extend(
-        StreamPool.server(
-          secure ? { tls: TestCerts.leaf, maxCapacity: 256 } : { h2c: true, maxCapacity: 256 }
-        ),
+        StreamPool.server({
+          ...(secure ? { tls: TestCerts.leaf } : { h2c: true }),
+          maxCapacity: 256,
+          ...windows
+        }),
         scope
       )
       const client = yield* Scope.extend(
@@ -87,7 +91,8 @@ const tunnel = (target: number, secure: boolean): Promise<Tunnel> =>
           ...(secure ? { tls: { ca: TestCerts.ca, servername: "localhost" } } : { h2c: true }),
           minCapacity: 16,
           maxCapacity: 64,
-          minInterval: "1 millis"
+          minInterval: "1 millis",
+          ...windows
         }),
         scope
       )
@@ -144,6 +149,7 @@ const main = async () => {
     const origin = await source(TOTAL_MIB / connections)
     const roads = {
       "direct TCP": { port: portOf(origin), close: () => Promise.resolve() },
+      "tunnel, h2c, 64 KiB windows": await tunnel(portOf(origin), false, true),
       "tunnel, h2c": await tunnel(portOf(origin), false),
       "tunnel, TLS": await tunnel(portOf(origin), true)
     }
