@@ -4,7 +4,8 @@
  * 1 MiB whose digest is checked, while a seeded share of them is dropped
  * mid-body, as FaultServer drops them: by the fetching side (FIN or RST) or
  * by the target's side (a relay in front of nginx that cuts with FIN or RST
- * after a drawn number of bytes).
+ * after a drawn number of bytes). Then the connection carrying the tunnel
+ * itself is cut while transfers are in flight.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { LeakCheck } from "@effect-requests/testing"
@@ -116,6 +117,43 @@ const faultRelay = (target: number): Effect.Effect<number, never, Scope.Scope> =
       })
   ).pipe(Effect.map(({ server }) => (server.address() as net.AddressInfo).port))
 
+/** A TCP relay in front of the pool server whose connections can all be cut at once (RST). */
+const cuttableRelay = (target: number) =>
+  Effect.acquireRelease(
+    Effect.async<{ port: number; cut: () => void; close: () => void }>((resume) => {
+      const sockets = new Set<net.Socket>()
+      const server = net.createServer((inbound) => {
+        const outbound = net.connect(target, "127.0.0.1")
+        sockets.add(inbound).add(outbound)
+        inbound.pipe(outbound)
+        outbound.pipe(inbound)
+        const drop = () => {
+          sockets.delete(inbound)
+          sockets.delete(outbound)
+          inbound.destroy()
+          outbound.destroy()
+        }
+        inbound.on("error", drop).on("close", drop)
+        outbound.on("error", drop).on("close", drop)
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(
+          Effect.succeed({
+            port: (server.address() as net.AddressInfo).port,
+            cut: () => {
+              for (const socket of sockets) socket.resetAndDestroy()
+            },
+            close: () => {
+              for (const socket of sockets) socket.destroy()
+              server.close()
+            }
+          })
+        )
+      )
+    }),
+    (relay) => Effect.sync(relay.close)
+  )
+
 type Outcome = "verified" | "dropped" | "truncated" | "reset"
 
 /**
@@ -123,7 +161,7 @@ type Outcome = "verified" | "dropped" | "truncated" | "reset"
  * faults end it early ("dropped"); a body cut short by the far side ends "truncated" (FIN) or
  * "reset" (RST).
  */
-const fetchThrough = (port: number, plan: Plan) =>
+const fetchThrough = (port: number, plan: Plan, onBytes: (n: number) => void = () => {}) =>
   Effect.async<Outcome, Error>((resume) => {
     const socket = net.connect(port, "127.0.0.1")
     const hash = createHash("sha256")
@@ -133,6 +171,7 @@ const fetchThrough = (port: number, plan: Plan) =>
     let total = 0
     socket.on("data", (chunk: Buffer) => {
       total += chunk.length
+      onBytes(chunk.length)
       if (plan.fault === "client-close" || plan.fault === "client-rst") {
         if (total >= plan.at) {
           if (plan.fault === "client-rst") socket.resetAndDestroy()
@@ -266,6 +305,94 @@ describe.skipIf(nginx.path === undefined)(suiteTitle(nginx, "stream pool tunnel 
           "every GET logged"
         )
         expect(new Set(log.map((entry) => entry.requestId))).toHaveLength(CONNECTIONS)
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "the connection carrying the tunnel is cut mid-transfer: in-flight fetches fail, none hangs, the pool reconnects",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Nginx.make({ site })
+        const first = Array.from({ length: 100 }, (_, n): Plan => ({
+          n,
+          file: n % FILES,
+          fault: "none",
+          at: 0
+        }))
+        const second = first.map((plan) => ({ ...plan, n: plan.n + 100 }))
+        const { during, after } = yield* LeakCheck.around(
+          Effect.scoped(
+            Effect.gen(function* () {
+              const exits: Array<Exit.Exit<void, unknown>> = []
+              const allSettled = yield* Deferred.make<void>()
+              const onConnection = (exit: Exit.Exit<void, unknown>) => {
+                exits.push(exit)
+                if (exits.length === 2 * (first.length + second.length))
+                  Deferred.unsafeDone(allSettled, Exit.void)
+              }
+              const tunnel = yield* tunnelServer({ pool: { h2c: true, maxCapacity: 256 }, onConnection })
+              const relay = yield* cuttableRelay(tunnel.poolPort)
+              yield* tunnelClient({
+                control: { host: "127.0.0.1", port: tunnel.controlPort },
+                target: { host: "127.0.0.1", port: server.ports.http },
+                pool: {
+                  h2c: true,
+                  resolve: Effect.succeed(`127.0.0.1:${relay.port}`),
+                  minCapacity: 32,
+                  maxCapacity: 256,
+                  minInterval: "1 millis"
+                },
+                onConnection
+              })
+              // Cut once a fifth of the bytes have arrived: most transfers are in flight.
+              let received = 0
+              let cut = false
+              const onBytes = (n: number) => {
+                received += n
+                if (!cut && received > (first.length * MiB) / 5) {
+                  cut = true
+                  relay.cut()
+                }
+              }
+              const during = yield* Effect.forEach(
+                first,
+                (plan) => fetchThrough(tunnel.publicPort, plan, onBytes),
+                {
+                  concurrency: "unbounded"
+                }
+              )
+              const after = yield* Effect.forEach(second, (plan) => fetchThrough(tunnel.publicPort, plan), {
+                concurrency: "unbounded"
+              })
+              yield* Deferred.await(allSettled).pipe(
+                Effect.timeoutFail({
+                  duration: "30 seconds",
+                  onTimeout: () =>
+                    new Error(`${exits.length} of ${2 * (first.length + second.length)} tunnel ends settled`)
+                })
+              )
+              for (const exit of exits) {
+                if (Exit.isFailure(exit)) {
+                  const failure = Cause.failureOption(exit.cause)
+                  expect(
+                    failure._tag === "Some" &&
+                      ["TunnelError", "StreamNotFound", "TimeoutError"].includes(
+                        (failure.value as { _tag?: string })._tag ?? ""
+                      ),
+                    Cause.pretty(exit.cause)
+                  ).toBe(true)
+                }
+              }
+              return { during, after }
+            })
+          )
+        )
+        // Transfers in flight at the cut end short, never with wrong bytes; the rest complete.
+        expect(during.every((outcome) => outcome !== "dropped")).toBe(true)
+        expect(during.filter((outcome) => outcome !== "verified").length).toBeGreaterThan(0)
+        // Connections made after the cut ride the reconnected pool.
+        expect(after.filter((outcome) => outcome !== "verified")).toEqual([])
       }),
     120_000
   )
