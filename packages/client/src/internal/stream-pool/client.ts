@@ -11,7 +11,7 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type * as http2 from "node:http2"
 import type { TimeoutError } from "../../Errors.js"
-import { connect, type ConnectConfig, openStream, type PoolConnection, sessionEnded } from "./connection.js"
+import { connect, type ConnectConfig, openStreams, type PoolConnection, sessionEnded } from "./connection.js"
 import { type StreamNotFound, StreamPoolError } from "./errors.js"
 import { keepAlive } from "./keep-alive.js"
 import { RoundState, runRounds } from "./manager.js"
@@ -68,25 +68,28 @@ class ClientState {
 const serve = (state: ClientState, connection: PoolConnection): Effect.Effect<never, StreamPoolError> => {
   const { config } = state
   const secure = config.tls !== undefined
-  const open = Effect.map(openStream(connection, secure, config.openTimeout), ({ id, stream }) =>
-    state.shelf.put(id, stream)
-  )
+  const put = (id: string, stream: http2.ClientHttp2Stream) => state.shelf.put(id, stream)
+  const open = (attempts: number) =>
+    Effect.map(openStreams(connection, secure, attempts, config.openTimeout, put), (batch) => {
+      const failed = batch.attempts - batch.successes
+      if (failed > 0 && !connection.session.closed) {
+        const first = batch.firstFailure
+        state.report(
+          new StreamPoolError({
+            address: connection.address,
+            reason: first?.reason ?? "Open",
+            detail: `${failed} of ${batch.attempts} streams failed to open${first === undefined ? "" : `, the first: ${first.detail}`}`,
+            cause: first
+          })
+        )
+      }
+      return batch.successes
+    })
   const rounds = runRounds(
     state.rounds,
     () => state.shelf.size,
     open,
-    (result) => {
-      const failed = result.attempts - result.successes
-      if (failed > 0 && !connection.session.closed) {
-        state.report(
-          new StreamPoolError({
-            address: connection.address,
-            reason: "Open",
-            detail: `${failed} of ${result.attempts} streams failed to open`
-          })
-        )
-      }
-    }
+    () => {}
   )
   // The first to end, failure included, ends the connection's life.
   return rounds.pipe(
