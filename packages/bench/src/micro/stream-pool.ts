@@ -63,11 +63,18 @@ const oneByteEachWay = (a: Duplex, b: Duplex) =>
     a.write("x")
   })
 
-const summary = (name: string, micros: Array<number>) => {
+/** CPU of the whole process (both ends, and the pool's refill) per stream, since `from`. */
+const cpuPer = (from: NodeJS.CpuUsage, n: number) => {
+  const used = process.cpuUsage(from)
+  return (used.user + used.system) / n
+}
+
+const summary = (name: string, micros: Array<number>, cpuMicros: number) => {
   micros.sort((x, y) => x - y)
   const at = (q: number) => micros[Math.min(micros.length - 1, Math.floor(q * micros.length))]!.toFixed(0)
   console.log(
-    `${name.padEnd(36)} delay ${DELAY_MS} ms  median ${at(0.5).padStart(6)} µs   p99 ${at(0.99).padStart(6)} µs`
+    `${name.padEnd(36)} delay ${DELAY_MS} ms  median ${at(0.5).padStart(6)} µs   p99 ${at(0.99).padStart(6)} µs   ` +
+      `CPU ${cpuMicros.toFixed(0).padStart(5)} µs per stream`
   )
 }
 
@@ -85,6 +92,7 @@ const main = Effect.gen(function* () {
     scope
   )
   const pooled: Array<number> = []
+  let cpu = process.cpuUsage()
   for (let i = 0; i < N; i++) {
     const started = performance.now()
     yield* Effect.scoped(
@@ -96,7 +104,7 @@ const main = Effect.gen(function* () {
     )
     pooled.push((performance.now() - started) * 1000)
   }
-  summary("pooled stream (incoming + get)", pooled)
+  summary("pooled stream (incoming + get)", pooled, cpuPer(cpu, N))
 
   // Fresh streams on one warm connection, answered by a plain http2 server.
   const raw = http2.createSecureServer({ ...TestCerts.leaf, settings: { enableConnectProtocol: true } })
@@ -111,6 +119,7 @@ const main = Effect.gen(function* () {
   const session = http2.connect(`https://127.0.0.1:${port}`, { ca: TestCerts.ca, servername: "localhost" })
   yield* Effect.promise(() => new Promise((r) => session.once("remoteSettings", r)))
   const fresh: Array<number> = []
+  cpu = process.cpuUsage()
   for (let i = 0; i < N; i++) {
     const started = performance.now()
     yield* Effect.promise(
@@ -136,7 +145,7 @@ const main = Effect.gen(function* () {
     )
     fresh.push((performance.now() - started) * 1000)
   }
-  summary("fresh stream on a warm connection", fresh)
+  summary("fresh stream on a warm connection", fresh, cpuPer(cpu, N))
   session.close()
 
   const echo = tls.createServer({ ...TestCerts.leaf }, (socket) => {
@@ -146,6 +155,7 @@ const main = Effect.gen(function* () {
   yield* Effect.promise(() => new Promise<void>((r) => echo.listen(0, "127.0.0.1", () => r())))
   const tlsPort = yield* Effect.promise(() => delayed((echo.address() as { port: number }).port))
   const connections: Array<number> = []
+  cpu = process.cpuUsage()
   for (let i = 0; i < N / 4; i++) {
     const started = performance.now()
     yield* Effect.promise(
@@ -165,7 +175,7 @@ const main = Effect.gen(function* () {
     )
     connections.push((performance.now() - started) * 1000)
   }
-  summary("new TCP+TLS connection", connections)
+  summary("new TCP+TLS connection", connections, cpuPer(cpu, N / 4))
   echo.close()
   raw.close()
   yield* Scope.close(scope, Exit.void)
