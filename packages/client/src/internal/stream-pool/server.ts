@@ -8,21 +8,20 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as http2 from "node:http2"
 import type * as net from "node:net"
-import { TimeoutError } from "../../Errors.js"
+import type { TimeoutError } from "../../Errors.js"
 import { makeClientFilter } from "./allowed-clients.js"
-import { StreamNotFound, StreamPoolError } from "./errors.js"
+import { Arrivals } from "./arrivals.js"
+import { type StreamNotFound, StreamPoolError } from "./errors.js"
 import { IdAllocator } from "./ids.js"
 import { keepAlive } from "./keep-alive.js"
 import { closeStream, makePooledStream, type PoolStats, type PooledStream } from "./pooled-stream.js"
 import { ID_HEADER, PATH, PROTOCOL, type Windows } from "./protocol.js"
 
-const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL } = http2.constants
+const { NGHTTP2_REFUSED_STREAM } = http2.constants
 
 /** Options of a server pool, resolved. @internal */
 export interface ServerConfig {
@@ -50,17 +49,19 @@ export interface ServerPool {
 }
 
 class ServerState {
-  readonly idle = new Map<string, http2.ServerHttp2Stream>()
+  readonly arrivals: Arrivals<http2.ServerHttp2Stream>
   readonly sessions = new Map<http2.ServerHttp2Session, Fiber.RuntimeFiber<never, StreamPoolError>>()
   readonly ids = new IdAllocator()
   errors = 0
   listening = false
   closing = false
+  port = 0
   constructor(
     readonly config: ServerConfig,
-    readonly runtime: Runtime.Runtime<never>,
-    readonly queue: Queue.Queue<string>
-  ) {}
+    readonly runtime: Runtime.Runtime<never>
+  ) {
+    this.arrivals = new Arrivals(() => `${config.host}:${this.port}`)
+  }
 
   report(error: StreamPoolError): void {
     this.errors++
@@ -70,11 +71,6 @@ class ServerState {
         Effect.annotateLogs({ reason: error.reason, address: error.address })
       )
     )
-  }
-
-  flush(): void {
-    for (const stream of this.idle.values()) stream.close(NGHTTP2_CANCEL)
-    this.idle.clear()
   }
 }
 
@@ -140,12 +136,12 @@ const onStream = (state: ServerState) =>
       stream.respond({ ":status": 400 }, { endStream: true })
       return
     }
-    if (state.closing || state.idle.size >= state.config.maxCapacity) {
+    if (state.closing || state.arrivals.size >= state.config.maxCapacity) {
       state.report(
         new StreamPoolError({
           address: peer,
           reason: "OverCapacity",
-          detail: `${state.idle.size} streams waiting, capacity ${state.config.maxCapacity}`
+          detail: `${state.arrivals.size} streams waiting, capacity ${state.config.maxCapacity}`
         })
       )
       stream.on("error", onRejectedStreamError)
@@ -155,15 +151,13 @@ const onStream = (state: ServerState) =>
     const id = state.ids.next()
     // Errors on a stream nobody holds yet only take it out of the pool.
     stream.on("error", (cause: Error) => {
-      if (state.idle.delete(id))
+      if (state.arrivals.remove(id))
         state.report(
           new StreamPoolError({ address: peer, reason: "ConnectionLost", detail: cause.message, cause })
         )
     })
-    stream.once("close", () => state.idle.delete(id))
     stream.respond({ ":status": 200, [ID_HEADER]: id })
-    state.idle.set(id, stream)
-    Queue.unsafeOffer(state.queue, id)
+    state.arrivals.put(id, stream)
   }
 
 const listen = (server: http2.Http2Server, config: ServerConfig): Effect.Effect<number, StreamPoolError> =>
@@ -191,7 +185,7 @@ const listen = (server: http2.Http2Server, config: ServerConfig): Effect.Effect<
 const shutdown = (state: ServerState, server: http2.Http2Server): Effect.Effect<void> =>
   Effect.gen(function* () {
     state.closing = true
-    state.flush()
+    state.arrivals.shutDown()
     const sessions = [...state.sessions.keys()]
     const closed = Effect.forEach(
       sessions,
@@ -208,14 +202,13 @@ const shutdown = (state: ServerState, server: http2.Http2Server): Effect.Effect<
     yield* Effect.async<void>((resume) => {
       server.close(() => resume(Effect.void))
     })
-    yield* Queue.shutdown(state.queue)
   })
 
 /** Starts a server pool in the current scope. @internal */
 export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, StreamPoolError, Scope.Scope> =>
   Effect.gen(function* () {
     const allowed = makeClientFilter(config.allowedClients)
-    const state = new ServerState(config, yield* Effect.runtime<never>(), yield* Queue.unbounded<string>())
+    const state = new ServerState(config, yield* Effect.runtime<never>())
     const settings: http2.Settings = {
       enableConnectProtocol: config.extendedConnect,
       initialWindowSize: config.windows.stream
@@ -229,63 +222,27 @@ export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, Stre
     const port = yield* Effect.acquireRelease(listen(server, config), () => shutdown(state, server))
     state.listening = true
 
-    const closed = () => Effect.fail(new StreamNotFound({ id: "", reason: "PoolClosed" }))
-    /** The stream `id` names, unless it is gone (taken out or closed while it waited). */
-    const named = (id: string): http2.ServerHttp2Stream | undefined => {
-      const stream = state.idle.get(id)
-      if (stream === undefined) return undefined
-      state.idle.delete(id)
-      // Closed while it waited ('close' may not have been emitted yet).
-      return stream.closed || stream.destroyed ? undefined : stream
-    }
-    const take: Effect.Effect<PooledStream, StreamNotFound> = Effect.flatMap(
-      Effect.catchAllCause(Queue.take(state.queue), closed),
-      (id): Effect.Effect<PooledStream, StreamNotFound> => {
-        const stream = named(id)
-        return stream === undefined ? take : makePooledStream(id, stream)
-      }
-    )
-    /** A stream already waiting: no timer, no wait. */
-    const takeReady: Effect.Effect<Option.Option<PooledStream>, StreamNotFound> = Effect.flatMap(
-      Effect.catchAllCause(Queue.poll(state.queue), closed),
-      (next): Effect.Effect<Option.Option<PooledStream>, StreamNotFound> => {
-        if (Option.isNone(next)) return Effect.succeedNone
-        const stream = named(next.value)
-        return stream === undefined ? takeReady : Effect.asSome(makePooledStream(next.value, stream))
-      }
-    )
-    const incoming = (timeout: Duration.DurationInput) => {
-      const duration = Duration.decode(timeout)
-      const wait = Effect.timeoutFail(Effect.interruptible(Effect.suspend(() => take)), {
-        duration,
-        onTimeout: () =>
-          new TimeoutError({
-            endpoint: `${config.host}:${port}`,
-            phase: "acquire",
-            protocol: "h2",
-            timeoutMillis: Duration.toMillis(duration)
-          })
-      })
-      return Effect.acquireRelease(
-        // Only the wait is interruptible (else the timeout could never cut it short).
-        Effect.flatMap(
-          takeReady,
-          Option.match({ onNone: () => wait, onSome: (pooled) => Effect.succeed(pooled) })
+    state.port = port
+
+    const incoming = (timeout: Duration.DurationInput) =>
+      Effect.acquireRelease(
+        // Only the wait inside `take` is interruptible: a stream handed over reaches the release or goes back.
+        Effect.flatMap(state.arrivals.take(Duration.decode(timeout)), ({ id, stream }) =>
+          makePooledStream(id, stream)
         ),
         (pooled) => Effect.sync(() => closeStream(pooled))
       )
-    }
     return {
       address: { host: config.host, port },
       incoming,
       stats: Effect.sync((): PoolStats => ({
-        active: state.idle.size,
+        active: state.arrivals.size,
         capacity: config.maxCapacity,
         intervalMillis: 0,
         errors: state.errors,
         ready: state.listening && !state.closing
       })),
-      flush: Effect.sync(() => state.flush()),
+      flush: Effect.sync(() => state.arrivals.flush()),
       resetErrors: Effect.sync(() => {
         state.errors = 0
       })
