@@ -48,9 +48,11 @@ export const join = (
       settle()
     })
     // A stream that is gone sends nothing more: the socket gets its FIN once
-    // written out.
+    // written out, and what it still receives has nowhere to go.
     stream.once("close", () => {
+      socket.unpipe(stream)
       if (!socket.destroyed && !socket.writableEnded) socket.end()
+      socket.resume()
       settle()
     })
     stream.on("error", fail("stream"))

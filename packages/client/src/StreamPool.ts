@@ -19,6 +19,7 @@ import type { TimeoutError } from "./Errors.js"
 import { lazyImport } from "./internal/lazy/modules.js"
 import type { StreamNotFound, StreamPoolError } from "./internal/stream-pool/errors.js"
 import type { PoolStats, PooledStream } from "./internal/stream-pool/pooled-stream.js"
+import type { Windows } from "./internal/stream-pool/protocol.js"
 
 // The pools are loaded by their first use, so that importing the client does not load
 // node:http2 and the platform's socket modules for them.
@@ -80,6 +81,15 @@ export interface ClientOptions {
   readonly h2c?: boolean
   /** Bound on connecting and on a stream being named. Default `10 seconds`. */
   readonly openTimeout?: Duration.DurationInput
+  /**
+   * SETTINGS_INITIAL_WINDOW_SIZE: bytes one stream may have in flight to
+   * this end, so also what a stream whose reader stops leaves buffered.
+   * Default `1048576` (1 MiB; node's own 64 KiB stalls a tunnelled
+   * transfer on WINDOW_UPDATEs).
+   */
+  readonly initialWindowSize?: number
+  /** Bytes all streams together may have in flight to this end. Default `16777216` (16 MiB). */
+  readonly connectionWindowSize?: number
   /** How long streams in flight may finish after the pool's scope closes. Default `5 seconds`. */
   readonly drainTimeout?: Duration.DurationInput
   /** Hears every error the pool meets (also logged at warning level and counted). */
@@ -108,6 +118,15 @@ export interface ServerOptions {
   readonly keepAlive?: Duration.DurationInput
   /** Announce RFC 8441 extended CONNECT. Default `true`; `false` makes clients use POST. */
   readonly extendedConnect?: boolean
+  /**
+   * SETTINGS_INITIAL_WINDOW_SIZE: bytes one stream may have in flight to
+   * this end, so also what a stream whose reader stops leaves buffered.
+   * Default `1048576` (1 MiB; node's own 64 KiB stalls a tunnelled
+   * transfer on WINDOW_UPDATEs).
+   */
+  readonly initialWindowSize?: number
+  /** Bytes all streams together may have in flight to this end. Default `16777216` (16 MiB). */
+  readonly connectionWindowSize?: number
   /** How long streams in flight may finish after the pool's scope closes. Default `5 seconds`. */
   readonly drainTimeout?: Duration.DurationInput
   /** Hears every refused client, refused or malformed open and lost connection (also logged and counted). */
@@ -161,6 +180,20 @@ export interface StreamPoolServerService {
   readonly resetErrors: Effect.Effect<void>
 }
 
+const windows = (options: {
+  readonly initialWindowSize?: number
+  readonly connectionWindowSize?: number
+}): Windows => {
+  const stream = options.initialWindowSize ?? 1024 * 1024
+  const connection = options.connectionWindowSize ?? 16 * 1024 * 1024
+  // HTTP/2's bounds (RFC 9113 6.5.2, 6.9.1).
+  if (!Number.isInteger(stream) || stream < 0 || stream > 2 ** 31 - 1)
+    throw new RangeError("initialWindowSize must be an integer from 0 to 2^31-1")
+  if (!Number.isInteger(connection) || connection < 65_535 || connection > 2 ** 31 - 1)
+    throw new RangeError("connectionWindowSize must be an integer from 65535 to 2^31-1")
+  return { stream, connection }
+}
+
 const positive = (value: number | undefined, fallback: number, name: string): number => {
   const n = value ?? fallback
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer`)
@@ -193,6 +226,7 @@ export const client = (options: ClientOptions): Effect.Effect<StreamPoolClientSe
       onError: options.onError,
       openTimeout: Duration.decode(options.openTimeout ?? Duration.seconds(10)),
       drainTimeout: Duration.decode(options.drainTimeout ?? Duration.seconds(5)),
+      windows: windows(options),
       tls:
         options.h2c === true
           ? undefined
@@ -232,6 +266,7 @@ export const server = (
       keepAlive: Duration.decode(options.keepAlive ?? Duration.seconds(30)),
       extendedConnect: options.extendedConnect ?? true,
       drainTimeout: Duration.decode(options.drainTimeout ?? Duration.seconds(5)),
+      windows: windows(options),
       onError: options.onError
     }
     return Effect.flatMap(serverModule, ({ makeServer }) => makeServer(config))

@@ -9,17 +9,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
-import * as http2 from "node:http2"
-import { TimeoutError } from "../../Errors.js"
-import { connect, type ConnectConfig, openStream, type PoolConnection, sessionEnded } from "./connection.js"
-import { StreamNotFound, StreamPoolError } from "./errors.js"
-import { isStreamId } from "./ids.js"
+import type * as http2 from "node:http2"
+import type { TimeoutError } from "../../Errors.js"
+import { connect, type ConnectConfig, openStreams, type PoolConnection, sessionEnded } from "./connection.js"
+import { type StreamNotFound, StreamPoolError } from "./errors.js"
 import { keepAlive } from "./keep-alive.js"
 import { RoundState, runRounds } from "./manager.js"
-import { makePooledStream, type PoolStats, type PooledStream } from "./pooled-stream.js"
-
-const { NGHTTP2_CANCEL } = http2.constants
-import { closeStream } from "./pooled-stream.js"
+import { closeStream, makePooledStream, type PoolStats, type PooledStream } from "./pooled-stream.js"
+import { Shelf } from "./shelf.js"
 import type { TuningBounds } from "./tuning.js"
 
 /** Options of a client pool, resolved. @internal */
@@ -41,15 +38,11 @@ export interface ClientPool {
   readonly resetErrors: Effect.Effect<void>
 }
 
-type Waiter = (stream: http2.ClientHttp2Stream | undefined) => void
-
 class ClientState {
-  readonly idle = new Map<string, http2.ClientHttp2Stream>()
-  readonly waiters = new Map<string, Waiter>()
+  readonly shelf: Shelf<http2.ClientHttp2Stream>
   readonly rounds: RoundState
   errors = 0
   connection: PoolConnection | undefined = undefined
-  closed = false
   address = "unresolved"
 
   constructor(
@@ -57,6 +50,7 @@ class ClientState {
     readonly runtime: Runtime.Runtime<never>
   ) {
     this.rounds = new RoundState(config.bounds)
+    this.shelf = new Shelf(() => this.address)
   }
 
   report(error: StreamPoolError): void {
@@ -68,60 +62,34 @@ class ClientState {
       )
     )
   }
-
-  deliver(id: string, stream: http2.ClientHttp2Stream): void {
-    if (this.closed) {
-      stream.close(NGHTTP2_CANCEL)
-      return
-    }
-    const waiter = this.waiters.get(id)
-    if (waiter !== undefined) {
-      this.waiters.delete(id)
-      waiter(stream)
-      return
-    }
-    this.idle.set(id, stream)
-    stream.once("close", () => {
-      if (this.idle.get(id) === stream) this.idle.delete(id)
-    })
-  }
-
-  flush(): void {
-    for (const stream of this.idle.values()) if (!stream.destroyed) stream.close(NGHTTP2_CANCEL)
-    this.idle.clear()
-  }
-
-  close(): void {
-    this.closed = true
-    this.flush()
-    for (const waiter of this.waiters.values()) waiter(undefined)
-    this.waiters.clear()
-  }
 }
 
 /** One connection's life: rounds, keep-alive and the end watch race until one fails. */
 const serve = (state: ClientState, connection: PoolConnection): Effect.Effect<never, StreamPoolError> => {
   const { config } = state
   const secure = config.tls !== undefined
-  const open = Effect.map(openStream(connection, secure, config.openTimeout), ({ id, stream }) =>
-    state.deliver(id, stream)
-  )
-  const rounds = runRounds(
-    state.rounds,
-    () => state.idle.size,
-    open,
-    (result) => {
-      const failed = result.attempts - result.successes
+  const put = (id: string, stream: http2.ClientHttp2Stream) => state.shelf.put(id, stream)
+  const open = (attempts: number) =>
+    Effect.map(openStreams(connection, secure, attempts, config.openTimeout, put), (batch) => {
+      const failed = batch.attempts - batch.successes
       if (failed > 0 && !connection.session.closed) {
+        const first = batch.firstFailure
         state.report(
           new StreamPoolError({
             address: connection.address,
-            reason: "Open",
-            detail: `${failed} of ${result.attempts} streams failed to open`
+            reason: first?.reason ?? "Open",
+            detail: `${failed} of ${batch.attempts} streams failed to open${first === undefined ? "" : `, the first: ${first.detail}`}`,
+            cause: first
           })
         )
       }
-    }
+      return batch.successes
+    })
+  const rounds = runRounds(
+    state.rounds,
+    () => state.shelf.size,
+    open,
+    () => {}
   )
   // The first to end, failure included, ends the connection's life.
   return rounds.pipe(
@@ -155,7 +123,7 @@ const manage = (state: ClientState): Effect.Effect<never> => {
       Effect.suspend(() => {
         state.connection = undefined
         // Streams nobody took died with the connection.
-        state.idle.clear()
+        state.shelf.forget()
         state.report(error)
         const delay = Math.min(
           maxIntervalMillis,
@@ -176,49 +144,14 @@ export const makeClient = (config: ClientConfig): Effect.Effect<ClientPool, neve
     // Finalizers run in reverse: idle streams are dropped first, so the
     // connection's graceful close (when the manager is interrupted next)
     // waits only for streams somebody holds.
-    yield* Effect.addFinalizer(() => Effect.sync(() => state.close()))
-
-    const wait = (id: string) =>
-      Effect.async<http2.ClientHttp2Stream, StreamNotFound>((resume) => {
-        const waiter: Waiter = (stream) =>
-          resume(
-            stream === undefined
-              ? Effect.fail(new StreamNotFound({ id, reason: "PoolClosed" }))
-              : Effect.succeed(stream)
-          )
-        state.waiters.set(id, waiter)
-        return Effect.sync(() => {
-          if (state.waiters.get(id) === waiter) state.waiters.delete(id)
-        })
-      })
+    yield* Effect.addFinalizer(() => Effect.sync(() => state.shelf.shutDown()))
 
     const get = (id: string, timeout: Duration.DurationInput) => {
       const duration = Duration.decode(timeout)
-      const take = Effect.suspend(
-        (): Effect.Effect<http2.ClientHttp2Stream, StreamNotFound | TimeoutError> => {
-          if (!isStreamId(id)) return Effect.fail(new StreamNotFound({ id, reason: "MalformedId" }))
-          if (state.closed) return Effect.fail(new StreamNotFound({ id, reason: "PoolClosed" }))
-          const stream = state.idle.get(id)
-          if (stream !== undefined) {
-            state.idle.delete(id)
-            return Effect.succeed(stream)
-          }
-          return Effect.timeoutFail(wait(id), {
-            duration,
-            onTimeout: () =>
-              new TimeoutError({
-                endpoint: state.address,
-                phase: "acquire",
-                protocol: "h2",
-                timeoutMillis: Duration.toMillis(duration)
-              })
-          })
-        }
-      )
-      // The wait is interruptible (else its timeout could never cut it short);
-      // only wrapping the stream and registering its release are not.
+      // The acquire is uninterruptible but for the wait inside `take`, so a
+      // stream handed over either reaches the release or goes back.
       return Effect.acquireRelease(
-        Effect.flatMap(Effect.interruptible(take), (stream) => makePooledStream(id, stream)),
+        Effect.flatMap(state.shelf.take(id, duration), (stream) => makePooledStream(id, stream)),
         (pooled) => Effect.sync(() => closeStream(pooled))
       )
     }
@@ -226,13 +159,13 @@ export const makeClient = (config: ClientConfig): Effect.Effect<ClientPool, neve
     return {
       get,
       stats: Effect.sync((): PoolStats => ({
-        active: state.idle.size,
+        active: state.shelf.size,
         capacity: state.rounds.tuning.capacity,
         intervalMillis: state.rounds.tuning.intervalMillis,
         errors: state.errors,
-        ready: state.connection !== undefined && !state.closed
+        ready: state.connection !== undefined && !state.shelf.isShut
       })),
-      flush: Effect.sync(() => state.flush()),
+      flush: Effect.sync(() => state.shelf.flush()),
       resetErrors: Effect.sync(() => {
         state.errors = 0
       })

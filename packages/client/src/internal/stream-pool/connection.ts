@@ -12,7 +12,7 @@ import * as http2 from "node:http2"
 import type * as tls from "node:tls"
 import { StreamPoolError } from "./errors.js"
 import { isStreamId } from "./ids.js"
-import { ID_HEADER, PATH, PROTOCOL } from "./protocol.js"
+import { ID_HEADER, PATH, PROTOCOL, type Windows } from "./protocol.js"
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants
 
@@ -30,6 +30,7 @@ export interface ConnectConfig {
     | undefined
   readonly openTimeout: Duration.Duration
   readonly drainTimeout: Duration.Duration
+  readonly windows: Windows
 }
 
 /** A live connection. @internal */
@@ -73,10 +74,10 @@ const open = (address: string, config: ConnectConfig): Effect.Effect<PoolConnect
     }
     const scheme = config.tls === undefined ? "http" : "https"
     const authority = `${parts.host.includes(":") ? `[${parts.host}]` : parts.host}:${parts.port}`
-    const session = http2.connect(
-      `${scheme}://${authority}`,
-      config.tls === undefined ? {} : secureOptions(config.tls, parts.host)
-    )
+    const session = http2.connect(`${scheme}://${authority}`, {
+      ...(config.tls === undefined ? {} : secureOptions(config.tls, parts.host)),
+      settings: { initialWindowSize: config.windows.stream }
+    })
     const onError = (cause: Error) => {
       session.destroy()
       resume(Effect.fail(new StreamPoolError({ address, reason: "Connect", detail: cause.message, cause })))
@@ -85,6 +86,8 @@ const open = (address: string, config: ConnectConfig): Effect.Effect<PoolConnect
     // The server's SETTINGS say whether it takes extended CONNECT.
     session.once("remoteSettings", (settings) => {
       session.off("error", onError)
+      // Settable once connected only.
+      session.setLocalWindowSize(config.windows.connection)
       // Later errors end the session, which the pool watches for ('close').
       session.on("error", onSessionError)
       const connection: PoolConnection = {
@@ -184,12 +187,6 @@ export const sessionEnded = (connection: PoolConnection): Effect.Effect<never, S
     })
   })
 
-/** An opened pooled stream. @internal */
-export interface OpenedStream {
-  readonly id: string
-  readonly stream: http2.ClientHttp2Stream
-}
-
 const headersFor = (connection: PoolConnection, secure: boolean): http2.OutgoingHttpHeaders =>
   connection.extendedConnect
     ? {
@@ -201,72 +198,146 @@ const headersFor = (connection: PoolConnection, secure: boolean): http2.Outgoing
       }
     : { ":method": "POST", ":path": PATH, "content-type": "application/octet-stream" }
 
+/** How a batch of opens went. @internal */
+export interface OpenedBatch {
+  readonly attempts: number
+  readonly successes: number
+  /** Why the first failed open failed, when one did. */
+  readonly firstFailure: StreamPoolError | undefined
+}
+
+/** One open in flight: settled once named, refused, reset or timed out. */
+class Batch {
+  successes = 0
+  settled = 0
+  firstFailure: StreamPoolError | undefined = undefined
+  readonly unnamed = new Set<http2.ClientHttp2Stream>()
+  done: () => void = () => {}
+
+  constructor(readonly attempts: number) {}
+
+  succeed(stream: http2.ClientHttp2Stream): void {
+    this.unnamed.delete(stream)
+    this.successes++
+    if (++this.settled === this.attempts) this.done()
+  }
+
+  fail(stream: http2.ClientHttp2Stream | undefined, error: StreamPoolError): void {
+    if (stream !== undefined && !this.unnamed.delete(stream)) return
+    this.firstFailure ??= error
+    if (++this.settled === this.attempts) this.done()
+  }
+
+  result(): OpenedBatch {
+    return { attempts: this.attempts, successes: this.successes, firstFailure: this.firstFailure }
+  }
+}
+
+const openOne = (
+  connection: PoolConnection,
+  headers: http2.OutgoingHttpHeaders,
+  batch: Batch,
+  named: (id: string, stream: http2.ClientHttp2Stream) => void
+): void => {
+  const address = connection.address
+  let stream: http2.ClientHttp2Stream
+  try {
+    stream = connection.session.request(headers, { endStream: false })
+  } catch (cause) {
+    batch.fail(undefined, new StreamPoolError({ address, reason: "Open", detail: String(cause), cause }))
+    return
+  }
+  batch.unnamed.add(stream)
+  let lastError: Error | undefined
+  // Kept for the stream's life: an error on a stream nobody holds yet must not go unheard.
+  stream.on("error", (error: Error) => {
+    lastError = error
+  })
+  const onClose = () => {
+    const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM
+    batch.fail(
+      stream,
+      new StreamPoolError({
+        address,
+        reason: refused ? "OverCapacity" : "Open",
+        detail: refused
+          ? "server pool is full"
+          : `stream closed before it was named (code ${stream.rstCode})`,
+        cause: lastError
+      })
+    )
+  }
+  stream.once("close", onClose)
+  stream.once("response", (answer) => {
+    const id = answer[ID_HEADER]
+    if (answer[":status"] === 200 && typeof id === "string" && isStreamId(id)) {
+      // Named: its close is no failure to open any more.
+      stream.off("close", onClose)
+      batch.succeed(stream)
+      named(id, stream)
+      return
+    }
+    stream.close(NGHTTP2_CANCEL)
+    batch.fail(
+      stream,
+      new StreamPoolError({
+        address,
+        reason: "Malformed",
+        detail: `server answered ${String(answer[":status"])} without a stream ID`
+      })
+    )
+  })
+}
+
 /**
- * Opens one stream and waits for the server to name it. Interruption cancels it.
+ * Opens `attempts` streams at once and hands each to `named` as soon as the
+ * server names it. One timer bounds the whole batch: the streams not named
+ * by then are cancelled and count as failed. Never fails; interruption
+ * cancels the streams not named yet.
+ *
+ * Callbacks rather than a fiber and a timeout per stream: a creation round
+ * opens up to a pool's whole capacity at once, and every stream a pool hands
+ * out is one more to open.
  *
  * @internal
  */
-export const openStream = (
+export const openStreams = (
   connection: PoolConnection,
   secure: boolean,
-  timeout: Duration.Duration
-): Effect.Effect<OpenedStream, StreamPoolError> => {
-  const address = connection.address
-  const opening = Effect.async<OpenedStream, StreamPoolError>((resume) => {
-    let stream: http2.ClientHttp2Stream
-    try {
-      stream = connection.session.request(headersFor(connection, secure), { endStream: false })
-    } catch (cause) {
-      resume(Effect.fail(new StreamPoolError({ address, reason: "Open", detail: String(cause), cause })))
-      return
-    }
-    let lastError: Error | undefined
-    stream.on("error", (error: Error) => {
-      lastError = error
+  attempts: number,
+  timeout: Duration.Duration,
+  named: (id: string, stream: http2.ClientHttp2Stream) => void
+): Effect.Effect<OpenedBatch> =>
+  Effect.suspend(() => {
+    const batch = new Batch(attempts)
+    const cancelUnnamed = Effect.sync(() => {
+      for (const stream of batch.unnamed)
+        if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_CANCEL)
     })
-    stream.once("response", (headers) => {
-      const id = headers[ID_HEADER]
-      if (headers[":status"] === 200 && typeof id === "string" && isStreamId(id)) {
-        resume(Effect.succeed({ id, stream }))
-        return
+    const opening = Effect.async<OpenedBatch>((resume) => {
+      batch.done = () => resume(Effect.succeed(batch.result()))
+      const headers = headersFor(connection, secure)
+      for (let i = 0; i < attempts; i++) openOne(connection, headers, batch, named)
+      return cancelUnnamed
+    })
+    return Effect.timeoutTo(opening, {
+      duration: timeout,
+      onSuccess: (result): OpenedBatch => result,
+      onTimeout: (): OpenedBatch => {
+        const late = batch.attempts - batch.settled
+        return {
+          attempts: batch.attempts,
+          successes: batch.successes,
+          firstFailure:
+            batch.firstFailure ??
+            (late > 0
+              ? new StreamPoolError({
+                  address: connection.address,
+                  reason: "Open",
+                  detail: `${late} streams not named within ${Duration.toMillis(timeout)} ms`
+                })
+              : undefined)
+        }
       }
-      stream.close(NGHTTP2_CANCEL)
-      resume(
-        Effect.fail(
-          new StreamPoolError({
-            address,
-            reason: "Malformed",
-            detail: `server answered ${String(headers[":status"])} without a stream ID`
-          })
-        )
-      )
-    })
-    stream.once("close", () => {
-      const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM
-      resume(
-        Effect.fail(
-          new StreamPoolError({
-            address,
-            reason: refused ? "OverCapacity" : "Open",
-            detail: refused
-              ? "server pool is full"
-              : `stream closed before it was named (code ${stream.rstCode})`,
-            cause: lastError
-          })
-        )
-      )
-    })
-    return Effect.sync(() => {
-      if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_CANCEL)
     })
   })
-  return Effect.timeoutFail(opening, {
-    duration: timeout,
-    onTimeout: () =>
-      new StreamPoolError({
-        address,
-        reason: "Open",
-        detail: `not named within ${Duration.toMillis(timeout)} ms`
-      })
-  })
-}

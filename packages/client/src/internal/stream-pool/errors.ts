@@ -6,12 +6,16 @@
 import * as Data from "effect/Data"
 
 /**
- * `get` was asked for an ID the pool cannot hand out: not an 8-hex-digit ID,
- * or the pool is closed.
+ * `get` was asked for an ID the pool cannot hand out:
+ *
+ * - `MalformedId`: not an 8-hex-digit ID;
+ * - `Closed`: the stream was opened and named, but closed before it was
+ *   taken (the server reset it, `flush` closed it, or its connection died);
+ * - `PoolClosed`: the pool is closed.
  */
 export class StreamNotFound extends Data.TaggedError("StreamNotFound")<{
   readonly id: string
-  readonly reason: "MalformedId" | "PoolClosed"
+  readonly reason: "MalformedId" | "Closed" | "PoolClosed"
 }> {
   override get message(): string {
     return `stream ${JSON.stringify(this.id)} not found: ${this.reason}`

@@ -1,8 +1,8 @@
 /**
  * The creation rounds of a client pool: before each round the interval
  * follows how full the pool is, the round opens streams up to capacity
- * concurrently, and capacity follows the round's success ratio. Generic
- * over how a stream is opened, so the policy runs under TestClock with
+ * at once, and capacity follows the round's success ratio. Generic
+ * over how streams are opened, so the policy runs under TestClock with
  * scripted outcomes.
  *
  * @internal
@@ -25,31 +25,28 @@ export interface RoundResult {
 }
 
 /**
- * One round: `idle()` streams wait in the pool, `open` adds one (or fails).
+ * Opens `attempts` streams at once (adding each to the pool as it opens)
+ * and yields how many opened.
  *
  * @internal
  */
-export const round = <E>(
-  state: RoundState,
-  idle: () => number,
-  open: Effect.Effect<void, E>
-): Effect.Effect<RoundResult> =>
+export type OpenBatch = (attempts: number) => Effect.Effect<number>
+
+/**
+ * One round: `idle()` streams wait in the pool, `open` adds up to as many as asked.
+ *
+ * @internal
+ */
+export const round = (state: RoundState, idle: () => number, open: OpenBatch): Effect.Effect<RoundResult> =>
   Effect.suspend(() => {
     const bounds = state.bounds
     state.tuning = beforeRound(bounds, state.tuning, idle())
     const attempts = Math.max(0, state.tuning.capacity - idle())
     if (attempts === 0) return Effect.succeed({ attempts, successes: 0 })
-    return Effect.map(
-      Effect.forEach(Array.from({ length: attempts }), () => Effect.either(open), {
-        concurrency: "unbounded"
-      }),
-      (results): RoundResult => {
-        let successes = 0
-        for (const result of results) if (result._tag === "Right") successes++
-        state.tuning = afterRound(bounds, state.tuning, successes, attempts)
-        return { attempts, successes }
-      }
-    )
+    return Effect.map(open(attempts), (successes): RoundResult => {
+      state.tuning = afterRound(bounds, state.tuning, successes, attempts)
+      return { attempts, successes }
+    })
   })
 
 /**
@@ -58,10 +55,10 @@ export const round = <E>(
  *
  * @internal
  */
-export const runRounds = <E>(
+export const runRounds = (
   state: RoundState,
   idle: () => number,
-  open: Effect.Effect<void, E>,
+  open: OpenBatch,
   onRound: (result: RoundResult) => void
 ): Effect.Effect<never> =>
   Effect.forever(

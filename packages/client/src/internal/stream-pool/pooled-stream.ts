@@ -22,9 +22,23 @@ export interface PooledStream {
   readonly duplex: Duplex
 }
 
+/**
+ * A peer may close a stream with RST_STREAM(NO_ERROR) while our side still
+ * has bytes queued (it resets its end on purpose, say). Node then ends the
+ * readable side and waits for our writes to drain before 'close', which
+ * they never do on a closed stream: the stream would hang, neither open nor
+ * closed. Once what arrived has been read, such a stream is destroyed.
+ */
+function destroyIfClosedByPeer(this: http2.Http2Stream): void {
+  if (this.closed && !this.destroyed && !this.writableFinished) this.destroy()
+}
+
 /** Wraps an open HTTP/2 stream. @internal */
 export const makePooledStream = (id: string, duplex: Duplex): Effect.Effect<PooledStream> =>
-  Effect.map(NodeSocket.fromDuplex(Effect.succeed(duplex)), (socket) => ({ id, socket, duplex }))
+  Effect.map(NodeSocket.fromDuplex(Effect.succeed(duplex)), (socket) => {
+    duplex.once("end", destroyIfClosedByPeer)
+    return { id, socket, duplex }
+  })
 
 /** What a pool reports about itself. @internal */
 export interface PoolStats {
@@ -55,7 +69,13 @@ const LINGER_MILLIS = 5_000
  */
 export const closeStream = (pooled: PooledStream): void => {
   const duplex = pooled.duplex as http2.Http2Stream
-  if (duplex.destroyed || duplex.closed) return
+  if (duplex.destroyed) return
+  if (duplex.closed) {
+    // Closed by the peer with our writes still queued: they can never go.
+    if (duplex.readableEnded) duplex.destroy()
+    else duplex.resume()
+    return
+  }
   if (!duplex.writableEnded) duplex.end()
   duplex.resume()
   duplex.setTimeout(LINGER_MILLIS, () => {

@@ -18,3 +18,11 @@ export const PATH = "/.well-known/stream-pool"
 
 /** The response header naming the stream. @internal */
 export const ID_HEADER = "stream-pool-id"
+
+/** Flow-control windows one end announces. @internal */
+export interface Windows {
+  /** SETTINGS_INITIAL_WINDOW_SIZE: what one stream may have in flight to us. */
+  readonly stream: number
+  /** The connection's window: what all streams together may have in flight to us. */
+  readonly connection: number
+}

@@ -8,20 +8,20 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as Queue from "effect/Queue"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as http2 from "node:http2"
 import type * as net from "node:net"
-import { TimeoutError } from "../../Errors.js"
+import type { TimeoutError } from "../../Errors.js"
 import { makeClientFilter } from "./allowed-clients.js"
-import { StreamNotFound, StreamPoolError } from "./errors.js"
+import { Arrivals } from "./arrivals.js"
+import { type StreamNotFound, StreamPoolError } from "./errors.js"
 import { IdAllocator } from "./ids.js"
 import { keepAlive } from "./keep-alive.js"
 import { closeStream, makePooledStream, type PoolStats, type PooledStream } from "./pooled-stream.js"
-import { ID_HEADER, PATH, PROTOCOL } from "./protocol.js"
+import { ID_HEADER, PATH, PROTOCOL, type Windows } from "./protocol.js"
 
-const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL } = http2.constants
+const { NGHTTP2_REFUSED_STREAM } = http2.constants
 
 /** Options of a server pool, resolved. @internal */
 export interface ServerConfig {
@@ -33,6 +33,7 @@ export interface ServerConfig {
   readonly keepAlive: Duration.Duration
   readonly extendedConnect: boolean
   readonly drainTimeout: Duration.Duration
+  readonly windows: Windows
   readonly onError: ((error: StreamPoolError) => void) | undefined
 }
 
@@ -48,17 +49,19 @@ export interface ServerPool {
 }
 
 class ServerState {
-  readonly idle = new Map<string, http2.ServerHttp2Stream>()
+  readonly arrivals: Arrivals<http2.ServerHttp2Stream>
   readonly sessions = new Map<http2.ServerHttp2Session, Fiber.RuntimeFiber<never, StreamPoolError>>()
   readonly ids = new IdAllocator()
   errors = 0
   listening = false
   closing = false
+  port = 0
   constructor(
     readonly config: ServerConfig,
-    readonly runtime: Runtime.Runtime<never>,
-    readonly queue: Queue.Queue<string>
-  ) {}
+    readonly runtime: Runtime.Runtime<never>
+  ) {
+    this.arrivals = new Arrivals(() => `${config.host}:${this.port}`)
+  }
 
   report(error: StreamPoolError): void {
     this.errors++
@@ -68,11 +71,6 @@ class ServerState {
         Effect.annotateLogs({ reason: error.reason, address: error.address })
       )
     )
-  }
-
-  flush(): void {
-    for (const stream of this.idle.values()) stream.close(NGHTTP2_CANCEL)
-    this.idle.clear()
   }
 }
 
@@ -95,6 +93,7 @@ const onSession = (state: ServerState, allowed: (address: string | undefined) =>
       session.destroy()
       return
     }
+    session.setLocalWindowSize(state.config.windows.connection)
     session.on("error", (cause: Error) =>
       state.report(
         new StreamPoolError({ address: peer, reason: "ConnectionLost", detail: cause.message, cause })
@@ -137,12 +136,12 @@ const onStream = (state: ServerState) =>
       stream.respond({ ":status": 400 }, { endStream: true })
       return
     }
-    if (state.closing || state.idle.size >= state.config.maxCapacity) {
+    if (state.closing || state.arrivals.size >= state.config.maxCapacity) {
       state.report(
         new StreamPoolError({
           address: peer,
           reason: "OverCapacity",
-          detail: `${state.idle.size} streams waiting, capacity ${state.config.maxCapacity}`
+          detail: `${state.arrivals.size} streams waiting, capacity ${state.config.maxCapacity}`
         })
       )
       stream.on("error", onRejectedStreamError)
@@ -152,15 +151,13 @@ const onStream = (state: ServerState) =>
     const id = state.ids.next()
     // Errors on a stream nobody holds yet only take it out of the pool.
     stream.on("error", (cause: Error) => {
-      if (state.idle.delete(id))
+      if (state.arrivals.remove(id))
         state.report(
           new StreamPoolError({ address: peer, reason: "ConnectionLost", detail: cause.message, cause })
         )
     })
-    stream.once("close", () => state.idle.delete(id))
     stream.respond({ ":status": 200, [ID_HEADER]: id })
-    state.idle.set(id, stream)
-    Queue.unsafeOffer(state.queue, id)
+    state.arrivals.put(id, stream)
   }
 
 const listen = (server: http2.Http2Server, config: ServerConfig): Effect.Effect<number, StreamPoolError> =>
@@ -188,7 +185,7 @@ const listen = (server: http2.Http2Server, config: ServerConfig): Effect.Effect<
 const shutdown = (state: ServerState, server: http2.Http2Server): Effect.Effect<void> =>
   Effect.gen(function* () {
     state.closing = true
-    state.flush()
+    state.arrivals.shutDown()
     const sessions = [...state.sessions.keys()]
     const closed = Effect.forEach(
       sessions,
@@ -205,15 +202,17 @@ const shutdown = (state: ServerState, server: http2.Http2Server): Effect.Effect<
     yield* Effect.async<void>((resume) => {
       server.close(() => resume(Effect.void))
     })
-    yield* Queue.shutdown(state.queue)
   })
 
 /** Starts a server pool in the current scope. @internal */
 export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, StreamPoolError, Scope.Scope> =>
   Effect.gen(function* () {
     const allowed = makeClientFilter(config.allowedClients)
-    const state = new ServerState(config, yield* Effect.runtime<never>(), yield* Queue.unbounded<string>())
-    const settings: http2.Settings = { enableConnectProtocol: config.extendedConnect }
+    const state = new ServerState(config, yield* Effect.runtime<never>())
+    const settings: http2.Settings = {
+      enableConnectProtocol: config.extendedConnect,
+      initialWindowSize: config.windows.stream
+    }
     const server =
       config.tls === undefined
         ? http2.createServer({ settings })
@@ -223,47 +222,27 @@ export const makeServer = (config: ServerConfig): Effect.Effect<ServerPool, Stre
     const port = yield* Effect.acquireRelease(listen(server, config), () => shutdown(state, server))
     state.listening = true
 
-    const take: Effect.Effect<PooledStream, StreamNotFound> = Effect.flatMap(
-      Effect.catchAllCause(Queue.take(state.queue), () =>
-        Effect.fail(new StreamNotFound({ id: "", reason: "PoolClosed" }))
-      ),
-      (id): Effect.Effect<PooledStream, StreamNotFound> => {
-        const stream = state.idle.get(id)
-        if (stream === undefined) return take
-        state.idle.delete(id)
-        // Closed while it waited ('close' may not have been emitted yet): the next one.
-        if (stream.closed || stream.destroyed) return take
-        return makePooledStream(id, stream)
-      }
-    )
-    const incoming = (timeout: Duration.DurationInput) => {
-      const duration = Duration.decode(timeout)
-      return Effect.acquireRelease(
-        // Interruptible, else the timeout could never cut the wait short.
-        Effect.timeoutFail(Effect.interruptible(Effect.suspend(() => take)), {
-          duration,
-          onTimeout: () =>
-            new TimeoutError({
-              endpoint: `${config.host}:${port}`,
-              phase: "acquire",
-              protocol: "h2",
-              timeoutMillis: Duration.toMillis(duration)
-            })
-        }),
+    state.port = port
+
+    const incoming = (timeout: Duration.DurationInput) =>
+      Effect.acquireRelease(
+        // Only the wait inside `take` is interruptible: a stream handed over reaches the release or goes back.
+        Effect.flatMap(state.arrivals.take(Duration.decode(timeout)), ({ id, stream }) =>
+          makePooledStream(id, stream)
+        ),
         (pooled) => Effect.sync(() => closeStream(pooled))
       )
-    }
     return {
       address: { host: config.host, port },
       incoming,
       stats: Effect.sync((): PoolStats => ({
-        active: state.idle.size,
+        active: state.arrivals.size,
         capacity: config.maxCapacity,
         intervalMillis: 0,
         errors: state.errors,
         ready: state.listening && !state.closing
       })),
-      flush: Effect.sync(() => state.flush()),
+      flush: Effect.sync(() => state.arrivals.flush()),
       resetErrors: Effect.sync(() => {
         state.errors = 0
       })

@@ -96,6 +96,31 @@ describe("StreamPool lifecycle", () => {
     })
   )
 
+  it.scopedLive("a stream the peer resets with NO_ERROR while ours has writes queued still closes", () =>
+    Effect.gen(function* () {
+      const s = yield* server()
+      const c = yield* client(s.address.port)
+      const held = yield* pair(s, c)
+      // More than HTTP/2 flow control lets through to a peer that does not read.
+      const queued = Buffer.alloc(1024 * 1024)
+      const full = Effect.async<void>((resume) => {
+        if (!held.outgoing.duplex.write(queued)) resume(Effect.void)
+      })
+      yield* full
+      const closed = yield* Effect.fork(
+        Effect.async<void>((resume) => {
+          held.outgoing.duplex.once("close", () => resume(Effect.void))
+        })
+      )
+      // destroy() without an error resets the stream with NO_ERROR.
+      held.incoming.duplex.destroy()
+      // The application reads what arrived, as a tunnel piping the stream onwards does.
+      held.outgoing.duplex.resume()
+      yield* Fiber.join(closed)
+      expect(held.outgoing.duplex.destroyed).toBe(true)
+    })
+  )
+
   it.scopedLive(
     "keep-alive finds a silent peer: streams in use fail typed, the pool reconnects and refills",
     () =>

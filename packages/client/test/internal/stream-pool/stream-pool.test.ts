@@ -4,7 +4,13 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import type * as http2 from "node:http2"
 import { client, errorLog, readBytes, server } from "./support.js"
+
+const pingFrom = (stream: http2.ServerHttp2Stream) =>
+  Effect.async<void, Error>((resume) => {
+    stream.session?.ping((error) => resume(error === null ? Effect.void : Effect.fail(error)))
+  })
 
 /** Server takes a stream, client takes the same one by ID, bytes go both ways. */
 const roundTrip = (
@@ -58,6 +64,45 @@ describe("StreamPool", () => {
       const unknown = yield* Effect.either(Effect.scoped(c.get("00000000", "50 millis")))
       expect(Either.isLeft(unknown) && unknown.left._tag).toBe("TimeoutError")
     })
+  )
+
+  it.scopedLive("get of a stream closed before it was taken fails at once with StreamNotFound Closed", () =>
+    Effect.gen(function* () {
+      const s = yield* server()
+      const c = yield* client(s.address.port, { minCapacity: 2 })
+      // The server names the stream and hands it out; the client's end is flushed before anybody takes it.
+      const incoming = yield* s.incoming("5 seconds")
+      // Frames are handled in order: once the client acknowledges a PING sent after the
+      // stream's name, it holds the named stream.
+      yield* pingFrom(incoming.duplex as http2.ServerHttp2Stream)
+      expect((yield* c.stats).active).toBeGreaterThanOrEqual(1)
+      yield* c.flush
+      const closed = yield* Effect.either(Effect.scoped(c.get(incoming.id, "1 minute")))
+      expect(Either.isLeft(closed) && closed.left).toMatchObject({
+        _tag: "StreamNotFound",
+        id: incoming.id,
+        reason: "Closed"
+      })
+      // Once the server has seen the flushed streams reset, it hands out only fresh ones.
+      yield* pingFrom(incoming.duplex as http2.ServerHttp2Stream)
+      yield* roundTrip(s, c)
+    })
+  )
+
+  it.scopedLive(
+    "both ends announce the flow-control windows they are given, 1 MiB per stream by default",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* server({ initialWindowSize: 256 * 1024 })
+        const c = yield* client(s.address.port)
+        const incoming = yield* s.incoming("5 seconds")
+        const session = (incoming.duplex as http2.ServerHttp2Stream).session!
+        expect(session.localSettings.initialWindowSize).toBe(256 * 1024)
+        expect(session.remoteSettings.initialWindowSize).toBe(1024 * 1024)
+        // The connection's window: 16 MiB by default, on top of the 64 KiB every connection starts with.
+        yield* Effect.scoped(c.get(incoming.id, "5 seconds"))
+        expect(session.state.remoteWindowSize).toBeGreaterThan(8 * 1024 * 1024)
+      })
   )
 
   it.scopedLive("refuses a client outside allowedClients with a typed error; the server carries on", () =>

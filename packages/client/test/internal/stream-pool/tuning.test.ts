@@ -48,11 +48,13 @@ describe("stream pool tuning", () => {
       let idle = 0
       let succeed = true
       const history: Array<{ capacity: number; intervalMillis: number }> = []
-      const open = Effect.suspend(() => {
-        if (!succeed) return Effect.fail("refused")
-        idle++
-        return Effect.void
-      })
+      // Every stream of a round opens while `succeed` holds, none otherwise.
+      const open = (attempts: number) =>
+        Effect.sync(() => {
+          if (!succeed) return 0
+          idle += attempts
+          return attempts
+        })
       const fiber = yield* Effect.fork(
         runRounds(
           state,
