@@ -164,9 +164,15 @@ export const scenarios: ReadonlyArray<Scenario> = [
     exchange: download(resources["1k"]),
     origins: 1,
     shape: "steady",
-    clients: http1Clients,
+    clients: [
+      "effect-requests",
+      "effect-requests-batteries",
+      ...http1Clients.filter((client) => client !== "effect-requests")
+    ],
     ...http1,
-    variants: [plain(50, smallBodies, true), plain(1, smallBodies)]
+    variants: [plain(50, smallBodies, true), plain(1, smallBodies)],
+    // What the batteries cost on a plain GET, read round by round.
+    comparisons: [{ client: "effect-requests-batteries", against: "effect-requests", figure: "cpuUsPerReq" }]
   },
   {
     id: "h1-pipelined-get-1k",

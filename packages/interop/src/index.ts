@@ -1,5 +1,5 @@
 /**
- * Launchers for real HTTP servers on loopback (nginx, h2o, nghttpd, Apache), each a
+ * Launchers for real HTTP servers on loopback (nginx, h2o, nghttpd, Apache, lighttpd), each a
  * scoped resource with its configuration in a temporary directory, and the
  * small pieces the interoperability tests share.
  *
@@ -14,6 +14,9 @@ export * as BatteryNginx from "./nginx-batteries.js"
 
 /** Apache httpd with Digest authentication (mod_auth_digest). @since 0.1.0 */
 export * as Apache from "./apache.js"
+
+/** lighttpd with Digest authentication (mod_auth): SHA-256, SHA-512-256 and MD5. @since 0.1.0 */
+export * as Lighttpd from "./lighttpd.js"
 
 /** h2o: HTTP/2 and HTTP/1.1 over TLS, HTTP/1.1 and h2c in clear text. @since 0.1.0 */
 export * as H2o from "./h2o.js"

@@ -17,9 +17,12 @@ export type BenchOptions = Requests.Options & PendingOptions
 
 /**
  * The same pool size and pipelining depth as every other client gets, trust in the test CA, and the server's
- * address where the origins' name does not resolve to it.
+ * address where the origins' name does not resolve to it. The batteries are off (`batteries: false`): these
+ * rows measure the transport, as undici's Pool rows do, which send no default headers, decode nothing and
+ * follow nothing. One row, `effect-requests-batteries`, keeps the defaults on.
  */
 export const effectRequestsOptions = (target: Target): BenchOptions => ({
+  batteries: false,
   ...(target.ca === undefined ? {} : { tls: { ca: target.ca } }),
   ...(target.resolveTo === undefined ? {} : { lookup: lookupTo(target.resolveTo) }),
   h1: { maxConnectionsPerEndpoint: target.connections, pipelining: target.pipelining }

@@ -16,6 +16,10 @@ export const clients = {
     label: "effect-requests (HttpClient)",
     load: async () => (await import("./effect-requests.js")).adapter
   },
+  "effect-requests-batteries": {
+    label: "effect-requests (HttpClient), default batteries",
+    load: async () => (await import("./effect-requests-batteries.js")).adapter
+  },
   "effect-requests-h2": {
     label: "effect-requests HTTP/2 (HttpClient)",
     load: async () => (await import("./effect-requests-h2.js")).adapter

@@ -9,9 +9,19 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
-import { around, withFiberRef, discard, header, isReplayable, requestUrl } from "./client.js"
+import { discard, header, isReplayable, requestUrl } from "./client.js"
 import { authorization, type DigestChallenge, strongest } from "./digest.js"
 import { endpointOf, type Listener } from "./events.js"
+import {
+  type Fail,
+  failAsIs,
+  type FiberRefs,
+  type Layer,
+  passOn,
+  type Post,
+  type Send,
+  stack
+} from "./stack.js"
 import { parseChallenges } from "./www-authenticate.js"
 
 /**
@@ -82,86 +92,95 @@ const basic = (credentials: Credentials): string =>
  */
 export const auth =
   (options: Options) =>
-  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | AuthBodyError, R> => {
-    const credentials = new Map<string, Credentials>()
-    for (const [origin, value] of Object.entries(options.credentials))
-      credentials.set(new URL(origin).origin, value)
-    const digests = new Map<string, DigestState>()
-    const listener = options.events
+  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | AuthBodyError, R> =>
+    stack(client, undefined, [authLayer(options, failAsIs<AuthBodyError>)])
 
-    const withDigest = (
-      request: HttpClientRequest.HttpClientRequest,
-      url: URL,
-      state: DigestState,
-      own: Credentials
-    ) =>
-      HttpClientRequest.setHeader(
-        request,
-        "authorization",
-        authorization(state.challenge, own, request.method, `${url.pathname}${url.search}`, ++state.nc)
-      )
+/** The auth battery, with its Digest state per origin; a request it cannot answer goes through `fail`. */
+export const authLayer = <X>(options: Options, fail: Fail<AuthBodyError, X>): Layer<X> => {
+  const credentials = new Map<string, Credentials>()
+  for (const [origin, value] of Object.entries(options.credentials))
+    credentials.set(new URL(origin).origin, value)
+  const digests = new Map<string, DigestState>()
+  const listener = options.events
 
-    const authenticate = (
-      request: HttpClientRequest.HttpClientRequest,
-      send: (
-        request: HttpClientRequest.HttpClientRequest
-      ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | AuthBodyError, R> => {
-      const url = requestUrl(request)
-      const own = url === undefined ? undefined : credentials.get(url.origin)
-      if (url === undefined || own === undefined || request.headers["authorization"] !== undefined) {
-        return send(request)
+  const withDigest = (
+    request: HttpClientRequest.HttpClientRequest,
+    url: URL,
+    state: DigestState,
+    own: Credentials
+  ) =>
+    HttpClientRequest.setHeader(
+      request,
+      "authorization",
+      authorization(state.challenge, own, request.method, `${url.pathname}${url.search}`, ++state.nc)
+    )
+
+  const authenticate = <E, R>(
+    request: HttpClientRequest.HttpClientRequest,
+    fiber: FiberRefs,
+    next: Send<E, R>,
+    post: Post
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | X, R> => {
+    const send = (request: HttpClientRequest.HttpClientRequest) => passOn(next, post, request, fiber)
+    const url = requestUrl(request)
+    const own = url === undefined ? undefined : credentials.get(url.origin)
+    if (url === undefined || own === undefined || request.headers["authorization"] !== undefined) {
+      return send(request)
+    }
+    const origin = url.origin
+    const secure = url.protocol === "https:"
+    const known = digests.get(origin)
+    const first =
+      known !== undefined
+        ? withDigest(request, url, known, own)
+        : secure
+          ? HttpClientRequest.setHeader(request, "authorization", basic(own))
+          : request
+
+    const answer = (
+      response: HttpClientResponse.HttpClientResponse,
+      sent: DigestState | undefined,
+      retries: number
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | X, R> => {
+      if (response.status !== 401 || retries === 0) return Effect.succeed(response)
+      const value = header(response.headers, "www-authenticate")
+      const challenge = value === undefined ? undefined : strongest(parseChallenges(value))
+      // The same nonce refused without `stale`: the credentials are wrong.
+      if (challenge === undefined || (sent?.challenge.nonce === challenge.nonce && !challenge.stale)) {
+        return Effect.succeed(response)
       }
-      const origin = url.origin
-      const secure = url.protocol === "https:"
-      const known = digests.get(origin)
-      const first =
-        known !== undefined
-          ? withDigest(request, url, known, own)
-          : secure
-            ? HttpClientRequest.setHeader(request, "authorization", basic(own))
-            : request
-
-      const answer = (
-        response: HttpClientResponse.HttpClientResponse,
-        sent: DigestState | undefined,
-        retries: number
-      ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | AuthBodyError, R> => {
-        if (response.status !== 401 || retries === 0) return Effect.succeed(response)
-        const value = header(response.headers, "www-authenticate")
-        const challenge = value === undefined ? undefined : strongest(parseChallenges(value))
-        // The same nonce refused without `stale`: the credentials are wrong.
-        if (challenge === undefined || (sent?.challenge.nonce === challenge.nonce && !challenge.stale)) {
-          return Effect.succeed(response)
-        }
-        if (!isReplayable(request.body)) {
-          return Effect.zipRight(
-            discard(response),
-            Effect.fail(new AuthBodyError({ url: url.href, method: request.method }))
-          )
-        }
-        const state: DigestState = { challenge, nc: 0 }
-        digests.set(origin, state)
-        listener?.({
-          _tag: "Authenticated",
-          endpoint: endpointOf(url.href),
-          url: url.href,
-          scheme: "Digest",
-          stale: challenge.stale
-        })
-        return discard(response).pipe(
-          Effect.zipRight(send(withDigest(request, url, state, own))),
-          Effect.flatMap((next) => answer(next, state, retries - 1))
+      if (!isReplayable(request.body)) {
+        return Effect.zipRight(
+          discard(response),
+          fail(request, new AuthBodyError({ url: url.href, method: request.method }))
         )
       }
-
-      return Effect.flatMap(send(first), (response) => answer(response, known, 2))
+      const state: DigestState = { challenge, nc: 0 }
+      digests.set(origin, state)
+      listener?.({
+        _tag: "Authenticated",
+        endpoint: endpointOf(url.href),
+        url: url.href,
+        scheme: "Digest",
+        stale: challenge.stale
+      })
+      return discard(response).pipe(
+        Effect.zipRight(send(withDigest(request, url, state, own))),
+        Effect.flatMap((again) => answer(again, state, retries - 1))
+      )
     }
 
-    return around(client, (request, send) =>
-      withFiberRef(currentEnabled, (enabled) => (enabled ? authenticate(request, send) : send(request)))
-    )
+    return Effect.flatMap(send(first), (response) => answer(response, known, 2))
   }
+
+  const step =
+    <E, R>(next: Send<E, R>, post: Post): Send<E | X, R> =>
+    (request, fiber) =>
+      fiber.getFiberRef(currentEnabled)
+        ? authenticate(request, fiber, next, post)
+        : passOn(next, post, request, fiber)
+  return { step }
+}
 
 /**
  * Runs `effect` with its requests sent without credentials.

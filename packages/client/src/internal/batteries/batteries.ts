@@ -2,15 +2,21 @@
  * Every battery, stacked in the order in which they work together.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { type AuthBodyError, auth, type Credentials } from "./auth.js"
+import { type AuthBodyError, authLayer, type Credentials } from "./auth.js"
 import { isCookieJar } from "./cookie-jar.js"
-import { type CookieJar, cookies, type CookieStoreError, type Options as CookiesOptions } from "./cookies.js"
-import { decompression, type Options as DecompressionOptions } from "./decompression.js"
-import { defaultHeaders, type Options as DefaultHeadersOptions } from "./default-headers.js"
+import {
+  type CookieJar,
+  cookiesLayer,
+  type CookieStoreError,
+  type Options as CookiesOptions
+} from "./cookies.js"
+import { decompressionLayer, type Options as DecompressionOptions } from "./decompression.js"
 import type { Listener } from "./events.js"
+import { makePrelude, type Options as DefaultHeadersOptions } from "./prelude.js"
 import type { RedirectError } from "./redirect-errors.js"
-import { redirects, type Options as RedirectsOptions } from "./redirects.js"
-import { retries, type Options as RetriesOptions } from "./retries.js"
+import { redirectsLayer, type Options as RedirectsOptions } from "./redirects.js"
+import { retriesLayer, type Options as RetriesOptions } from "./retries.js"
+import { type Fail, failAsIs, type Layer, stack } from "./stack.js"
 
 /**
  * Options of {@link batteries}: each battery's options, `true` for its
@@ -51,30 +57,47 @@ const withEvents = <A extends { readonly events?: Listener }>(
 }
 
 /**
- * Stacks the batteries on `client`. From the caller down: default headers
- * and base URL (once per call), redirects, retries (of each hop alone),
- * cookies and auth (for each attempt, so a retry carries fresh cookies and
- * a fresh Digest count), decompression (of each response).
+ * The batteries of `options` as one prelude and the layers below it, from
+ * the caller down: default headers, base URL and `Accept-Encoding` (once
+ * per call), redirects, retries (of each hop alone), cookies and auth (for
+ * each attempt, so a retry carries fresh cookies and a fresh Digest
+ * count), decompression (of each response). Battery failures go through
+ * `fail`.
+ */
+export const stackOf = <X>(options: Options, fail: Fail<BatteryError, X>) => {
+  const events = options.events
+  const layers: Array<Layer<X>> = []
+  if (options.redirects !== false) layers.push(redirectsLayer(withEvents(options.redirects, events), fail))
+  if (options.retries !== false) layers.push(retriesLayer(withEvents(options.retries, events)))
+  if (options.cookies !== undefined && options.cookies !== false) {
+    const cookieOptions = isCookieJar(options.cookies) ? { jar: options.cookies } : options.cookies
+    layers.push(cookiesLayer(withEvents(cookieOptions, events), fail))
+  }
+  if (options.credentials !== undefined) {
+    layers.push(authLayer({ credentials: options.credentials, ...withEvents({}, events) }, fail))
+  }
+  if (options.decompression !== false)
+    layers.push(decompressionLayer(withEvents(options.decompression, events)))
+  const headers = options.defaultHeaders ?? true
+  const prelude = makePrelude({
+    defaults: headers === false ? undefined : headers === true ? {} : headers,
+    acceptEncoding: options.decompression !== false
+  })
+  return { prelude, layers }
+}
+
+/**
+ * Stacks the batteries on `client`, as one client in front of it. From the
+ * caller down: default headers, base URL and `Accept-Encoding` (once per
+ * call), redirects, retries (of each hop alone), cookies and auth (for each
+ * attempt, so a retry carries fresh cookies and a fresh Digest count),
+ * decompression (of each response).
  *
  * @since 0.1.0
  */
 export const batteries =
   (options: Options = {}) =>
   <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | BatteryError, R> => {
-    const events = options.events
-    let stacked: HttpClient.HttpClient.With<E | BatteryError, R> = client
-    if (options.decompression !== false)
-      stacked = decompression(withEvents(options.decompression, events))(stacked)
-    if (options.credentials !== undefined)
-      stacked = auth({ credentials: options.credentials, ...withEvents({}, events) })(stacked)
-    if (options.cookies !== undefined && options.cookies !== false) {
-      const cookieOptions = isCookieJar(options.cookies) ? { jar: options.cookies } : options.cookies
-      stacked = cookies(withEvents(cookieOptions, events))(stacked)
-    }
-    if (options.retries !== false) stacked = retries(withEvents(options.retries, events))(stacked)
-    if (options.redirects !== false) stacked = redirects(withEvents(options.redirects, events))(stacked)
-    if (options.defaultHeaders !== false) {
-      stacked = defaultHeaders(options.defaultHeaders === true ? {} : options.defaultHeaders)(stacked)
-    }
-    return stacked
+    const { prelude, layers } = stackOf(options, failAsIs<BatteryError>)
+    return stack(client, prelude, layers)
   }

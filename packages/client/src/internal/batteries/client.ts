@@ -1,49 +1,16 @@
 /**
- * What every battery needs from a plain `HttpClient`: a way to stand between
- * the caller and the client and send one or more requests through it.
+ * What the batteries share about requests and responses: a request's URL,
+ * copies without some headers, whether a body can be sent again, letting go
+ * of a response the caller will never see.
  */
 import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
-import type * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-
-/**
- * A client that hands each request to `handle`, with `send` running a
- * request through `client` in full (its own request mappings included).
- *
- * Unlike `HttpClient.transform`, a battery built this way may send several
- * requests for one call (a redirect, a retry), and request mappings added
- * on top of it run once, before it.
- */
-export const around = <E, R, E1, R1>(
-  client: HttpClient.HttpClient.With<E, R>,
-  handle: (
-    request: HttpClientRequest.HttpClientRequest,
-    send: (
-      request: HttpClientRequest.HttpClientRequest
-    ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>
-  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E1, R1>
-): HttpClient.HttpClient.With<E1, R1> =>
-  HttpClient.makeWith<never, never, E1, R1>(
-    (request) => Effect.flatMap(request, (request) => handle(request, client.execute)),
-    Effect.succeed
-  )
-
-/**
- * `f` of the fiber's value of `ref`, read in place: one step of the fiber's
- * run loop instead of the two of `FiberRef.get` and `flatMap`, on every
- * request of every battery.
- */
-export const withFiberRef = <A, B, E, R>(
-  ref: FiberRef.FiberRef<A>,
-  f: (value: A) => Effect.Effect<B, E, R>
-): Effect.Effect<B, E, R> => Effect.withFiberRuntime<B, E, R>((fiber) => f(fiber.getFiberRef(ref)))
 
 /** The request's absolute URL, query and fragment included; `undefined` when it does not parse. */
 export const requestUrl = (request: HttpClientRequest.HttpClientRequest): URL | undefined => {

@@ -10,10 +10,11 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import type { SerializedCookieJar } from "tough-cookie"
-import { around, withFiberRef, requestUrl } from "./client.js"
+import { requestUrl } from "./client.js"
 import { CookieJar, isCookieJar } from "./cookie-jar.js"
 import { endpointOf, type Listener } from "./events.js"
 import { setCookieHeaders } from "./set-cookie.js"
+import { type Fail, failAsIs, type Layer, passOn, type Post, type Send, stack } from "./stack.js"
 
 /**
  * The cookie store failed to read or write (a custom tough-cookie `Store`).
@@ -72,69 +73,80 @@ const nameOf = (setCookie: string): string => {
  */
 export const cookies =
   (options: Options | CookieJar | true = true) =>
-  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | CookieStoreError, R> => {
-    const resolved: Options = options === true ? {} : isCookieJar(options) ? { jar: options } : options
-    const clientJar = resolved.jar ?? new CookieJar()
-    const sameSiteContext = resolved.sameSiteContext
-    const listener = resolved.events
+  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | CookieStoreError, R> =>
+    stack(client, undefined, [cookiesLayer(options, failAsIs<CookieStoreError>)])
 
-    const store = (jar: CookieJar, url: string, response: HttpClientResponse.HttpClientResponse) => {
-      const setCookies = setCookieHeaders(response)
-      if (setCookies.length === 0) return Effect.void
-      return Effect.forEach(
-        setCookies,
-        (setCookie) =>
-          Effect.tryPromise(() => jar.setCookie(setCookie, url, { sameSiteContext })).pipe(
-            // Told apart from a store failure by setting again, rule errors ignored.
-            Effect.catchAll((rejection) =>
-              Effect.tryPromise({
-                try: () => jar.setCookie(setCookie, url, { sameSiteContext, ignoreError: true }),
-                catch: (cause) => new CookieStoreError({ url, operation: "set", cause })
-              }).pipe(
-                Effect.tap(() =>
-                  listener?.({
-                    _tag: "CookieRejected",
-                    endpoint: endpointOf(url),
-                    url,
-                    name: nameOf(setCookie),
-                    cause: rejection.error
-                  })
-                )
+/** The cookies battery, its store failures going through `fail`. */
+export const cookiesLayer = <X>(
+  options: Options | CookieJar | true,
+  fail: Fail<CookieStoreError, X>
+): Layer<X> => {
+  const resolved: Options = options === true ? {} : isCookieJar(options) ? { jar: options } : options
+  const clientJar = resolved.jar ?? new CookieJar()
+  const sameSiteContext = resolved.sameSiteContext
+  const listener = resolved.events
+
+  const store = (jar: CookieJar, url: string, response: HttpClientResponse.HttpClientResponse) => {
+    const setCookies = setCookieHeaders(response)
+    if (setCookies.length === 0) return Effect.void
+    return Effect.forEach(
+      setCookies,
+      (setCookie) =>
+        Effect.tryPromise(() => jar.setCookie(setCookie, url, { sameSiteContext })).pipe(
+          // Told apart from a store failure by setting again, rule errors ignored.
+          Effect.catchAll((rejection) =>
+            Effect.tryPromise({
+              try: () => jar.setCookie(setCookie, url, { sameSiteContext, ignoreError: true }),
+              catch: (cause) => new CookieStoreError({ url, operation: "set", cause })
+            }).pipe(
+              Effect.tap(() =>
+                listener?.({
+                  _tag: "CookieRejected",
+                  endpoint: endpointOf(url),
+                  url,
+                  name: nameOf(setCookie),
+                  cause: rejection.error
+                })
               )
             )
-          ),
-        { discard: true }
-      )
-    }
-
-    return around(client, (request, send) =>
-      withFiberRef(currentJar, (override) => {
-        const jar = override ?? clientJar
-        const parsed = requestUrl(request)
-        // An unparsable URL is the client's to report.
-        if (jar === false || parsed === undefined) return send(request)
-        const url = parsed.href
-        return Effect.gen(function* () {
-          const jarCookies = yield* Effect.tryPromise({
-            try: () => jar.getCookieString(url, { sameSiteContext }),
-            catch: (cause) => new CookieStoreError({ url, operation: "get", cause })
-          })
-          const own = request.headers["cookie"]
-          const outgoing =
-            jarCookies === ""
-              ? request
-              : HttpClientRequest.setHeader(
-                  request,
-                  "cookie",
-                  own === undefined ? jarCookies : `${own}; ${jarCookies}`
-                )
-          const response = yield* send(outgoing)
-          yield* store(jar, url, response)
-          return response
-        })
-      })
+          )
+        ),
+      { discard: true }
     )
   }
+
+  const step =
+    <E, R>(next: Send<E, R>, post: Post): Send<E | X, R> =>
+    (request, fiber) => {
+      const jar = fiber.getFiberRef(currentJar) ?? clientJar
+      const parsed = requestUrl(request)
+      // An unparsable URL is the client's to report.
+      if (jar === false || parsed === undefined) {
+        return passOn(next, post, request, fiber)
+      }
+      const url = parsed.href
+      const lift = (error: CookieStoreError) => fail(request, error)
+      return Effect.gen(function* () {
+        const jarCookies = yield* Effect.tryPromise({
+          try: () => jar.getCookieString(url, { sameSiteContext }),
+          catch: (cause) => new CookieStoreError({ url, operation: "get", cause })
+        }).pipe(Effect.catchAll(lift))
+        const own = request.headers["cookie"]
+        const outgoing =
+          jarCookies === ""
+            ? request
+            : HttpClientRequest.setHeader(
+                request,
+                "cookie",
+                own === undefined ? jarCookies : `${own}; ${jarCookies}`
+              )
+        const response = post(yield* next(outgoing, fiber), fiber)
+        yield* Effect.catchAll(store(jar, url, response), lift)
+        return response
+      })
+    }
+  return { step }
+}
 
 /**
  * Runs `effect` with its requests reading and filling `jar` instead of the

@@ -3,16 +3,16 @@
  * decode and hands back bodies decoded, within limits.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
-import { globalValue } from "effect/GlobalValue"
-import { around, withFiberRef } from "./client.js"
-import { acceptEncoding, codingsToUndo } from "./decoders.js"
+import { codingsToUndo } from "./decoders.js"
 import { DecodedResponse, type Limits } from "./decoded-response.js"
+import { currentOverride } from "./decompression-override.js"
 import type { Listener } from "./events.js"
+import { makePrelude } from "./prelude.js"
+import { responseHeader } from "./raw-header.js"
+import { type Layer, stack } from "./stack.js"
 
 /**
  * Options of {@link decompression}.
@@ -34,32 +34,36 @@ export interface Options {
   readonly events?: Listener
 }
 
-/** What one request asks for instead of the client's options. */
-interface Override {
-  readonly enabled: boolean
-  readonly maxBodySize: number | undefined
-}
+/** Responses to HEAD, and 204 and 304 responses, have no body to decode. */
+const bodiless = (response: HttpClientResponse.HttpClientResponse): boolean =>
+  response.status === 204 || response.status === 304 || response.request.method === "HEAD"
 
-const currentOverride = globalValue("@effect-requests/client/Decompression/override", () =>
-  FiberRef.unsafeMake<Override>({ enabled: true, maxBodySize: undefined })
-)
-
-/** Responses whose body is never decoded: they have none. */
-const untouched = (response: HttpClientResponse.HttpClientResponse): boolean =>
-  response.request.method === "HEAD" || response.status === 204 || response.status === 304
-
-const decoded = (
-  response: HttpClientResponse.HttpClientResponse,
-  limits: Limits,
-  listener: Listener | undefined
-): HttpClientResponse.HttpClientResponse => {
-  if (untouched(response)) return response
-  // Platform headers are keyed in lower case: a plain read, no Option.
-  const contentEncoding = response.headers["content-encoding"]
-  if (contentEncoding === undefined) return response
-  const codings = codingsToUndo(contentEncoding)
-  if (codings === undefined || codings.length === 0) return response
-  return new DecodedResponse(response, codings, limits, listener)
+/**
+ * The decompression battery: decodes responses coming up from below, as a
+ * change the step above applies. Its `Accept-Encoding` is sent by the
+ * stack's prelude. A response without `content-encoding`, nearly every
+ * one, costs that one header lookup.
+ */
+export const decompressionLayer = (options: Options = {}): Layer<never> => {
+  const defaults: Limits = {
+    maxBodySize: options.maxBodySize ?? Number.POSITIVE_INFINITY,
+    maxRatio: options.maxRatio ?? 100,
+    ratioThreshold: options.ratioThreshold ?? 1024 * 1024
+  }
+  const listener = options.events
+  return {
+    post: (response, fiber) => {
+      const contentEncoding = responseHeader(response, "content-encoding")
+      if (contentEncoding === undefined || bodiless(response)) return response
+      const override = fiber.getFiberRef(currentOverride)
+      if (!override.enabled) return response
+      const codings = codingsToUndo(contentEncoding)
+      if (codings === undefined || codings.length === 0) return response
+      const limits =
+        override.maxBodySize === undefined ? defaults : { ...defaults, maxBodySize: override.maxBodySize }
+      return new DecodedResponse(response, codings, limits, listener)
+    }
+  }
 }
 
 /**
@@ -78,28 +82,10 @@ const decoded = (
  */
 export const decompression =
   (options: Options = {}) =>
-  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
-    const defaults: Limits = {
-      maxBodySize: options.maxBodySize ?? Number.POSITIVE_INFINITY,
-      maxRatio: options.maxRatio ?? 100,
-      ratioThreshold: options.ratioThreshold ?? 1024 * 1024
-    }
-    const listener = options.events
-    const withDefaults = (response: HttpClientResponse.HttpClientResponse) =>
-      decoded(response, defaults, listener)
-    return around(client, (request, send) =>
-      withFiberRef(currentOverride, (override) => {
-        if (!override.enabled) return send(request)
-        const outgoing =
-          request.headers["accept-encoding"] === undefined
-            ? HttpClientRequest.setHeader(request, "accept-encoding", acceptEncoding)
-            : request
-        if (override.maxBodySize === undefined) return Effect.map(send(outgoing), withDefaults)
-        const limits = { ...defaults, maxBodySize: override.maxBodySize }
-        return Effect.map(send(outgoing), (response) => decoded(response, limits, listener))
-      })
-    )
-  }
+  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+    stack<E, R, never>(client, makePrelude({ defaults: undefined, acceptEncoding: true }), [
+      decompressionLayer(options)
+    ])
 
 /**
  * Runs `effect` with its requests neither asking for nor decoding

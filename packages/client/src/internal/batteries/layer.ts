@@ -3,18 +3,19 @@
  * the client the layer hands out with them stacked on.
  */
 import type * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import type { Credentials } from "./auth.js"
-import { batteries, type BatteryError, type Options as BatteriesOptions } from "./batteries.js"
+import { type BatteryError, type Options as BatteriesOptions, stackOf } from "./batteries.js"
 import { isCookieJar } from "./cookie-jar.js"
 import { type CookieJar, type Options as CookiesOptions } from "./cookies.js"
 import type { Options as DecompressionOptions } from "./decompression.js"
 import type { Listener } from "./events.js"
 import type { Options as RedirectsOptions } from "./redirects.js"
 import type { Options as RetriesOptions } from "./retries.js"
+import { stack } from "./stack.js"
 
 /**
  * The battery options of `Requests.layer`. The layer routes every battery
@@ -95,8 +96,12 @@ const stackOptions = (options: BatteryLayerOptions, listener: Listener): Batteri
   }
 }
 
-const isBatteryError = (error: HttpClientError.HttpClientError | BatteryError): error is BatteryError =>
-  !HttpClientError.isHttpClientError(error)
+/** A battery's own failure as the platform's error, with the battery's typed error as its `cause`. */
+const asRequestError = (
+  request: HttpClientRequest.HttpClientRequest,
+  cause: BatteryError
+): Effect.Effect<never, HttpClientError.HttpClientError> =>
+  Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))
 
 /**
  * `client` with the batteries of `options` stacked on, as the platform's
@@ -110,13 +115,6 @@ export const withBatteries = (
   listener: Listener
 ): HttpClient.HttpClient => {
   if (options.batteries === false) return client
-  const stacked = batteries(stackOptions(options, listener))(client)
-  const execute = (request: HttpClientRequest.HttpClientRequest) =>
-    Effect.catchIf(stacked.execute(request), isBatteryError, (cause) =>
-      Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))
-    )
-  return HttpClient.makeWith(
-    (effect: Effect.Effect<HttpClientRequest.HttpClientRequest>) => Effect.flatMap(effect, execute),
-    Effect.succeed
-  )
+  const { prelude, layers } = stackOf(stackOptions(options, listener), asRequestError)
+  return stack(client, prelude, layers)
 }

@@ -8,10 +8,20 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
-import { around, withFiberRef, discard } from "./client.js"
+import { discard } from "./client.js"
 import { endpointOf, type Listener } from "./events.js"
 import { type Hop, RedirectLoopError, type RedirectError, TooManyRedirectsError } from "./redirect-errors.js"
-import { nextStep, type Step } from "./redirect-step.js"
+import { nextStep, type Step as Redirect } from "./redirect-step.js"
+import {
+  type Fail,
+  failAsIs,
+  type FiberRefs,
+  type Layer,
+  passOn,
+  type Post,
+  type Send,
+  stack
+} from "./stack.js"
 
 /**
  * Options of {@link redirects}.
@@ -61,7 +71,9 @@ export const history = (response: HttpClientResponse.HttpClientResponse): Histor
 /** Sees whether a redirect was already followed for this request, the same way. */
 const edge = (hop: Hop): string => `${hop.method} ${hop.url} ${hop.status} ${hop.location}`
 
-const isStep = (step: Step | RedirectError): step is Step => !("_tag" in step)
+const noHops: ReadonlyArray<Hop> = []
+
+const isStep = (step: Redirect | RedirectError): step is Redirect => !("_tag" in step)
 
 /**
  * Follows redirects: 301 and 302 turn POST into GET, 303 turns anything but
@@ -80,59 +92,87 @@ const isStep = (step: Step | RedirectError): step is Step => !("_tag" in step)
  */
 export const redirects =
   (options: Options = {}) =>
-  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | RedirectError, R> => {
-    const defaultMax = options.max ?? 10
-    const allowDowngrade = options.allowDowngrade ?? false
-    const listener = options.events
-    return around(client, (first, send) =>
-      withFiberRef(currentMax, (override) => {
-        const max = override ?? defaultMax
-        // Most responses are no redirect: the chain is made for the first one that is.
-        const chain: Array<Hop> = []
-        let seen: Set<string> | undefined = undefined
-        const loop = (
-          request: HttpClientRequest.HttpClientRequest
-        ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | RedirectError, R> =>
-          Effect.flatMap(send(request), (response) => {
-            const step = max === 0 ? undefined : nextStep(request, response, chain, allowDowngrade)
-            if (step === undefined) {
-              if (chain.length > 0) {
-                histories.set(response.request, { url: chain[chain.length - 1]!.location, hops: chain })
-              }
-              return Effect.succeed(response)
-            }
-            if (!isStep(step)) return Effect.zipRight(discard(response), Effect.fail(step))
-            const key = edge(step.hop)
-            chain.push(step.hop)
-            if (seen?.has(key) === true) {
-              return Effect.zipRight(
-                discard(response),
-                Effect.fail(new RedirectLoopError({ url: first.url, chain }))
-              )
-            }
-            if (chain.length > max) {
-              return Effect.zipRight(
-                discard(response),
-                Effect.fail(new TooManyRedirectsError({ url: first.url, max, chain }))
-              )
-            }
-            ;(seen ??= new Set()).add(key)
-            listener?.({
-              _tag: "Redirected",
-              endpoint: endpointOf(step.hop.url),
-              from: step.hop.url,
-              to: step.hop.location,
-              status: step.hop.status,
-              method: step.request.method,
-              hop: chain.length,
-              strippedCredentials: step.strippedCredentials
-            })
-            return Effect.zipRight(discard(response), loop(step.request))
-          })
-        return loop(first)
-      })
-    )
+  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | RedirectError, R> =>
+    stack(client, undefined, [redirectsLayer(options, failAsIs<RedirectError>)])
+
+/** The redirects battery, its failures going through `fail`. */
+export const redirectsLayer = <X>(options: Options, fail: Fail<RedirectError, X>): Layer<X> => {
+  const defaultMax = options.max ?? 10
+  const allowDowngrade = options.allowDowngrade ?? false
+  const listener = options.events
+  /** The redirects followed for one call so far; made at the first, most calls having none. */
+  interface Followed {
+    readonly chain: Array<Hop>
+    readonly seen: Set<string>
   }
+  const stop = <X1>(
+    response: HttpClientResponse.HttpClientResponse,
+    failure: Effect.Effect<never, X1>
+  ): Effect.Effect<never, X1> => Effect.zipRight(discard(response), failure)
+
+  const follow = <E, R>(next: Send<E, R>, post: Post): Send<E | X, R> => {
+    type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, E | X, R>
+    // State goes by argument, so a call without redirects allocates one continuation.
+    const hop = (
+      first: HttpClientRequest.HttpClientRequest,
+      fiber: FiberRefs,
+      max: number,
+      request: HttpClientRequest.HttpClientRequest,
+      followed: Followed | undefined
+    ): Result =>
+      Effect.flatMap(next(request, fiber), (raw) =>
+        answer(first, fiber, max, request, followed, post(raw, fiber))
+      )
+    const answer = (
+      first: HttpClientRequest.HttpClientRequest,
+      fiber: FiberRefs,
+      max: number,
+      request: HttpClientRequest.HttpClientRequest,
+      followed: Followed | undefined,
+      response: HttpClientResponse.HttpClientResponse
+    ): Result => {
+      const step = nextStep(request, response, followed?.chain ?? noHops, allowDowngrade)
+      if (step === undefined) {
+        if (followed !== undefined) {
+          const chain = followed.chain
+          histories.set(response.request, { url: chain[chain.length - 1]!.location, hops: chain })
+        }
+        return Effect.succeed(response)
+      }
+      if (!isStep(step)) return stop(response, fail(first, step))
+      const state = followed ?? { chain: [], seen: new Set() }
+      const chain = state.chain
+      const key = edge(step.hop)
+      chain.push(step.hop)
+      if (state.seen.has(key)) {
+        return stop(response, fail(first, new RedirectLoopError({ url: first.url, chain })))
+      }
+      if (chain.length > max) {
+        return stop(response, fail(first, new TooManyRedirectsError({ url: first.url, max, chain })))
+      }
+      state.seen.add(key)
+      listener?.({
+        _tag: "Redirected",
+        endpoint: endpointOf(step.hop.url),
+        from: step.hop.url,
+        to: step.hop.location,
+        status: step.hop.status,
+        method: step.request.method,
+        hop: chain.length,
+        strippedCredentials: step.strippedCredentials
+      })
+      return Effect.zipRight(discard(response), hop(first, fiber, max, step.request, state))
+    }
+    return (first, fiber) => {
+      const max = fiber.getFiberRef(currentMax) ?? defaultMax
+      if (max === 0) {
+        return passOn(next, post, first, fiber)
+      }
+      return hop(first, fiber, max, first, undefined)
+    }
+  }
+  return { step: follow }
+}
 
 /**
  * Runs `effect` with at most `max` redirects followed per request.

@@ -12,11 +12,13 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as Random from "effect/Random"
-import { around, withFiberRef, discard, header } from "./client.js"
+import * as Cause from "effect/Cause"
+import { discard, header } from "./client.js"
 import { endpointOf, type Listener, type RetryCause } from "./events.js"
 import { parseRetryAfter } from "./retry-after.js"
 import { type BudgetOptions, RetryBudget, unlimited } from "./retry-budget.js"
 import { defaultStatuses, isRetryable, retryCause } from "./retry-policy.js"
+import { type FiberRefs, type Layer, passOn, type Post, type Send, stack } from "./stack.js"
 
 /**
  * Options of {@link retries}.
@@ -87,89 +89,106 @@ const retryAfterOf = <E>(
  */
 export const retries =
   (options: Options | false = {}) =>
-  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
-    if (options === false) return client
-    const defaultRetries = options.retries ?? 2
-    const baseDelay = Duration.toMillis(options.baseDelay ?? Duration.millis(100))
-    const maxDelay = Duration.toMillis(options.maxDelay ?? Duration.seconds(10))
-    const maxRetryAfter = Duration.toMillis(options.maxRetryAfter ?? Duration.seconds(60))
-    const statuses: ReadonlySet<number> = new Set(options.statuses ?? defaultStatuses)
-    const budget = options.budget === false ? unlimited : new RetryBudget(options.budget)
-    const listener = options.events
+  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+    options === false ? client : stack<E, R, never>(client, undefined, [retriesLayer(options)])
 
-    const backoff = (retry: number): Effect.Effect<number> =>
-      Effect.map(Random.next, (random) =>
-        Math.floor(random * Math.min(maxDelay, baseDelay * 2 ** (retry - 1)))
-      )
+/** The retries battery, with a retry budget of its own. */
+export const retriesLayer = (options: Options): Layer<never> => {
+  const defaultRetries = options.retries ?? 2
+  const baseDelay = Duration.toMillis(options.baseDelay ?? Duration.millis(100))
+  const maxDelay = Duration.toMillis(options.maxDelay ?? Duration.seconds(10))
+  const maxRetryAfter = Duration.toMillis(options.maxRetryAfter ?? Duration.seconds(60))
+  const statuses: ReadonlySet<number> = new Set(options.statuses ?? defaultStatuses)
+  const budget = options.budget === false ? unlimited : new RetryBudget(options.budget)
+  const listener = options.events
 
-    const send = (
+  const backoff = (retry: number): Effect.Effect<number> =>
+    Effect.map(Random.next, (random) => Math.floor(random * Math.min(maxDelay, baseDelay * 2 ** (retry - 1))))
+
+  const exhausted = (request: HttpClientRequest.HttpClientRequest, reason: RetryCause) =>
+    listener?.({
+      _tag: "RetryBudgetExhausted",
+      endpoint: endpointOf(request.url),
+      method: request.method,
+      url: request.url,
+      reason
+    })
+
+  const step = <E, R>(next: Send<E, R>, post: Post): Send<E, R> => {
+    type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>
+
+    /** One attempt; a response whose status is not retried, the common case, goes straight back. */
+    const attempt = (
       request: HttpClientRequest.HttpClientRequest,
-      execute: (
-        request: HttpClientRequest.HttpClientRequest
-      ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
-      max: number
-    ) => {
-      const exhausted = (reason: RetryCause) =>
-        listener?.({
-          _tag: "RetryBudgetExhausted",
-          endpoint: endpointOf(request.url),
-          method: request.method,
-          url: request.url,
-          reason
-        })
-      // A response whose status is not retried, the common case, goes straight back.
-      const attempt = (retry: number): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> =>
-        Effect.matchEffect(execute(request), {
-          onFailure: (error) => decide(retry, Either.left(error)),
-          onSuccess: (response) =>
-            statuses.has(response.status) ? decide(retry, Either.right(response)) : Effect.succeed(response)
-        })
-      const decide = (
-        retry: number,
-        result: Either.Either<HttpClientResponse.HttpClientResponse, E>
-      ): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
-        const reason = retry > max ? undefined : retryCause(result, statuses)
-        if (reason === undefined) return outcome(result)
-        return Effect.flatMap(retryAfterOf(result), (retryAfter) => {
-          if (retryAfter !== undefined && retryAfter > maxRetryAfter) return outcome(result)
-          if (!budget.withdraw()) {
-            exhausted(reason)
-            return outcome(result)
+      fiber: FiberRefs,
+      max: number,
+      retry: number
+    ): Result =>
+      Effect.matchCauseEffect(next(request, fiber), {
+        onFailure: (cause) => {
+          // As `matchEffect` does: a defect is passed on, a typed failure decided on.
+          const failure = Cause.failureOrCause(cause)
+          return Either.isLeft(failure) && !Cause.isDie(cause)
+            ? decide(request, fiber, max, retry, Either.left(failure.left))
+            : Effect.failCause(cause)
+        },
+        onSuccess: (raw) => {
+          const response = post(raw, fiber)
+          return statuses.has(response.status)
+            ? decide(request, fiber, max, retry, Either.right(response))
+            : Effect.succeed(response)
+        }
+      })
+
+    const decide = (
+      request: HttpClientRequest.HttpClientRequest,
+      fiber: FiberRefs,
+      max: number,
+      retry: number,
+      result: Either.Either<HttpClientResponse.HttpClientResponse, E>
+    ): Result => {
+      const reason = retry > max ? undefined : retryCause(result, statuses)
+      if (reason === undefined) return outcome(result)
+      return Effect.flatMap(retryAfterOf(result), (retryAfter) => {
+        if (retryAfter !== undefined && retryAfter > maxRetryAfter) return outcome(result)
+        if (!budget.withdraw()) {
+          exhausted(request, reason)
+          return outcome(result)
+        }
+        return Effect.flatMap(
+          retryAfter === undefined ? backoff(retry) : Effect.succeed(retryAfter),
+          (waitMillis) => {
+            listener?.({
+              _tag: "RetryScheduled",
+              endpoint: endpointOf(request.url),
+              method: request.method,
+              url: request.url,
+              attempt: retry,
+              reason,
+              waitMillis,
+              retryAfter: retryAfter !== undefined
+            })
+            const dropped = Either.isRight(result) ? discard(result.right) : Effect.void
+            return dropped.pipe(
+              Effect.zipRight(Effect.sleep(Duration.millis(waitMillis))),
+              Effect.zipRight(attempt(request, fiber, max, retry + 1))
+            )
           }
-          return Effect.flatMap(
-            retryAfter === undefined ? backoff(retry) : Effect.succeed(retryAfter),
-            (waitMillis) => {
-              listener?.({
-                _tag: "RetryScheduled",
-                endpoint: endpointOf(request.url),
-                method: request.method,
-                url: request.url,
-                attempt: retry,
-                reason,
-                waitMillis,
-                retryAfter: retryAfter !== undefined
-              })
-              const dropped = Either.isRight(result) ? discard(result.right) : Effect.void
-              return dropped.pipe(
-                Effect.zipRight(Effect.sleep(Duration.millis(waitMillis))),
-                Effect.zipRight(attempt(retry + 1))
-              )
-            }
-          )
-        })
-      }
-      return attempt(1)
+        )
+      })
     }
 
-    return around(client, (request, execute) =>
-      withFiberRef(currentRetries, (override) => {
-        budget.deposit()
-        const max = override ?? defaultRetries
-        if (max === 0 || !isRetryable(request)) return execute(request)
-        return send(request, execute, max)
-      })
-    )
+    return (request, fiber) => {
+      budget.deposit()
+      const max = fiber.getFiberRef(currentRetries) ?? defaultRetries
+      if (max === 0 || !isRetryable(request)) {
+        return passOn(next, post, request, fiber)
+      }
+      return attempt(request, fiber, max, 1)
+    }
   }
+  return { step }
+}
 
 /**
  * Runs `effect` with up to `retries` retries per request.

@@ -167,8 +167,12 @@ export const makeExecute =
     })
   }
 
-/** The request, when it arrives already made (an Exit, as `makeWith` hands it over): no step is needed to run it. */
-const made = (
+/**
+ * The request, when it arrives already made (an Exit, as `makeWith` hands it over): no step is needed to run it.
+ *
+ * @internal
+ */
+export const made = (
   effect: Effect.Effect<HttpClientRequest.HttpClientRequest>
 ): HttpClientRequest.HttpClientRequest | undefined => {
   if (!Exit.isExit(effect)) return undefined

@@ -16,6 +16,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { LimitExceededError, type Protocol } from "../../Errors.js"
+import { RawFields } from "../batteries/raw-header.js"
 import { SetCookieHeaders } from "../batteries/set-cookie.js"
 import { byDeadline } from "../limits/deadline.js"
 import { currentMaxBodySize, noLimits, type ResponseLimits } from "../limits/settings.js"
@@ -85,6 +86,11 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
   /** Every `Set-Cookie` value as received, for a cookie jar: `cookies` keeps one cookie per name. */
   get [SetCookieHeaders](): ReadonlyArray<string> {
     return this.head.setCookie
+  }
+
+  /** The head's fields as parsed, for the batteries to read one without building `headers`. */
+  get [RawFields](): Readonly<Record<string, string>> {
+    return this.head.headers
   }
 
   get remoteAddress(): Option.Option<string> {
