@@ -17,6 +17,7 @@ import {
   RequestBodyError,
   type RequestsError
 } from "../../Errors.js"
+import type { StallOverride } from "../limits/settings.js"
 import { PendingResponse, type PendingResponseOwner } from "./pending-response.js"
 import { parseKeepAlive } from "./keep-alive.js"
 import { chunkHeader, CRLF, LAST_CHUNK } from "./request-serializer.js"
@@ -129,9 +130,14 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   // --- requests -------------------------------------------------------------
 
   /** Writes a request whose body is already in memory. */
-  send(head: Buffer, body: Uint8Array | undefined, isHead: boolean): PendingResponse {
+  send(
+    head: Buffer,
+    body: Uint8Array | undefined,
+    isHead: boolean,
+    stall: StallOverride | undefined
+  ): PendingResponse {
     if (this.closed) return this.unsent(isHead)
-    const exchange = this.begin(isHead)
+    const exchange = this.begin(isHead, stall)
     const socket = this.socket
     if (body === undefined || body.byteLength === 0) {
       socket.write(head)
@@ -157,11 +163,12 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   sendStreaming<E>(
     head: Buffer,
     body: Stream.Stream<Uint8Array, E>,
-    length: number | undefined
+    length: number | undefined,
+    stall: StallOverride | undefined
   ): Effect.Effect<PendingResponse, RequestsError> {
     return Effect.suspend(() => {
       if (this.closed) return Effect.fail(this.unsentError())
-      const exchange = this.begin(false)
+      const exchange = this.begin(false, stall)
       this.streaming = exchange
       this.socket.write(head)
       let written = 0
@@ -226,12 +233,13 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     })
   }
 
-  private begin(isHead: boolean): PendingResponse {
+  private begin(isHead: boolean, stall: StallOverride | undefined): PendingResponse {
     const exchange = new PendingResponse(
       this,
       isHead,
       this.options.highWaterMark,
-      this.uses > 0 || this.inflight.length > 0
+      this.uses > 0 || this.inflight.length > 0,
+      stall
     )
     this.inflight.push(exchange)
     this.parser.expect(isHead)

@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import { joinChunks } from "../exchange/chunks.js"
 import { LimitExceededError, type RequestsError } from "../../Errors.js"
 import type { ExchangeResponse, ResponseBody } from "../exchange/exchange.js"
+import type { StallOverride } from "../limits/settings.js"
 import type { ResponseHead } from "./response-parser.js"
 
 /** Resumes the request waiting for the head: with the response, or the failure that came first. */
@@ -55,7 +56,9 @@ export class PendingResponse implements ResponseBody {
     readonly isHead: boolean,
     private readonly highWaterMark: number,
     /** Written on a connection that had carried other exchanges: a failure before any byte may be a stale socket. */
-    readonly reused: boolean
+    readonly reused: boolean,
+    /** The request's own `headersTimeout` and `bodyTimeout`, if it set them. */
+    readonly stall: StallOverride | undefined = undefined
   ) {}
 
   // --- pushed by the connection ---------------------------------------------

@@ -211,7 +211,8 @@ export class H2Connection implements StreamHost {
       this,
       this.owner.options.highWaterMark,
       this.streamsOpened > 0,
-      request.method === "HEAD"
+      request.method === "HEAD",
+      request.stall
     )
     let stream: http2.ClientHttp2Stream
     try {

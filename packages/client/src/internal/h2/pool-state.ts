@@ -16,6 +16,7 @@ import { TimeoutError } from "../../Errors.js"
 import type { Observer } from "../observe/observer.js"
 import type { Authority } from "./coalescing.js"
 import type { ConnectionOwner, H2Connection } from "./connection.js"
+import { roundFor, StallRound } from "../pool/stall-round.js"
 import type { ResolvedH2Options } from "./options.js"
 import { EndpointQueue } from "./queue.js"
 import { H2Counters } from "./stats.js"
@@ -39,6 +40,8 @@ export class H2PoolState implements ConnectionOwner {
   /** Completes when the pool is closing and its last connection is gone. */
   readonly allClosed = Deferred.unsafeMake<void>(FiberId.none)
   open = true
+  /** The housekeeping round that looks for stalled streams, shortened by requests with deadlines of their own. */
+  readonly round: StallRound
 
   constructor(
     readonly options: ResolvedH2Options,
@@ -52,6 +55,7 @@ export class H2PoolState implements ConnectionOwner {
   ) {
     this.listening = observer.listener !== undefined
     this.maxConnections = options.strictMaxConcurrentStreams ? 1 : options.maxConnectionsPerEndpoint
+    this.round = new StallRound(roundFor(options.headersTimeout, options.bodyTimeout))
   }
 
   now(): number {

@@ -145,14 +145,12 @@ export const make = (
     })
     // Metrics follow the pool even when nobody reads its figures; the same
     // round looks for stalled streams, so a request pays no timer of its own.
-    const { headersTimeout, bodyTimeout } = state.options
-    const round = Math.max(100, Math.min(headersTimeout / 4, bodyTimeout / 4, 5_000))
     const sweep = Effect.sync(() => {
       const now = state.now()
       for (const connection of state.scopes.keys()) if (connection.active > 0) connection.checkStalls(now)
     })
     yield* Effect.forkScoped(
-      Effect.forever(Effect.zipRight(Effect.sleep(round), Effect.zipRight(sweep, stats)))
+      Effect.forever(Effect.zipRight(state.round.sleep, Effect.zipRight(sweep, stats)))
     )
     const service: H2ConnectionPoolService = {
       exchange: (exchange: Exchange): Effect.Effect<ExchangeResponse, RequestsError> => send(state, exchange),

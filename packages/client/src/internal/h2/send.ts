@@ -66,6 +66,7 @@ const sendOn = (state: H2PoolState, target: Endpoint, exchange: Exchange, coales
  */
 export const send = (state: H2PoolState, exchange: Exchange): Result => {
   const endpoint = exchange.endpoint
+  if (exchange.stall !== undefined) state.round.note(exchange.stall)
   if (state.listening) {
     state.observer.emit({
       _tag: "RequestHeaders",

@@ -18,6 +18,7 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { joinChunks } from "../exchange/chunks.js"
+import type { StallOverride } from "../limits/settings.js"
 import type { ResponseBody, ResponseHead } from "../exchange/exchange.js"
 import {
   ClosedError,
@@ -139,7 +140,9 @@ export class H2Stream implements ResponseBody {
     /** Whether the connection had carried an earlier stream. */
     private readonly reused: boolean,
     /** A response to HEAD declares a content-length it never sends. */
-    private readonly isHead = false
+    private readonly isHead = false,
+    /** The request's own `headersTimeout` and `bodyTimeout`, if it set them. */
+    private readonly stall: StallOverride | undefined = undefined
   ) {}
 
   /** Takes over a node stream just returned by `session.request`. */
@@ -312,7 +315,8 @@ export class H2Stream implements ResponseBody {
 
   /**
    * Cancels the stream when it made no progress for longer than the
-   * deadline of its phase; a reader that stopped reading is not a stall.
+   * deadline of its phase (the request's own, or the pool's); a reader that
+   * stopped reading is not a stall.
    */
   checkStall(now: number, headersTimeout: number, bodyTimeout: number): void {
     if (this.heard || this.paused || this.settled) {
@@ -321,7 +325,9 @@ export class H2Stream implements ResponseBody {
       return
     }
     const phase = this.phase
-    const limit = phase === "headers" ? headersTimeout : bodyTimeout
+    const own = this.stall
+    const limit =
+      phase === "headers" ? (own?.headersTimeout ?? headersTimeout) : (own?.bodyTimeout ?? bodyTimeout)
     if (now - this.lastHeard < limit) return
     this.fail(
       new TimeoutError({ endpoint: this.host.endpointKey, phase, protocol: "h2", timeoutMillis: limit })
