@@ -57,7 +57,8 @@ export const withTimeout: {
  * request fails with a `TimeoutError` in phase `headers`, and its connection
  * (HTTP/1.1) or stream (HTTP/2) is closed. Overrides the pool's
  * `headersTimeout`; like it, it is checked by the pool's housekeeping, so it
- * fires up to a quarter of `duration` late (at least 100 ms, at most 5 s).
+ * may fire up to two rounds late, a round being a quarter of the shortest
+ * deadline in use (at least 100 ms, at most 5 s).
  * `Duration.infinity` turns it off.
  *
  * @since 0.1.0
