@@ -25,7 +25,8 @@ import type { ResolvedH2Options } from "./options.js"
 import type { Exchange } from "../exchange/exchange.js"
 import { SlotSemaphore } from "../pool/slot-semaphore.js"
 import type { H2Counters } from "./stats.js"
-import { H2Stream, type StreamHost } from "./stream.js"
+import { H2Stream } from "./stream.js"
+import type { StreamHost } from "./stream-host.js"
 
 /** Stream ids are 31 bits; past this one a connection stops taking streams. */
 const LAST_USABLE_STREAM_ID = 0x7fff_0000

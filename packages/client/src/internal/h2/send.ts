@@ -48,7 +48,7 @@ const run = (
   // arrived but before this region ends, which would strand the stream.
   return Effect.map(
     Effect.onInterrupt(restore(sent), stream.cancelOnInterrupt),
-    (head): ExchangeResponse => ({ protocol: "h2", head, body: stream, remoteAddress, coalesced })
+    (head): ExchangeResponse => ({ protocol: "h2", head, body: stream.body, remoteAddress, coalesced })
   )
 }
 
