@@ -65,6 +65,16 @@ const headerError = (error: unknown): InvalidRequestError | undefined => {
   return undefined
 }
 
+/**
+ * Fields a header list within `maxHeaderListSize` bytes can hold: each
+ * counts at least 32 (RFC 9113 §6.5.2). Node resets a stream with more than
+ * its own `maxHeaderListPairs` (128 unless told) with ENHANCE_YOUR_CALM,
+ * which reads as the server's reset; raised to this, the client's own byte
+ * limit always acts first, as a `LimitExceededError`.
+ */
+const headerPairsWithin = (maxHeaderListSize: number): number =>
+  Math.min(0x7fff_ffff, Math.max(128, Math.ceil(maxHeaderListSize / 32) + 1))
+
 /** @internal */
 export class H2Connection implements StreamHost {
   readonly endpointKey: string
@@ -111,6 +121,7 @@ export class H2Connection implements StreamHost {
     const socket = dialed.socket
     this.session = http2.connect(`${endpoint.scheme}://${endpoint.authority}`, {
       createConnection: () => socket,
+      maxHeaderListPairs: headerPairsWithin(options.maxHeaderListSize),
       settings: {
         enablePush: false,
         initialWindowSize: options.initialWindowSize,
