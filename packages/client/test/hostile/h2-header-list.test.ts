@@ -71,12 +71,14 @@ describe("HTTP/2 maxHeaderListSize", () => {
     })
   )
 
+  // 200 fields of about 43 bytes each pass 8 KiB, below the 257 fields node now allows for it. (A list
+  // of more fields than maxHeaderListSize / 32 is still cut by node's reset, which names no side.)
   it.scoped(
     "many short fields over maxHeaderListSize: the client's LimitExceededError, not a reset read as the server's",
     () =>
       Effect.gen(function* () {
         const server = yield* h2Server((stream, headers) => {
-          stream.respond(headers[":path"] === "/many" ? manyFields(600) : { ":status": 200 })
+          stream.respond(headers[":path"] === "/many" ? manyFields(200) : { ":status": 200 })
           stream.end("ok")
         })
         yield* withClient(

@@ -67,10 +67,12 @@ const headerError = (error: unknown): InvalidRequestError | undefined => {
 
 /**
  * Fields a header list within `maxHeaderListSize` bytes can hold: each
- * counts at least 32 (RFC 9113 §6.5.2). Node resets a stream with more than
- * its own `maxHeaderListPairs` (128 unless told) with ENHANCE_YOUR_CALM,
- * which reads as the server's reset; raised to this, the client's own byte
- * limit always acts first, as a `LimitExceededError`.
+ * counts at least 32 (RFC 9113 §6.5.2). Node resets a stream whose head has
+ * more fields than its `maxHeaderListPairs` (128 unless told) with
+ * ENHANCE_YOUR_CALM, which then reads as the server's reset: a head within
+ * the limit was refused. Raised to this, node only cuts heads that are over
+ * the limit anyway; the others reach the client's own check, whose
+ * `LimitExceededError` says which side acted.
  */
 const headerPairsWithin = (maxHeaderListSize: number): number =>
   Math.min(0x7fff_ffff, Math.max(128, Math.ceil(maxHeaderListSize / 32) + 1))
