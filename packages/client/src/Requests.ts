@@ -132,11 +132,14 @@ export interface Options extends BatteryLayerOptions {
   readonly maxBodySize?: number
   /**
    * Whole-request deadline: from the start of a request to its response
-   * head, and on through the buffered read of its body, on Effect's Clock.
+   * head, and on through the read of its body (buffered, or as a `stream`),
+   * on Effect's Clock.
    * Past it the request fails with a `TimeoutError` (phase `headers`, or
    * `body` while reading it) and its connection or stream is closed. Set
    * it per request with `Timeouts.withTimeout`. Default: none; the pools'
-   * `acquireTimeout`, `headersTimeout` and `bodyTimeout` bound each phase.
+   * `acquireTimeout`, `headersTimeout` and `bodyTimeout` bound each phase
+   * (the last two also per request, with `Timeouts.withHeadersTimeout` and
+   * `Timeouts.withBodyTimeout`).
    */
   readonly timeout?: Duration.DurationInput
   /**

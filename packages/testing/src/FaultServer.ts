@@ -18,6 +18,8 @@
  *   id are never processed), RST_STREAM with REFUSED_STREAM before
  *   processing or INTERNAL_ERROR after, a connection that goes silent
  *   (PINGs included), cutting a body short, answering late.
+ * - Both: floods of `103 Early Hints`, answering before the request body
+ *   was read.
  *
  * The server records which request ids it **processed** (received in full
  * and ran the handler's side effect for: for a POST, what must never happen
@@ -92,6 +94,15 @@ export type Protocol = internal.Protocol
  *   only its length shows to be short.
  * - `interimFlood`: after processing, {@link interimFloodSize} `103 Early
  *   Hints` before the answer, more than a client should accept.
+ * - `earlyResponse`: a request with a body is processed and answered as
+ *   soon as its head arrives, before its body is read; the answer's body
+ *   line counts the declared `content-length`. HTTP/1.1: for a `cutAt` below
+ *   0.5 the answer says `connection: close` and the socket closes once it
+ *   is out, otherwise the connection stays and the rest of the body is read
+ *   and dropped. HTTP/2: for a `cutAt` below 0.5 RST_STREAM(NO_ERROR) follows
+ *   the answer's END_STREAM (stop sending, RFC 9113 §8.1), otherwise the
+ *   rest of the body is read and dropped. A request without a body gets the
+ *   plain answer, and no fault is counted.
  *
  * @since 0.1.0
  */
@@ -120,7 +131,8 @@ export const defaultRates: FaultRates = {
   truncateBody: 0.01,
   delayHeaders: 0.05,
   cancelBody: 0.005,
-  interimFlood: 0.005
+  interimFlood: 0.005,
+  earlyResponse: 0.01
 }
 
 /**

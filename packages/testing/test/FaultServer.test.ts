@@ -1,6 +1,7 @@
 import * as http from "node:http"
 import * as http2 from "node:http2"
 import * as https from "node:https"
+import type * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, type Scope } from "effect"
 import { FaultServer, LeakCheck, TestCerts, Wait } from "@effect-requests/testing"
@@ -17,7 +18,8 @@ const none: FaultServer.FaultRates = {
   truncateBody: 0,
   cancelBody: 0,
   interimFlood: 0,
-  delayHeaders: 0
+  delayHeaders: 0,
+  earlyResponse: 0
 }
 
 /** Every request gets this fault. */
@@ -29,6 +31,8 @@ interface Reply {
   readonly body: string
   /** HTTP/2: the code the stream closed with, 0 for a clean end. HTTP/1.1: whether the body was cut. */
   readonly rstCode: number
+  /** HTTP/2: bytes the session's socket had written when the stream closed. */
+  readonly sessionBytesWritten: number
 }
 
 const session = (
@@ -54,7 +58,8 @@ const h2 = (
     const stream = s.request({
       ":path": options.path ?? "/x",
       ":method": options.method ?? "GET",
-      "x-request-id": id
+      "x-request-id": id,
+      ...(options.body === undefined ? {} : { "content-length": Buffer.byteLength(options.body) })
     })
     let status = 0
     let contentLength: number | undefined = undefined
@@ -72,7 +77,8 @@ const h2 = (
           status,
           contentLength,
           body: Buffer.concat(chunks).toString("utf8"),
-          rstCode: stream.rstCode ?? 0
+          rstCode: stream.rstCode ?? 0,
+          sessionBytesWritten: s.socket.bytesWritten
         })
       )
     )
@@ -98,7 +104,8 @@ const h1 = (
           status: res.statusCode ?? 0,
           contentLength: length === undefined ? undefined : Number(length),
           body: Buffer.concat(chunks).toString("utf8"),
-          rstCode: cut ? 1 : 0
+          rstCode: cut ? 1 : 0,
+          sessionBytesWritten: 0
         })
         res.on("data", (chunk: Buffer) => chunks.push(chunk))
         res.once("end", () => resume(Effect.succeed(reply(false))))
@@ -112,9 +119,40 @@ const h1 = (
     })
   })
 
+const postHead = (id: string, length: number) =>
+  `POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: ${id}\r\nContent-Length: ${length}\r\n\r\n`
+
 const rawRequest = (id: string) => `GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: ${id}\r\n\r\n`
 
 const answerOf = (id: string, method: string, bytes: number) => `${id} ${method} ${bytes}\n`
+
+/** How many `200` heads `text` holds is `n`. */
+const answers = (n: number) => (text: string) => text.match(/^HTTP\/1\.1 200/gm)?.length === n
+
+/** Writes `data`, then collects what the socket receives until `done` holds for it. */
+const exchange = (socket: net.Socket, data: string, done: (text: string) => boolean): Effect.Effect<string> =>
+  Effect.async<string>((resume) => {
+    let text = ""
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString("latin1")
+      if (!done(text)) return
+      socket.off("data", onData)
+      resume(Effect.succeed(text))
+    }
+    socket.on("data", onData)
+    socket.write(data)
+    return Effect.sync(() => socket.off("data", onData))
+  })
+
+/** A request id whose `earlyResponse` under seed 1 stops the upload (`stop`) or reads it on. */
+const earlyId = (stop: boolean): string => {
+  const plan = new FaultPlan(1, only("earlyResponse"), 20)
+  for (let i = 0; ; i++) {
+    if (plan.decide(`e${i}`, "h2").cutAt < 0.5 === stop) return `e${i}`
+  }
+}
+
+const MiB = 1024 * 1024
 
 describe("FaultServer", () => {
   it.scoped(
@@ -264,6 +302,38 @@ describe("FaultServer", () => {
       })
     )
 
+    it.scoped("earlyResponse: answered on HEADERS, then RST_STREAM(NO_ERROR) stops the upload", () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: only("earlyResponse") })
+        const id = earlyId(true)
+        const reply = yield* h2(yield* session(server), id, { method: "POST", body: "x".repeat(MiB) })
+        expect(reply).toMatchObject({ status: 200, contentLength: 64, rstCode: 0 })
+        expect(reply.sessionBytesWritten).toBeLessThan(MiB)
+        expect(reply.body.startsWith(answerOf(id, "POST", MiB))).toBe(true)
+        expect(reply.body.length).toBe(64)
+        expect(server.processed.get(id)).toBe(1)
+        expect(server.answered.get(id)).toBe(1)
+        expect(server.faults.earlyResponse).toBe(1)
+      })
+    )
+
+    it.scoped(
+      "earlyResponse: answered on HEADERS, then the body is read on; a GET gets the plain answer",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* FaultServer.make({ seed: 1, faults: only("earlyResponse") })
+          const s = yield* session(server)
+          const id = earlyId(false)
+          const reply = yield* h2(s, id, { method: "POST", body: "x".repeat(MiB) })
+          expect(reply).toMatchObject({ status: 200, rstCode: 0 })
+          expect(reply.body.startsWith(answerOf(id, "POST", MiB))).toBe(true)
+          const get = yield* h2(s, "g")
+          expect(get.body.startsWith(answerOf("g", "GET", 0))).toBe(true)
+          expect(server.processed.get(id)).toBe(1)
+          expect(server.faults.earlyResponse).toBe(1)
+        })
+    )
+
     it.scoped("interimFlood: 103s by the dozen, then the answer", () =>
       Effect.gen(function* () {
         const server = yield* FaultServer.make({ seed: 1, faults: only("interimFlood") })
@@ -401,6 +471,36 @@ describe("FaultServer", () => {
         })
         expect(interim).toBe(FaultServer.interimFloodSize)
         expect(server.faults.interimFlood).toBe(1)
+      })
+    )
+
+    it.scoped("earlyResponse: answered on the head, then connection: close before the body came", () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: only("earlyResponse") })
+        const socket = yield* connectTls(server.port, { ca: TestCerts.ca, ALPNProtocols: ["http/1.1"] })
+        const id = earlyId(true)
+        yield* write(socket, postHead(id, MiB) + "part of it")
+        const received = (yield* readAll(socket)).toString("latin1")
+        expect(received).toMatch(/^HTTP\/1\.1 200[^]*connection: close/i)
+        expect(received).toContain(`\r\n\r\n${answerOf(id, "POST", MiB)}`)
+        expect(server.processed.get(id)).toBe(1)
+        expect(server.faults.earlyResponse).toBe(1)
+      })
+    )
+
+    it.scoped("earlyResponse: answered on the head, then the body is read on and the connection kept", () =>
+      Effect.gen(function* () {
+        const server = yield* FaultServer.make({ seed: 1, faults: only("earlyResponse") })
+        const socket = yield* connectTls(server.port, { ca: TestCerts.ca, ALPNProtocols: ["http/1.1"] })
+        const id = earlyId(false)
+        // The answer comes while six bytes of the body are still unsent.
+        const first = yield* exchange(socket, postHead(id, 10) + "abcd", answers(1))
+        const text = first + (yield* exchange(socket, "efghij" + rawRequest("g"), answers(1)))
+        expect(text).not.toMatch(/connection: close/i)
+        expect(text).toContain(answerOf(id, "POST", 10))
+        expect(text).toContain(answerOf("g", "GET", 0))
+        expect(server.faults.earlyResponse).toBe(1)
+        expect(server.stats.connectionsOpened).toBe(1)
       })
     )
 

@@ -50,4 +50,49 @@ describe("HTTP/2 maxHeaderListSize", () => {
       )
     })
   )
+
+  /** A head of `n` short fields: more than node's default of 128 pairs, well within 64 KiB. */
+  const manyFields = (n: number) => {
+    const head: Record<string, string | number> = { ":status": 200 }
+    for (let i = 0; i < n; i++) head[`x-field-${i}`] = "v"
+    return head
+  }
+
+  it.scoped("300 short header fields are accepted: node's own pair limit no longer resets the stream", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server((stream) => {
+        stream.respond(manyFields(300))
+        stream.end("ok")
+      })
+      yield* withClient(
+        { protocol: "h2c" },
+        Effect.map(HttpClient.get(`${server.url}/many`), (r) => expect(r.headers["x-field-299"]).toBe("v"))
+      )
+    })
+  )
+
+  // 200 fields of about 43 bytes each pass 8 KiB, below the 257 fields node now allows for it. (A list
+  // of more fields than maxHeaderListSize / 32 is still cut by node's reset, which names no side.)
+  it.scoped(
+    "many short fields over maxHeaderListSize: the client's LimitExceededError, not a reset read as the server's",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* h2Server((stream, headers) => {
+          stream.respond(headers[":path"] === "/many" ? manyFields(200) : { ":status": 200 })
+          stream.end("ok")
+        })
+        yield* withClient(
+          { protocol: "h2c", h2: { maxHeaderListSize: 8 * 1024 } },
+          Effect.gen(function* () {
+            const error = causeOf(yield* Effect.flip(text(`${server.url}/many`))) as RequestsError
+            expect(error).toMatchObject({
+              _tag: "LimitExceededError",
+              limit: "maxHeaderListSize",
+              value: 8 * 1024
+            })
+            expect(yield* text(`${server.url}/next`)).toBe("ok")
+          })
+        )
+      })
+  )
 })

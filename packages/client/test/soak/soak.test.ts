@@ -2,8 +2,10 @@
  * The fault-injection soak: tens of thousands of GETs and POSTs, fifty at a
  * time, over HTTP/2 and HTTP/1.1 (TLS through a CONNECT proxy, and plain), against a server that
  * closes keep-alive sockets, sends GOAWAY mid-flight, resets and refuses
- * streams, goes silent, cuts bodies short and answers late, at points drawn
- * from a seed.
+ * streams, goes silent, cuts bodies short, floods interim responses, answers
+ * late, and answers uploads before reading them (then closing, resetting the
+ * stream or reading on), at points drawn from a seed. A POST answered early
+ * was processed once, on its head: the same accounting as any other.
  *
  * `SOAK_REQUESTS` sets the number of requests (default 20000) and
  * `SOAK_SEED` the seed (default fixed), so a failure can be replayed: every
@@ -33,7 +35,9 @@ const rates: FaultServer.FaultRates = {
   truncateBody: 0.01,
   delayHeaders: 0.05,
   cancelBody: 0.005,
-  interimFlood: 0.005
+  interimFlood: 0.005,
+  // Only requests with a body are answered early: a share of the POSTs.
+  earlyResponse: 0.03
 }
 
 /** Where a request goes, and so over which protocol. */
@@ -47,6 +51,14 @@ interface Planned {
   readonly body: string
 }
 
+/**
+ * An upload larger than an HTTP/2 stream's first window, so that an early
+ * answer arrives while the client is still sending; shared, not one per request.
+ * (Much larger ones, 50 at a time, make node's HTTP/2 server refuse streams
+ * with ENHANCE_YOUR_CALM while it still holds earlier ones.)
+ */
+const largeBody = "upload ".repeat((80 * 1024) / 8)
+
 /** The requests of the run, drawn from the seed. */
 const planRequests = Effect.gen(function* () {
   const random = Random.make(seed)
@@ -57,12 +69,13 @@ const planRequests = Effect.gen(function* () {
     const route: Route = r < 0.45 ? "h2" : r < 0.7 ? "h1-tls" : "h1-plain"
     const s = yield* random.next
     const size = s < 0.7 ? 64 : s < 0.95 ? 2048 : 32 * 1024
+    const b = yield* random.next
     planned.push({
       id: `${method === "GET" ? "g" : "p"}${i}`,
       method,
       route,
       size,
-      body: method === "POST" ? `order ${i} `.repeat(20) : ""
+      body: method === "POST" ? (b < 0.9 ? `order ${i} `.repeat(20) : largeBody) : ""
     })
   }
   return planned

@@ -28,7 +28,7 @@ export const defaultAnswer = (request: FaultRequest): FaultResponse => {
   const query = request.path.indexOf("?")
   const size = query < 0 ? null : new URLSearchParams(request.path.slice(query + 1)).get("size")
   const wanted = size !== null && /^\d{1,7}$/.test(size) ? Math.min(Number(size), MAX_SIZE) : 64
-  const line = `${request.requestId ?? "-"} ${request.method} ${request.body.byteLength}\n`
+  const line = `${request.requestId ?? "-"} ${request.method} ${request.bodyLength}\n`
   const head = Buffer.from(line, "utf8")
   return {
     status: 200,

@@ -11,6 +11,11 @@
  * - `truncateBody`: the head promises the whole body, part of it follows,
  *   then the socket is destroyed.
  * - `delayHeaders`: the answer goes out after a short delay.
+ * - `earlyResponse`: a request with a body is processed and answered on its
+ *   head, before its body is read. Below `cutAt` 0.5 the answer says
+ *   `connection: close` and the server closes once it is out, as node does;
+ *   from 0.5 it keeps the connection and reads the rest of the body. A
+ *   request without a body gets the plain answer.
  *
  * A request that arrives on a socket the server decided to close is dropped
  * unprocessed with the socket.
@@ -50,6 +55,41 @@ export const h1Handler = (context: FaultContext): http.RequestListener => {
     res.end(answer.body)
   }
 
+  /** Processes and answers a request on its head; `false` when there is no body to answer before. */
+  const answerEarly = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestId: string | undefined,
+    close: boolean
+  ): boolean => {
+    const length = req.headers["content-length"]
+    const declared = length === undefined ? 0 : Number(length)
+    if (declared === 0 && req.headers["transfer-encoding"] === undefined) return false
+    ledger.process(requestId, "http/1.1")
+    ledger.inject("earlyResponse")
+    req.on("error", ledger.recordError)
+    res.once("finish", () => ledger.answer(requestId))
+    const answer = encode(
+      context.answer({
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        requestId,
+        protocol: "http/1.1",
+        body: Buffer.alloc(0),
+        bodyLength: Number.isSafeInteger(declared) ? declared : 0,
+        early: true
+      })
+    )
+    // Node reads and drops the rest of the body once the answer is out, and with `connection: close` then closes.
+    res.writeHead(answer.status, {
+      ...answer.headers,
+      "content-length": answer.body.byteLength,
+      ...(close ? { connection: "close" } : {})
+    })
+    res.end(answer.body)
+    return true
+  }
+
   return (req, res) => {
     const socket = req.socket
     const state = stateOf(socket)
@@ -65,6 +105,18 @@ export const h1Handler = (context: FaultContext): http.RequestListener => {
     const decision = plan.decide(requestId, "http/1.1")
     // Decided now, so a request pipelined behind this one is not processed either.
     if (decision.fault === "closeAfterResponse") state.closing = true
+    if (decision.fault === "earlyResponse") {
+      const close = decision.cutAt < 0.5
+      try {
+        if (answerEarly(req, res, requestId, close)) {
+          if (close) state.closing = true
+          return
+        }
+      } catch (error) {
+        ledger.recordError(error)
+        return void socket.destroy()
+      }
+    }
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("error", ledger.recordError)
@@ -74,6 +126,7 @@ export const h1Handler = (context: FaultContext): http.RequestListener => {
       if (socket.destroyed) return
       ledger.process(requestId, "http/1.1")
       let answer: Encoded
+      const body = Buffer.concat(chunks)
       try {
         answer = encode(
           context.answer({
@@ -81,7 +134,9 @@ export const h1Handler = (context: FaultContext): http.RequestListener => {
             path: req.url ?? "/",
             requestId,
             protocol: "http/1.1",
-            body: Buffer.concat(chunks)
+            body,
+            bodyLength: body.byteLength,
+            early: false
           })
         )
       } catch (error) {

@@ -20,6 +20,11 @@
  * - `truncateBody`: the head promises the whole body, part of it follows,
  *   then RST_STREAM(INTERNAL_ERROR).
  * - `delayHeaders`: the answer goes out after a short delay.
+ * - `earlyResponse`: a request with a body is processed and answered on its
+ *   HEADERS, before its body is read. Below `cutAt` 0.5, RST_STREAM(NO_ERROR)
+ *   follows the answer's END_STREAM, asking the client to stop sending (RFC
+ *   9113 §8.1); from 0.5 the server reads on. A request without a body gets
+ *   the plain answer.
  *
  * @internal
  */
@@ -35,6 +40,12 @@ interface SessionState {
   lastHandled: number
   /** The last stream id of the GOAWAY sent, if one was. */
   goawayAt: number | undefined
+}
+
+/** The request's declared `content-length`, 0 without a usable one. */
+const declaredLength = (headers: http2.IncomingHttpHeaders): number => {
+  const length = Number(headers["content-length"] ?? 0)
+  return Number.isSafeInteger(length) && length > 0 ? length : 0
 }
 
 /** @internal */
@@ -62,7 +73,8 @@ export const h2Handlers = (
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
     requestId: string | undefined,
-    body: Buffer
+    body: Buffer,
+    early: boolean
   ): Encoded | undefined => {
     ledger.process(requestId, "h2")
     try {
@@ -72,7 +84,9 @@ export const h2Handlers = (
           path: headers[":path"] ?? "/",
           requestId,
           protocol: "h2",
-          body
+          body,
+          bodyLength: early ? declaredLength(headers) : body.byteLength,
+          early
         })
       )
     } catch (error) {
@@ -80,6 +94,26 @@ export const h2Handlers = (
       stream.close(NGHTTP2_INTERNAL_ERROR)
       return undefined
     }
+  }
+
+  /** Answers a stream whose body is still to come, on its HEADERS, then stops the upload or reads it on. */
+  const answerEarly = (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    requestId: string | undefined,
+    stop: boolean
+  ): void => {
+    const answer = processRequest(stream, headers, requestId, Buffer.alloc(0), true)
+    if (answer === undefined) return
+    ledger.inject("earlyResponse")
+    stream.once("close", () => {
+      if (stream.rstCode === NGHTTP2_NO_ERROR) ledger.answer(requestId)
+    })
+    stream.respond({ ...answer.headers, ":status": answer.status, "content-length": answer.body.byteLength })
+    // Node flushes the DATA frames queued before it sends the RST_STREAM.
+    if (stop) stream.end(answer.body, () => stream.close(NGHTTP2_NO_ERROR))
+    else stream.end(answer.body)
+    stream.resume()
   }
 
   return {
@@ -116,6 +150,8 @@ export const h2Handlers = (
         if (id > last) return
       }
       state.lastHandled = Math.max(state.lastHandled, id)
+      if (decision.fault === "earlyResponse" && !stream.endAfterHeaders)
+        return answerEarly(stream, headers, requestId, decision.cutAt < 0.5)
       let sent = false
       stream.once("close", () => {
         if (sent && stream.rstCode === NGHTTP2_NO_ERROR) ledger.answer(requestId)
@@ -125,7 +161,7 @@ export const h2Handlers = (
       stream.once("end", () => {
         // Reset by the client before its request was complete: never processed.
         if (stream.closed || stream.destroyed) return
-        const answer = processRequest(stream, headers, requestId, Buffer.concat(chunks))
+        const answer = processRequest(stream, headers, requestId, Buffer.concat(chunks), false)
         if (answer === undefined) return
         const answerNow = () => {
           sent = true

@@ -29,7 +29,8 @@ export class FaultLedger {
     truncateBody: new Counter(),
     delayHeaders: new Counter(),
     cancelBody: new Counter(),
-    interimFlood: new Counter()
+    interimFlood: new Counter(),
+    earlyResponse: new Counter()
   }
   /** Requests that reached the server, per protocol, faults included. */
   readonly arrivals: Record<Protocol, number> = { "http/1.1": 0, h2: 0 }

@@ -27,7 +27,8 @@ export const faultKinds: ReadonlyArray<FaultKind> = [
   "truncateBody",
   "delayHeaders",
   "cancelBody",
-  "interimFlood"
+  "interimFlood",
+  "earlyResponse"
 ]
 
 const applicable: Readonly<Record<Protocol, ReadonlySet<FaultKind>>> = {
@@ -36,7 +37,8 @@ const applicable: Readonly<Record<Protocol, ReadonlySet<FaultKind>>> = {
     "closeWhenIdle",
     "truncateBody",
     "delayHeaders",
-    "interimFlood"
+    "interimFlood",
+    "earlyResponse"
   ]),
   h2: new Set([
     "goaway",
@@ -46,7 +48,8 @@ const applicable: Readonly<Record<Protocol, ReadonlySet<FaultKind>>> = {
     "truncateBody",
     "delayHeaders",
     "cancelBody",
-    "interimFlood"
+    "interimFlood",
+    "earlyResponse"
   ])
 }
 
@@ -108,7 +111,10 @@ export class FaultPlan {
       fault,
       delayMillis:
         fault === "delayHeaders" || fault === "closeWhenIdle" ? uniformInt(rng, 1, this.maxDelayMillis) : 0,
-      cutAt: fault === "truncateBody" || fault === "cancelBody" ? uniformFloat64(rng) : 0
+      cutAt:
+        fault === "truncateBody" || fault === "cancelBody" || fault === "earlyResponse"
+          ? uniformFloat64(rng)
+          : 0
     }
     this.decisions.push(decision)
     if (requestId !== undefined) {

@@ -21,6 +21,7 @@ export type FaultKind =
   | "delayHeaders"
   | "cancelBody"
   | "interimFlood"
+  | "earlyResponse"
 
 /** The probability of each fault per request, in [0, 1]. @internal @inline */
 export type FaultRates = Readonly<Record<FaultKind, number>>
@@ -37,7 +38,10 @@ export interface Decision {
   readonly fault: FaultKind | undefined
   /** For `delayHeaders` and `closeWhenIdle`: how long the server waits, in ms. */
   readonly delayMillis: number
-  /** For `truncateBody` and `cancelBody`: the share of the body sent before the cut, in [0, 1). */
+  /**
+   * For `truncateBody` and `cancelBody`: the share of the body sent before the cut, in [0, 1). For
+   * `earlyResponse`: below 0.5 the server stops the upload after its answer, from 0.5 it reads on.
+   */
   readonly cutAt: number
 }
 
@@ -48,8 +52,12 @@ export interface FaultRequest {
   readonly path: string
   readonly requestId: string | undefined
   readonly protocol: Protocol
-  /** The whole request body. */
+  /** The whole request body; empty when answered early. */
   readonly body: Buffer
+  /** Bytes in the request body: `body`'s, or when answered early the declared `content-length` (0 without one). */
+  readonly bodyLength: number
+  /** Answered on the request's head, before its body was read (`earlyResponse`). */
+  readonly early: boolean
 }
 
 /** The answer to a processed request; `content-length` is always set from the body. @internal @inline */

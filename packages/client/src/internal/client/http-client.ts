@@ -23,7 +23,13 @@ import { prepareBody } from "../exchange/request-body.js"
 import { parseRequestTarget, type RequestTarget } from "../exchange/request-target.js"
 import { ClientResponse } from "../exchange/response.js"
 import { byDeadline } from "../limits/deadline.js"
-import { currentTimeout, noLimits, type ResponseLimits } from "../limits/settings.js"
+import {
+  currentDeadlines,
+  noDeadlines,
+  noLimits,
+  type ResponseLimits,
+  stallOverrideOf
+} from "../limits/settings.js"
 import type { Observer } from "../observe/observer.js"
 
 type Result = Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
@@ -81,7 +87,8 @@ const responseOf = (
   request: HttpClientRequest.HttpClientRequest,
   answer: ExchangeResponse,
   limits: ResponseLimits,
-  deadline: number | undefined
+  deadline: number | undefined,
+  timeoutMillis: number | undefined
 ): Result => {
   const response = new ClientResponse(
     request,
@@ -90,7 +97,8 @@ const responseOf = (
     answer.remoteAddress,
     answer.protocol,
     limits,
-    deadline
+    deadline,
+    timeoutMillis
   )
   if (answer.body.settled) return Effect.succeed(response)
   return Effect.flatMap(Effect.serviceOption(Scope.Scope), (scope) =>
@@ -105,6 +113,8 @@ export interface PlatformExchange extends Exchange {
   readonly request: HttpClientRequest.HttpClientRequest
   /** Clock time in ms by which the whole request must be done, when a `timeout` applies. */
   readonly deadline: number | undefined
+  /** That `timeout`, in ms. */
+  readonly timeoutMillis: number | undefined
 }
 
 /**
@@ -117,14 +127,16 @@ export interface PlatformExchange extends Exchange {
 export const makePlatformFinish = (
   limits: ResponseLimits = noLimits
 ): Finish<PlatformExchange, HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => ({
-  answered: (exchange, answer) => responseOf(exchange.request, answer, limits, exchange.deadline),
+  answered: (exchange, answer) =>
+    responseOf(exchange.request, answer, limits, exchange.deadline, exchange.timeoutMillis),
   failed: (exchange, error) => transportError(exchange.request, error)
 })
 
 /**
  * Turns a platform request into an exchange and sends it, within the
  * whole-request `timeout` when one applies (the layer's, or the fiber's
- * `Timeouts.withTimeout`).
+ * `Timeouts.withTimeout`), carrying the fiber's `headersTimeout` and
+ * `bodyTimeout` overrides down to the pools.
  *
  * @internal
  */
@@ -142,19 +154,24 @@ export const makeExecute =
       observer.errors++
       return Effect.fail(requestError(request, "Encode", body))
     }
-    const exchange: PlatformExchange = {
-      endpoint: target.endpoint,
-      method: request.method,
-      target: target.target,
-      headers: request.headers,
-      body,
-      retry: undefined,
-      request,
-      deadline: undefined
-    }
+    // One FiberRef read for every per-request deadline; nothing more when none is set.
     return Effect.withFiberRuntime((fiber) => {
-      const timeout = fiber.getFiberRef(currentTimeout) ?? limits.timeout
-      if (timeout === undefined || !Number.isFinite(timeout)) return send(exchange)
+      const deadlines = fiber.getFiberRef(currentDeadlines)
+      const timeout = deadlines === noDeadlines ? limits.timeout : (deadlines.timeout ?? limits.timeout)
+      const bounded = timeout !== undefined && Number.isFinite(timeout)
+      const exchange: PlatformExchange = {
+        endpoint: target.endpoint,
+        method: request.method,
+        target: target.target,
+        headers: request.headers,
+        body,
+        retry: undefined,
+        stall: deadlines === noDeadlines ? undefined : stallOverrideOf(deadlines),
+        request,
+        deadline: undefined,
+        timeoutMillis: bounded ? timeout : undefined
+      }
+      if (!bounded) return send(exchange)
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         byDeadline(
           send({ ...exchange, deadline: now + timeout }),

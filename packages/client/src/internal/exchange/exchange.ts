@@ -10,6 +10,7 @@ import type * as Option from "effect/Option"
 import type { Endpoint } from "../../Endpoint.js"
 import type { Protocol, RequestsError } from "../../Errors.js"
 import type { RetryReason } from "../../Events.js"
+import type { StallOverride } from "../limits/settings.js"
 import type { PreparedBody } from "./request-body.js"
 
 /** One request, ready for a pool. @internal */
@@ -24,6 +25,8 @@ export interface Exchange {
   readonly body: PreparedBody
   /** Set when this attempt re-sends the exchange: why the earlier one did not count. */
   readonly retry: RetryReason | undefined
+  /** `headersTimeout` and `bodyTimeout` of this request, replacing the pool's (`Timeouts`); absent for the pool's. */
+  readonly stall?: StallOverride | undefined
 }
 
 /** The head fields a response needs, whatever protocol carried it. @internal */

@@ -58,7 +58,9 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     /** The layer's `maxBodySize`; `Limits.withMaxBodySize` overrides it per fiber. */
     private readonly limits: ResponseLimits = noLimits,
     /** When the whole-request `timeout` runs out (Clock ms), if there is one. */
-    private readonly deadline: number | undefined = undefined
+    private readonly deadline: number | undefined = undefined,
+    /** That `timeout`, in ms, for its error. */
+    private readonly timeoutMillis: number | undefined = undefined
   ) {
     super()
     this.status = head.status
@@ -131,7 +133,7 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
       const bounded =
         this.deadline === undefined
           ? read
-          : byDeadline(read, this.deadline, this.limits.timeout ?? 0, this.endpoint(), "body")
+          : byDeadline(read, this.deadline, this.timeoutMillis ?? 0, this.endpoint(), "body")
       return Effect.mapBoth(bounded, {
         onFailure: (cause) => this.decodeError(cause),
         onSuccess: (bytes) => {
@@ -198,13 +200,26 @@ export class ClientResponse extends Inspectable.Class implements HttpClientRespo
     )
   }
 
+  /**
+   * The body as it arrives, without `maxBodySize`. A whole-request `timeout`
+   * covers it too: past the deadline the stream fails with a `TimeoutError`
+   * in phase `body` and the connection or stream is given up.
+   */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     return Stream.suspend(() => {
       if (this.bytes !== undefined) return Stream.succeed(this.bytes)
       unread.unregister(this.body)
+      const deadline = this.deadline
+      const pull =
+        deadline === undefined
+          ? this.body.pull
+          : Effect.mapError(
+              byDeadline(this.body.pull, deadline, this.timeoutMillis ?? 0, this.endpoint(), "body"),
+              (error) => (Option.isOption(error) ? error : Option.some(error))
+            )
       return Stream.repeatEffectChunkOption(
         Effect.mapError(
-          this.body.pull,
+          pull,
           Option.map((cause) => this.decodeError(cause))
         )
       ).pipe(Stream.ensuring(Effect.sync(() => this.body.abandon())))

@@ -7,19 +7,13 @@
  */
 import type * as net from "node:net"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
 import type { Endpoint } from "../../Endpoint.js"
-import {
-  ClosedError,
-  InvalidRequestError,
-  LimitExceededError,
-  ProtocolError,
-  RequestBodyError,
-  type RequestsError
-} from "../../Errors.js"
+import { ClosedError, LimitExceededError, ProtocolError, type RequestsError } from "../../Errors.js"
+import type { StallOverride } from "../limits/settings.js"
 import { PendingResponse, type PendingResponseOwner } from "./pending-response.js"
 import { parseKeepAlive } from "./keep-alive.js"
-import { chunkHeader, CRLF, LAST_CHUNK } from "./request-serializer.js"
+import { writeStreamed } from "./upload.js"
 import {
   type ParseError,
   type ParserLimits,
@@ -129,9 +123,14 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
   // --- requests -------------------------------------------------------------
 
   /** Writes a request whose body is already in memory. */
-  send(head: Buffer, body: Uint8Array | undefined, isHead: boolean): PendingResponse {
+  send(
+    head: Buffer,
+    body: Uint8Array | undefined,
+    isHead: boolean,
+    stall: StallOverride | undefined
+  ): PendingResponse {
     if (this.closed) return this.unsent(isHead)
-    const exchange = this.begin(isHead)
+    const exchange = this.begin(isHead, stall)
     const socket = this.socket
     if (body === undefined || body.byteLength === 0) {
       socket.write(head)
@@ -151,57 +150,28 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
 
   /**
    * Writes a request whose body is a stream, honouring the socket's
-   * backpressure. `length` is the declared Content-Length, or `undefined`
-   * for chunked encoding. Nothing is pipelined behind a streamed body.
+   * backpressure (see `upload.ts`). `length` is the declared Content-Length,
+   * or `undefined` for chunked encoding. Nothing is pipelined behind a
+   * streamed body.
    */
   sendStreaming<E>(
     head: Buffer,
     body: Stream.Stream<Uint8Array, E>,
-    length: number | undefined
+    length: number | undefined,
+    stall: StallOverride | undefined
   ): Effect.Effect<PendingResponse, RequestsError> {
     return Effect.suspend(() => {
       if (this.closed) return Effect.fail(this.unsentError())
-      const exchange = this.begin(false)
+      const exchange = this.begin(false, stall)
       this.streaming = exchange
       this.socket.write(head)
-      let written = 0
-      const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError> => {
-        if (exchange.settled) return Effect.void
-        this.heard = true
-        written += chunk.byteLength
-        if (length !== undefined && written > length)
-          return Effect.fail(this.bodyLengthMismatch(length, written))
-        if (chunk.byteLength === 0) return Effect.void
-        let flushed: boolean
-        if (length === undefined) {
-          this.socket.cork()
-          this.socket.write(chunkHeader(chunk.byteLength))
-          this.socket.write(chunk)
-          flushed = this.socket.write(CRLF)
-          this.socket.uncork()
-        } else {
-          flushed = this.socket.write(chunk)
-        }
-        return flushed ? Effect.void : this.drained(exchange)
-      }
-      return Stream.runForEach(
-        Stream.mapError(body, (cause) => new RequestBodyError({ endpoint: this.endpoint.key, cause })),
-        writeChunk
-      ).pipe(
-        Effect.flatMap(() => {
-          if (exchange.settled) return Effect.void
-          if (length !== undefined && written !== length)
-            return Effect.fail(this.bodyLengthMismatch(length, written))
-          if (length === undefined) this.socket.write(LAST_CHUNK)
-          this.streaming = undefined
-          return Effect.void
-        }),
-        Effect.tapError(() => Effect.sync(() => this.abandon(exchange))),
-        // The request fiber gave up mid-upload: the server would wait for the rest forever.
-        Effect.onInterrupt(() => Effect.sync(() => this.abandon(exchange))),
-        Effect.as(exchange)
-      )
+      return Effect.as(writeStreamed(this, exchange, body, length), exchange)
     })
+  }
+
+  /** The streamed request body is all written: requests may follow it again. */
+  uploaded(): void {
+    this.streaming = undefined
   }
 
   /**
@@ -226,45 +196,18 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     })
   }
 
-  private begin(isHead: boolean): PendingResponse {
+  private begin(isHead: boolean, stall: StallOverride | undefined): PendingResponse {
     const exchange = new PendingResponse(
       this,
       isHead,
       this.options.highWaterMark,
-      this.uses > 0 || this.inflight.length > 0
+      this.uses > 0 || this.inflight.length > 0,
+      stall
     )
     this.inflight.push(exchange)
     this.parser.expect(isHead)
     this.heard = true
     return exchange
-  }
-
-  private bodyLengthMismatch(declared: number, written: number): InvalidRequestError {
-    return new InvalidRequestError({
-      reason: "InvalidBody",
-      detail: `body stream produced ${written} bytes, Content-Length declared ${declared}`
-    })
-  }
-
-  private drained(exchange: PendingResponse): Effect.Effect<void, RequestsError> {
-    return Effect.async<void, RequestsError>((resume) => {
-      const onDrain = () => {
-        this.heard = true
-        this.socket.off("close", onClose)
-        resume(Effect.void)
-      }
-      const onClose = () => {
-        this.socket.off("drain", onDrain)
-        // A response may already have settled the exchange; the failure, if any, is reported there.
-        resume(exchange.failure ? Effect.fail(exchange.failure) : Effect.void)
-      }
-      this.socket.once("drain", onDrain)
-      this.socket.once("close", onClose)
-      return Effect.sync(() => {
-        this.socket.off("drain", onDrain)
-        this.socket.off("close", onClose)
-      })
-    })
   }
 
   // --- parser events ----------------------------------------------------------

@@ -11,7 +11,6 @@ import { ClientClosedError } from "../../Errors.js"
 import { awaitDrained } from "../pool/drain-deadline.js"
 import type { H1PoolState } from "./pool-state.js"
 import { publish } from "./pool-stats.js"
-import { stallRound } from "./stall.js"
 
 const closeIdle = (pool: H1PoolState): void => {
   for (const state of pool.endpoints.values()) for (const c of state.idle.splice(0)) c.destroy()
@@ -47,14 +46,13 @@ export const flush = (pool: H1PoolState): Effect.Effect<void> =>
  * @internal
  */
 export const housekeeping = (pool: H1PoolState): Effect.Effect<never> => {
-  const interval = Math.max(100, Math.min(pool.config.idleTimeout / 2, stallRound(pool.config)))
   const round = Effect.zipRight(
     Effect.sync(() => {
       for (const state of pool.endpoints.values()) state.reap()
     }),
     Effect.zipRight(publishAll(pool), pool.observer.publish)
   )
-  return Effect.forever(Effect.zipRight(Effect.sleep(interval), round))
+  return Effect.forever(Effect.zipRight(pool.round.sleep, round))
 }
 
 /**

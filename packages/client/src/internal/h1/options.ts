@@ -67,7 +67,8 @@ export interface H1Options {
    * nothing heard from the server; a `TimeoutError` in phase `headers`, and
    * the connection is closed. Default `300 seconds`, as undici. Checked by
    * the pool's housekeeping, so it may fire up to two of its rounds late
-   * (a round is at most 5 seconds, and at most a quarter of this).
+   * (a round is at most 5 seconds, and at most a quarter of this). Set it
+   * per request with `Timeouts.withHeadersTimeout`.
    */
   readonly headersTimeout?: Duration.DurationInput
   /**
@@ -76,6 +77,7 @@ export interface H1Options {
    * (no chunk accepted by the socket); a `TimeoutError` in phase `body` or
    * `request`. A reader that stops reading pauses the clock. Default
    * `300 seconds`, as undici's `bodyTimeout`; checked like `headersTimeout`.
+   * Set it per request with `Timeouts.withBodyTimeout`.
    */
   readonly bodyTimeout?: Duration.DurationInput
 }

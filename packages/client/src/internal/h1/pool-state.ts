@@ -17,10 +17,12 @@ import type { Endpoint } from "../../Endpoint.js"
 import type { ClientClosedError } from "../../Errors.js"
 import { ClosedError } from "../../Errors.js"
 import type { Observer } from "../observe/observer.js"
+import { MIN_ROUND, StallRound } from "../pool/stall-round.js"
 import type { DialerService } from "../transport/dialer.js"
 import { type ConnectionOwner, H1Connection } from "./connection.js"
 import { EndpointPool } from "./endpoint-pool.js"
 import type { ResolvedH1Options } from "./options.js"
+import { stallRound } from "./stall.js"
 
 /** Runs an effect in the pool's fiber set, from outside any fiber. */
 type RunFork = (effect: Effect.Effect<unknown, unknown>) => unknown
@@ -37,6 +39,8 @@ export class H1PoolState implements ConnectionOwner {
   readonly limitGlobal: boolean
   open = true
   openTotal = 0
+  /** The housekeeping round: reaping idle connections, and looking for stalled ones. */
+  readonly round: StallRound
   /** Starts dials for the endpoint's waiters; set by the pool once its dial step exists. */
   demand: (state: EndpointPool) => void = () => {}
   /**
@@ -57,6 +61,7 @@ export class H1PoolState implements ConnectionOwner {
   ) {
     this.limitGlobal = Number.isFinite(config.maxConnections)
     this.global = Effect.unsafeMakeSemaphore(this.limitGlobal ? config.maxConnections : 1)
+    this.round = new StallRound(Math.max(MIN_ROUND, Math.min(config.idleTimeout / 2, stallRound(config))))
   }
 
   now(): number {

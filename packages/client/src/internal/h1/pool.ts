@@ -28,6 +28,7 @@ import type {
   TlsError
 } from "../../Errors.js"
 import { CurrentObserver } from "../observe/observer.js"
+import type { StallRound } from "../pool/stall-round.js"
 import type { Dialed } from "../transport/dialer.js"
 import { acquire, acquireFresh, tryAcquire } from "./acquire.js"
 import type { H1Connection } from "./connection.js"
@@ -76,6 +77,8 @@ export interface H1Connections {
   readonly pipelining: (endpoint: Endpoint) => boolean
   /** The pool's figures now. */
   readonly stats: Effect.Effect<H1Stats>
+  /** The housekeeping round, shortened by requests with deadlines of their own. */
+  readonly round: StallRound
   /** Closes idle connections; busy ones finish their exchanges and are closed then. */
   readonly flush: Effect.Effect<void>
   /**
@@ -146,6 +149,7 @@ export const make = (options: H1Options = {}): Effect.Effect<H1Connections, neve
       ticket: () => new Ticket(giveBack),
       pipelining: (endpoint) => pool.endpoints.get(endpoint.key)?.pipelining ?? config.pipelining > 1,
       stats,
+      round: pool.round,
       flush: flush(pool)
     }
     return connections

@@ -108,7 +108,7 @@ export const makeSend = (connections: H1Connections, observer: Observer, options
   /** Writes an in-memory request on the connection; `resume` hears of its head. */
   const writeOn = (framed: Framed, connection: H1Connection, resume: Resume) => {
     if (listening) sending(framed, connection)
-    const pending = connection.send(framed.head, framed.bytes, framed.isHead)
+    const pending = connection.send(framed.head, framed.bytes, framed.isHead, framed.exchange.stall)
     pending.listen(resume)
     return pending.cancel
   }
@@ -123,7 +123,7 @@ export const makeSend = (connections: H1Connections, observer: Observer, options
     Effect.suspend(() => {
       ticket.consume(connection)
       if (listening) sending(framed, connection)
-      return connection.sendStreaming(framed.head, body.stream, body.length)
+      return connection.sendStreaming(framed.head, body.stream, body.length, framed.exchange.stall)
     }).pipe(
       Effect.flatMap((pending) =>
         Effect.async<ExchangeResponse, RequestsError>((resume) => {
@@ -160,6 +160,7 @@ export const makeSend = (connections: H1Connections, observer: Observer, options
   return (exchange: Exchange): Result => {
     const framed = frame(exchange, options)
     if (framed instanceof InvalidRequestError) return Effect.fail(framed)
+    if (exchange.stall !== undefined) connections.round.note(exchange.stall)
     // A re-send after a stale connection must not land on another stale one.
     if (exchange.retry === "StaleConnection") return viaQueue(framed, true)
     if (exchange.body._tag === "Stream") return viaQueue(framed, false)

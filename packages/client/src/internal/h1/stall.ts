@@ -7,6 +7,7 @@
  * @internal
  */
 import { TimeoutError } from "../../Errors.js"
+import { roundFor } from "../pool/stall-round.js"
 import type { H1Connection } from "./connection.js"
 
 /** The deadlines, in ms. @internal */
@@ -22,11 +23,12 @@ export interface StallOptions {
  * @internal
  */
 export const stallRound = (options: StallOptions): number =>
-  Math.max(100, Math.min(options.headersTimeout / 4, options.bodyTimeout / 4, 5_000))
+  roundFor(options.headersTimeout, options.bodyTimeout)
 
 /**
  * Fails and closes the connection when its oldest exchange made no
- * progress for longer than the deadline of its phase.
+ * progress for longer than the deadline of its phase: the exchange's own
+ * (`Timeouts`), or the pool's.
  *
  * @internal
  */
@@ -40,7 +42,11 @@ export const checkStall = (connection: H1Connection, now: number, options: Stall
     return
   }
   const phase = connection.uploading ? "request" : exchange.head === undefined ? "headers" : "body"
-  const limit = phase === "headers" ? options.headersTimeout : options.bodyTimeout
+  const own = exchange.stall
+  const limit =
+    phase === "headers"
+      ? (own?.headersTimeout ?? options.headersTimeout)
+      : (own?.bodyTimeout ?? options.bodyTimeout)
   if (now - connection.lastHeard < limit) return
   connection.terminate(
     new TimeoutError({

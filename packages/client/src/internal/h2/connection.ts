@@ -26,7 +26,8 @@ import type { ResolvedH2Options } from "./options.js"
 import type { Exchange } from "../exchange/exchange.js"
 import { SlotSemaphore } from "../pool/slot-semaphore.js"
 import type { H2Counters } from "./stats.js"
-import { H2Stream, type StreamHost } from "./stream.js"
+import { H2Stream } from "./stream.js"
+import type { StreamHost } from "./stream-host.js"
 
 // node:http2 takes milliseconds to load: the first HTTP/2 connection loads it.
 const http2Module = lazyBuiltin("node:http2")
@@ -67,6 +68,18 @@ const headerError = (error: unknown): InvalidRequestError | undefined => {
     return new InvalidRequestError({ reason: "InvalidHeaderValue", detail })
   return undefined
 }
+
+/**
+ * Fields a header list within `maxHeaderListSize` bytes can hold: each
+ * counts at least 32 (RFC 9113 §6.5.2). Node resets a stream whose head has
+ * more fields than its `maxHeaderListPairs` (128 unless told) with
+ * ENHANCE_YOUR_CALM, which then reads as the server's reset: a head within
+ * the limit was refused. Raised to this, node only cuts heads that are over
+ * the limit anyway; the others reach the client's own check, whose
+ * `LimitExceededError` says which side acted.
+ */
+const headerPairsWithin = (maxHeaderListSize: number): number =>
+  Math.min(0x7fff_ffff, Math.max(128, Math.ceil(maxHeaderListSize / 32) + 1))
 
 /** @internal */
 export class H2Connection implements StreamHost {
@@ -114,6 +127,7 @@ export class H2Connection implements StreamHost {
     const socket = dialed.socket
     this.session = http2Module().connect(`${endpoint.scheme}://${endpoint.authority}`, {
       createConnection: () => socket,
+      maxHeaderListPairs: headerPairsWithin(options.maxHeaderListSize),
       settings: {
         enablePush: false,
         initialWindowSize: options.initialWindowSize,
@@ -215,7 +229,8 @@ export class H2Connection implements StreamHost {
       this,
       this.owner.options.highWaterMark,
       this.streamsOpened > 0,
-      request.method === "HEAD"
+      request.method === "HEAD",
+      request.stall
     )
     let stream: http2.ClientHttp2Stream
     try {

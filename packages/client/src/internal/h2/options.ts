@@ -114,7 +114,8 @@ export interface H2Options {
    * with nothing heard on the stream; a `TimeoutError` in phase `headers`
    * and the stream is cancelled. Default `300 seconds`, as undici. Checked
    * by the pool's housekeeping, at most two rounds late (a round is at most
-   * 5 seconds, and at most a quarter of this).
+   * 5 seconds, and at most a quarter of this). Set it per request with
+   * `Timeouts.withHeadersTimeout`.
    */
   readonly headersTimeout?: Duration.DurationInput
   /**
@@ -123,6 +124,7 @@ export interface H2Options {
    * zero flow-control window, say); a `TimeoutError` in phase `body` or
    * `request`, and the stream is cancelled. A reader that stops reading
    * pauses the clock. Default `300 seconds`, as undici's `bodyTimeout`.
+   * Set it per request with `Timeouts.withBodyTimeout`.
    */
   readonly bodyTimeout?: Duration.DurationInput
   /**

@@ -16,6 +16,7 @@ import { TimeoutError } from "../../Errors.js"
 import type { Observer } from "../observe/observer.js"
 import type { Authority } from "./coalescing.js"
 import type { ConnectionOwner, H2Connection } from "./connection.js"
+import { roundFor, StallRound } from "../pool/stall-round.js"
 import type { ResolvedH2Options } from "./options.js"
 import { EndpointQueue } from "./queue.js"
 import { H2Counters } from "./stats.js"
@@ -45,6 +46,8 @@ export class H2PoolState implements ConnectionOwner {
    */
   startRounds: () => void = () => {}
   private roundsStarted = false
+  /** The housekeeping round that looks for stalled streams, shortened by requests with deadlines of their own. */
+  readonly round: StallRound
 
   constructor(
     readonly options: ResolvedH2Options,
@@ -58,6 +61,7 @@ export class H2PoolState implements ConnectionOwner {
   ) {
     this.listening = observer.listener !== undefined
     this.maxConnections = options.strictMaxConcurrentStreams ? 1 : options.maxConnectionsPerEndpoint
+    this.round = new StallRound(roundFor(options.headersTimeout, options.bodyTimeout))
   }
 
   now(): number {

@@ -146,8 +146,6 @@ export const make = (
     })
     // Metrics follow the pool even when nobody reads its figures; the same
     // round looks for stalled streams, so a request pays no timer of its own.
-    const { headersTimeout, bodyTimeout } = state.options
-    const round = Math.max(100, Math.min(headersTimeout / 4, bodyTimeout / 4, 5_000))
     const sweep = Effect.sync(() => {
       const now = state.now()
       for (const connection of state.scopes.keys()) if (connection.active > 0) connection.checkStalls(now)
@@ -155,7 +153,7 @@ export const make = (
     // The client's own figures ride the same round.
     const rounds = Effect.forever(
       Effect.zipRight(
-        Effect.sleep(round),
+        state.round.sleep,
         Effect.zipRight(sweep, Effect.zipRight(stats, state.observer.publish))
       )
     )

@@ -48,7 +48,7 @@ const run = (
   // arrived but before this region ends, which would strand the stream.
   return Effect.map(
     Effect.onInterrupt(restore(sent), stream.cancelOnInterrupt),
-    (head): ExchangeResponse => ({ protocol: "h2", head, body: stream, remoteAddress, coalesced })
+    (head): ExchangeResponse => ({ protocol: "h2", head, body: stream.body, remoteAddress, coalesced })
   )
 }
 
@@ -66,6 +66,7 @@ const sendOn = (state: H2PoolState, target: Endpoint, exchange: Exchange, coales
  */
 export const send = (state: H2PoolState, exchange: Exchange): Result => {
   const endpoint = exchange.endpoint
+  if (exchange.stall !== undefined) state.round.note(exchange.stall)
   if (state.listening) {
     state.observer.emit({
       _tag: "RequestHeaders",

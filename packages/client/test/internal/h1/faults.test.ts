@@ -101,7 +101,12 @@ describe("HTTP/1.1 faults", () => {
       })
       connection.destroy()
       yield* closed
-      const exchange = connection.send(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), undefined, false)
+      const exchange = connection.send(
+        Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        undefined,
+        false,
+        undefined
+      )
       const failure = yield* Effect.flip(
         Effect.async<unknown, RequestsError>((resume) => exchange.listen(resume))
       )
