@@ -74,7 +74,11 @@ export const make = (
                 : Effect.flatMap(build, use)
           )
     const service: H2ConnectionPoolService = {
-      exchange: (exchange) => withPool(exchange.endpoint, (p) => p.exchange(exchange)),
+      // The hot path: once built, straight to the pool, no closure per exchange.
+      exchange: (exchange) =>
+        pool !== undefined
+          ? pool.exchange(exchange)
+          : withPool(exchange.endpoint, (p) => p.exchange(exchange)),
       adopt: (endpoint, dialed, connectionScope) =>
         withPool(endpoint, (p) => p.adopt(endpoint, dialed, connectionScope)),
       coalesce: (endpoint) =>
