@@ -16,7 +16,8 @@ import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import type { Dialer } from "./Dialer.js"
 import type { H2Options } from "./internal/h2/options.js"
-import { type H2ConnectionPoolService, make as makeService } from "./internal/h2/pool.js"
+import { make as makeService } from "./internal/h2/lazy-pool.js"
+import type { H2ConnectionPoolService } from "./internal/h2/pool.js"
 
 export type {
   /** @since 0.1.0 */

@@ -4,6 +4,7 @@
  * bundled (what an application that bundles itself gets).
  */
 import { build, type BuildOptions } from "esbuild"
+import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 import { bundleFile } from "./rows.js"
 
@@ -28,16 +29,18 @@ const common: BuildOptions = {
 /** Writes the bundles `rows.ts` names. */
 export const writeBundles = async (): Promise<void> => {
   await Promise.all([
+    // Split at the client's dynamic imports, as a package bundle would be: inlined, the modules the
+    // client loads on first use would hoist their imports of installed packages (the stream pools'
+    // platform-node sockets, ws) to the bundle's top, and every start would load them.
     build({
       ...common,
-      entryPoints: [program("effect-requests")],
-      outfile: bundleFile("effect-requests-client"),
-      external: installed
-    }),
-    build({
-      ...common,
-      entryPoints: [program("import-client")],
-      outfile: bundleFile("import-client"),
+      entryPoints: {
+        "effect-requests-client": program("effect-requests"),
+        "import-client": program("import-client")
+      },
+      outdir: dirname(bundleFile("import-client")),
+      splitting: true,
+      chunkNames: "chunks/[name]-[hash]",
       external: installed
     }),
     build({

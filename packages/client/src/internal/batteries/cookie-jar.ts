@@ -10,12 +10,11 @@ import type * as ToughCookie from "tough-cookie"
 
 // Synchronous, because `new Cookies.CookieJar()` is: the package's CommonJS
 // build, the one build this client ever loads.
-const require = createRequire(import.meta.url)
 let loaded: typeof ToughCookie | undefined
 
 /** tough-cookie, loaded on the first call. @internal */
 export const toughCookie = (): typeof ToughCookie =>
-  (loaded ??= require("tough-cookie") as typeof ToughCookie)
+  (loaded ??= createRequire(import.meta.url)("tough-cookie") as typeof ToughCookie)
 
 /**
  * A stand-in for tough-cookie's `CookieJar` class that loads the package

@@ -63,7 +63,8 @@ export class EndpointCounters {
   tags: ReadonlyArray<MetricLabel.MetricLabel> | undefined = undefined
 }
 
-const gauges = {
+// Defined by the first publication, not at import: defining a metric hashes its key.
+const makeGauges = () => ({
   open: Metric.gauge("effect_requests_h1_connections_open", { description: "HTTP/1.1 connections open" }),
   idle: Metric.gauge("effect_requests_h1_connections_idle", { description: "HTTP/1.1 connections idle" }),
   inUse: Metric.gauge("effect_requests_h1_connections_in_use", {
@@ -72,8 +73,9 @@ const gauges = {
   waiting: Metric.gauge("effect_requests_h1_waiting", {
     description: "requests waiting for an HTTP/1.1 connection"
   })
-}
-const counters = {
+})
+let gauges: ReturnType<typeof makeGauges> | undefined
+const makeCounters = () => ({
   created: Metric.counter("effect_requests_h1_connections_created", {
     description: "HTTP/1.1 connections established"
   }),
@@ -86,7 +88,8 @@ const counters = {
   errors: Metric.counter("effect_requests_h1_connection_errors", {
     description: "HTTP/1.1 connections ended by an error"
   })
-}
+})
+let counters: ReturnType<typeof makeCounters> | undefined
 
 /**
  * Publishes one endpoint's figures as metrics tagged with `endpoint`. Runs
@@ -97,8 +100,8 @@ const counters = {
  */
 export const publish = (key: string, stats: H1EndpointStats, running: EndpointCounters): void => {
   const tags = (running.tags ??= [MetricLabel.make("endpoint", key)])
-  publishLevels(gauges, stats, tags)
-  publishGrowth(counters, running, running.published, tags)
+  publishLevels((gauges ??= makeGauges()), stats, tags)
+  publishGrowth((counters ??= makeCounters()), running, running.published, tags)
 }
 
 /** Sums endpoint figures into totals. @internal */

@@ -158,7 +158,9 @@ export const make = (
       )
     )
     const run = yield* FiberSet.runtime(yield* FiberSet.make())()
-    state.startRounds = () => run(rounds)
+    // The pool may be built on first use, inside an uninterruptible region whose flags the
+    // runtime above captured: the rounds stay interruptible so that closing the pool stops them.
+    state.startRounds = () => run(Effect.interruptible(rounds))
     const service: H2ConnectionPoolService = {
       exchange: (exchange: Exchange): Effect.Effect<ExchangeResponse, RequestsError> => send(state, exchange),
       adopt: (endpoint: Endpoint, dialed: Dialed, scope: Scope.CloseableScope) =>

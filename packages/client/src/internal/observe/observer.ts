@@ -51,7 +51,9 @@ export class OriginCounters {
   }
 }
 
-const metrics = {
+// The metrics are defined by their first publication: defining one hashes its key and
+// description, work that importing the client need not do.
+const makeMetrics = () => ({
   requests: Metric.counter("effect_requests_requests", {
     description: "Request attempts, by origin and protocol"
   }),
@@ -61,7 +63,8 @@ const metrics = {
   totalTimeMillis: Metric.counter("effect_requests_time_ms", {
     description: "Milliseconds from request start to response head, summed, by origin and protocol"
   })
-}
+})
+let metrics: ReturnType<typeof makeMetrics> | undefined
 
 /**
  * What the batteries did since the client was built, counted from their
@@ -88,7 +91,7 @@ export interface BatteryStats {
   readonly authenticated: number
 }
 
-const batteryMetrics = {
+const makeBatteryMetrics = () => ({
   redirects: Metric.counter("effect_requests_redirects", { description: "Redirects followed" }),
   retries: Metric.counter("effect_requests_battery_retries", {
     description: "Requests sent again by the retry battery"
@@ -96,7 +99,8 @@ const batteryMetrics = {
   bytesDecompressed: Metric.counter("effect_requests_decompressed_bytes", {
     description: "Bytes of response bodies after decoding"
   })
-}
+})
+let batteryMetrics: ReturnType<typeof makeBatteryMetrics> | undefined
 
 /** Counts, times and reports; one per client. */
 export class Observer {
@@ -209,8 +213,9 @@ export class Observer {
 
   /** Publishes what changed since the last time as tagged metrics. */
   readonly publish: Effect.Effect<void> = Effect.sync(() => {
-    for (const c of this.all()) publishGrowth(metrics, c, c.published, c.tags)
-    publishGrowth(batteryMetrics, this.batteries, this.batteriesPublished)
+    const origins = (metrics ??= makeMetrics())
+    for (const c of this.all()) publishGrowth(origins, c, c.published, c.tags)
+    publishGrowth((batteryMetrics ??= makeBatteryMetrics()), this.batteries, this.batteriesPublished)
   })
 }
 

@@ -228,6 +228,7 @@ export const make = (
       const servername = toProxy ? host : (tlsBase.servername ?? host)
       const secure = tls.connect({
         ...tlsBase.connect,
+        secureContext: tlsBase.secureContext(),
         socket,
         // SNI must not carry an IP literal (RFC 6066 §3).
         ...(net.isIP(host) === 0 ? { servername } : {}),

@@ -111,6 +111,7 @@ export class DnsCache {
 
   private async query(host: string): Promise<ReadonlyArray<Address>> {
     this.queries++
+    if (isLocalhost(host)) return this.systemAnswer(host)
     const resolver = (this.resolver ??= new dns.promises.Resolver())
     const [v6, v4] = await Promise.allSettled([
       resolver.resolve6(host, { ttl: true }),
@@ -133,6 +134,11 @@ export class DnsCache {
       })
       return addresses
     }
+    return this.systemAnswer(host)
+  }
+
+  /** The system resolver's answer, kept for {@link FALLBACK_TTL_MILLIS} at most; a failure briefly. */
+  private async systemAnswer(host: string): Promise<ReadonlyArray<Address>> {
     try {
       const found = await this.fallback(host)
       const addresses = interleave(
@@ -170,6 +176,15 @@ export class DnsCache {
       (error: NodeJS.ErrnoException) => callback(error, "", 0)
     )
   }
+}
+
+/**
+ * `localhost` and its subdomains are the system resolver's to answer (RFC 6761 §6.3: resolvers
+ * should not send them to DNS), so they skip c-ares: no channel, no two queries that cannot succeed.
+ */
+const isLocalhost = (host: string): boolean => {
+  const name = host.endsWith(".") ? host.slice(0, -1) : host
+  return name.toLowerCase() === "localhost" || name.toLowerCase().endsWith(".localhost")
 }
 
 const notFound = (hostname: string): NodeJS.ErrnoException =>

@@ -58,6 +58,8 @@ export type Lookup = net.LookupFunction
 /** @internal */
 export interface ResolvedTls {
   readonly connect: tls.ConnectionOptions
+  /** The secure context of `connect`'s CA, certificate, key and versions, made on the first handshake. */
+  readonly secureContext: () => tls.SecureContext
   readonly alpnProtocols: ReadonlyArray<string>
   readonly servername: string | undefined
   readonly sessionReuse: boolean
@@ -123,25 +125,57 @@ const normalizePins = (
 export const resolveTlsOptions = (options: TlsOptions = {}): ResolvedTls => {
   const pins = normalizePins(options.pins)
   const hostCheck = options.checkServerIdentity ?? tls.checkServerIdentity
+  let secureContext: tls.SecureContext | undefined
+  const connect: tls.ConnectionOptions = {
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    minVersion: options.minVersion ?? "TLSv1.2",
+    ...(options.ca !== undefined
+      ? { ca: typeof options.ca === "string" || Buffer.isBuffer(options.ca) ? options.ca : [...options.ca] }
+      : {}),
+    ...(options.cert !== undefined ? { cert: options.cert } : {}),
+    ...(options.key !== undefined ? { key: options.key } : {}),
+    ...(options.checkServerIdentity !== undefined ? { checkServerIdentity: options.checkServerIdentity } : {})
+  }
   return {
-    connect: {
-      rejectUnauthorized: options.rejectUnauthorized ?? true,
-      minVersion: options.minVersion ?? "TLSv1.2",
-      ...(options.ca !== undefined
-        ? { ca: typeof options.ca === "string" || Buffer.isBuffer(options.ca) ? options.ca : [...options.ca] }
-        : {}),
-      ...(options.cert !== undefined ? { cert: options.cert } : {}),
-      ...(options.key !== undefined ? { key: options.key } : {}),
-      ...(options.checkServerIdentity !== undefined
-        ? { checkServerIdentity: options.checkServerIdentity }
-        : {})
-    },
+    connect,
+    secureContext: () => (secureContext ??= sharedSecureContext(connect, options)),
     alpnProtocols: options.alpnProtocols ?? ["http/1.1"],
     servername: options.servername,
     sessionReuse: options.sessionReuse ?? true,
     pins,
     identity: (host, certificate) => hostCheck(host, certificate) ?? checkPins(pins, host, certificate)
   }
+}
+
+/**
+ * Secure contexts by what they are made of, shared by the clients of a process. Making one parses
+ * every CA certificate given, a good part of a new client's first HTTPS request; clients built
+ * with the same settings (short-lived clients, a client per job) share one. Keyed by a digest, so
+ * the key material stays only in the contexts; bounded, so settings that keep changing cannot
+ * grow it. A context carries no session state of its own: sessions are resumed per client.
+ */
+const secureContexts = new Map<string, tls.SecureContext>()
+const MAX_SECURE_CONTEXTS = 16
+
+const sharedSecureContext = (connect: tls.ConnectionOptions, options: TlsOptions): tls.SecureContext => {
+  const digest = createHash("sha256").update(connect.minVersion ?? "")
+  const add = (label: string, value: string | Buffer | ReadonlyArray<string | Buffer> | undefined) => {
+    const values =
+      value === undefined ? [] : typeof value === "string" || Buffer.isBuffer(value) ? [value] : value
+    digest.update(`\0${label}${values.length}`)
+    for (const one of values) digest.update("\0").update(one)
+  }
+  add("ca", options.ca)
+  add("cert", options.cert)
+  add("key", options.key)
+  const key = digest.digest("base64")
+  let context = secureContexts.get(key)
+  if (context === undefined) {
+    context = tls.createSecureContext(connect)
+    if (secureContexts.size >= MAX_SECURE_CONTEXTS) secureContexts.clear()
+    secureContexts.set(key, context)
+  }
+  return context
 }
 
 /**

@@ -98,6 +98,26 @@ describe("DnsCache", () => {
     )
     expect(await cache.resolve("localhost")).toEqual([{ address: "127.0.0.1", family: 4 }])
   })
+
+  it("localhost and its subdomains never go to DNS", async () => {
+    const { resolver, asked: dns } = fakeResolver({
+      "app.localhost": { v4: [{ address: "10.0.0.1", ttl: 60 }] }
+    })
+    const asked: Array<string> = []
+    const cache = new DnsCache(
+      () => 0,
+      {},
+      resolver,
+      (host) => {
+        asked.push(host)
+        return Promise.resolve([{ address: "127.0.0.1", family: 4 as const }])
+      }
+    )
+    expect(await cache.resolve("localhost")).toEqual([{ address: "127.0.0.1", family: 4 }])
+    expect(await cache.resolve("App.Localhost.")).toEqual([{ address: "127.0.0.1", family: 4 }])
+    expect(asked).toEqual(["localhost", "App.Localhost."])
+    expect(dns).toEqual([])
+  })
 })
 
 /** A process holding `[::1]:port` in listen(0) without ever accepting: once one connection fills its queue, SYNs go unanswered. */
