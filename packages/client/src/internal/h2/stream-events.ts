@@ -36,6 +36,11 @@ function onData(this: OwnedStream, chunk: Buffer): void {
 
 function onEnd(this: OwnedStream): void {
   this[kExchange].complete()
+  // Reset by the peer with our request bytes still queued: node waits for
+  // them to drain before 'close', which they never do on a closed stream, so
+  // the stream and its upload would stay in the session. Nothing more can
+  // arrive or leave; 'close' follows with the peer's code.
+  if (this.closed && !this.destroyed && !this.writableFinished) this.destroy()
 }
 
 function onError(this: OwnedStream, error: Error): void {

@@ -247,7 +247,11 @@ export class H2Stream implements BodyOwner {
   cancel(): void {
     if (!this.settled) this.fail(closedError(this, new Error("stream cancelled by the client")))
     const stream = this.stream
-    if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+    if (stream !== undefined && !stream.destroyed) {
+      if (!stream.closed) stream.close(CANCEL)
+      // Already reset by the peer, with writes or unread data it will never drain.
+      else if (!stream.writableFinished) stream.destroy()
+    }
     this.stopWriter()
     this.release()
   }
