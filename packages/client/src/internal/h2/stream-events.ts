@@ -36,7 +36,7 @@ function onData(this: OwnedStream, chunk: Buffer): void {
 
 function onEnd(this: OwnedStream): void {
   this[kExchange].complete()
-  // Reset by the peer with our request bytes still queued: node waits for
+  // Reset by the peer with NO_ERROR and our request bytes still queued: node waits for
   // them to drain before 'close', which they never do on a closed stream, so
   // the stream and its upload would stay in the session. Nothing more can
   // arrive or leave; 'close' follows with the peer's code.
