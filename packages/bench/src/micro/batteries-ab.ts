@@ -12,7 +12,6 @@
  */
 import { resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -20,36 +19,12 @@ import * as Current from "@effect-requests/client"
 import { findNginx } from "../servers/nginx-binary.js"
 import { startNginx } from "../servers/nginx.js"
 import { resources } from "../servers/resources.js"
+import { gap, median, report, rotate, type Runtime } from "./in-process.js"
 
 const other = process.argv[2]
 const rounds = Number(process.argv[3] ?? 10)
 const perRound = Number(process.argv[4] ?? 5000)
 const concurrency = 8
-
-const load = (url: string, requests: number) =>
-  Effect.flatMap(HttpClient.HttpClient, (client) =>
-    Effect.forEach(
-      Array.from({ length: requests }),
-      () => Effect.flatMap(client.get(url), (response) => response.arrayBuffer),
-      { concurrency, discard: true }
-    )
-  )
-
-type Runtime = ManagedRuntime.ManagedRuntime<HttpClient.HttpClient, never>
-
-const cpuPerRequest = (runtime: Runtime, url: string, requests: number) =>
-  Effect.promise(async () => {
-    const before = process.cpuUsage()
-    await runtime.runPromise(load(url, requests))
-    const used = process.cpuUsage(before)
-    return (used.user + used.system) / requests
-  })
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 
 const main = Effect.gen(function* () {
   if (other === undefined)
@@ -77,28 +52,20 @@ const main = Effect.gen(function* () {
   yield* Effect.addFinalizer(() =>
     Effect.promise(() => Promise.all(clients.map(([, runtime]) => runtime.dispose())))
   )
-  // Warm every client: connections open, code optimised.
-  for (const [, runtime] of clients) yield* cpuPerRequest(runtime, url, perRound)
-  const figures = clients.map(() => [] as Array<number>)
-  for (let i = 0; i < rounds; i++) {
-    for (let j = 0; j < clients.length; j++) {
-      const k = (i + j) % clients.length
-      figures[k]!.push(yield* cpuPerRequest(clients[k]![1], url, perRound))
-    }
-  }
+  const figures = yield* rotate(
+    clients.map(([, runtime]) => runtime),
+    { url, rounds, perRound, concurrency }
+  )
   console.log(
     `${server.description}, ${rounds} rounds of ${perRound} GETs of 1 KiB, ${concurrency} at a time`
   )
-  clients.forEach(([name], k) => {
-    const values = figures[k]!
-    console.log(
-      `${name}: median ${median(values).toFixed(1)} µs CPU/request  [${values.map((v) => v.toFixed(1)).join(" ")}]`
-    )
-  })
+  report(
+    clients.map(([name]) => name),
+    figures
+  )
   // Per round, on minus off of the same build: the batteries' cost with the machine's drift taken out.
-  const gap = (on: number, off: number) => figures[on]!.map((value, i) => value - figures[off]![i]!)
-  console.log(`this build, on − off per round: median ${median(gap(0, 1)).toFixed(2)} µs`)
-  console.log(`other build, on − off per round: median ${median(gap(2, 3)).toFixed(2)} µs`)
+  console.log(`this build, on − off per round: median ${median(gap(figures, 0, 1)).toFixed(2)} µs`)
+  console.log(`other build, on − off per round: median ${median(gap(figures, 2, 3)).toFixed(2)} µs`)
 })
 
 Effect.runPromise(Effect.scoped(main)).catch((error: unknown) => {
