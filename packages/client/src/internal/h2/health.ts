@@ -90,7 +90,15 @@ export const keepAlive = (
       return Effect.void
     }
     if (t - connection.lastHeard >= pingInterval) {
-      return Effect.flatMap(ping(connection, pingTimeout), (alive) => (alive ? step : Effect.void))
+      return Effect.flatMap(ping(connection, pingTimeout), (alive) => {
+        if (!alive) return Effect.void
+        // The PONG (or anything else) was heard: the next check follows from it.
+        if (connection.heard || connection.lastHeard >= t) return step
+        // No PING went out: node sends none on a session it is closing (after
+        // a GOAWAY, while streams finish) or with too many unanswered. Asking
+        // again at once would spin; look again after a round.
+        return Effect.zipRight(Effect.sleep(pingInterval), step)
+      })
     }
     // A busy connection rechecks after idleTimeout: it may be idle by then.
     const wake = Math.min(
