@@ -6,6 +6,7 @@
  * @internal
  */
 import type * as http2 from "node:http2"
+import { destroyIfClosedByPeer } from "./closed-by-peer.js"
 import { lastHeadSize, toHead } from "./response-head.js"
 import type { H2Stream } from "./stream.js"
 
@@ -36,11 +37,7 @@ function onData(this: OwnedStream, chunk: Buffer): void {
 
 function onEnd(this: OwnedStream): void {
   this[kExchange].complete()
-  // Reset by the peer with NO_ERROR and our request bytes still queued: node waits for
-  // them to drain before 'close', which they never do on a closed stream, so
-  // the stream and its upload would stay in the session. Nothing more can
-  // arrive or leave; 'close' follows with the peer's code.
-  if (this.closed && !this.destroyed && !this.writableFinished) this.destroy()
+  destroyIfClosedByPeer.call(this)
 }
 
 function onError(this: OwnedStream, error: Error): void {

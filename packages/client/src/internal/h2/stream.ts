@@ -22,6 +22,7 @@ import { closedError, goAwayError, resetError, truncation } from "./stream-error
 import { listen } from "./stream-events.js"
 import type { StreamHost } from "./stream-host.js"
 import { writeBody } from "./upload.js"
+import { destroyIfClosedByPeer } from "./closed-by-peer.js"
 
 type Resume<A> = (effect: Effect.Effect<A, RequestsError>) => void
 
@@ -247,10 +248,9 @@ export class H2Stream implements BodyOwner {
   cancel(): void {
     if (!this.settled) this.fail(closedError(this, new Error("stream cancelled by the client")))
     const stream = this.stream
-    if (stream !== undefined && !stream.destroyed) {
-      if (!stream.closed) stream.close(CANCEL)
-      // Already reset by the peer, with writes or unread data it will never drain.
-      else if (!stream.writableFinished) stream.destroy()
+    if (stream !== undefined) {
+      if (!stream.closed && !stream.destroyed) stream.close(CANCEL)
+      else destroyIfClosedByPeer.call(stream)
     }
     this.stopWriter()
     this.release()

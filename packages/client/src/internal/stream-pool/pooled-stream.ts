@@ -9,6 +9,7 @@ import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Effect from "effect/Effect"
 import * as http2 from "node:http2"
 import type { Duplex } from "node:stream"
+import { destroyIfClosedByPeer } from "../h2/closed-by-peer.js"
 
 const { NGHTTP2_CANCEL } = http2.constants
 
@@ -20,17 +21,6 @@ export interface PooledStream {
   readonly socket: Socket.Socket
   /** The HTTP/2 stream itself, for node APIs (`pipeline`, `net.Socket#pipe`). */
   readonly duplex: Duplex
-}
-
-/**
- * A peer may close a stream with RST_STREAM(NO_ERROR) while our side still
- * has bytes queued (it resets its end on purpose, say). Node then ends the
- * readable side and waits for our writes to drain before 'close', which
- * they never do on a closed stream: the stream would hang, neither open nor
- * closed. Once what arrived has been read, such a stream is destroyed.
- */
-function destroyIfClosedByPeer(this: http2.Http2Stream): void {
-  if (this.closed && !this.destroyed && !this.writableFinished) this.destroy()
 }
 
 /** Wraps an open HTTP/2 stream. @internal */
