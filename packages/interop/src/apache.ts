@@ -9,16 +9,15 @@
  *
  * @since 0.1.0
  */
-import { execFile, spawn } from "node:child_process"
-import { readFile } from "node:fs/promises"
+import { spawn } from "node:child_process"
 import { join } from "node:path"
 import { Effect } from "effect"
 import type * as Scope from "effect/Scope"
-import { locate } from "./binaries.js"
+import { locate, version } from "./binaries.js"
 import { InteropError } from "./errors.js"
 import { freePorts, loopback, pollUntil } from "./net.js"
 import { awaitAccepting, spawnServer } from "./process.js"
-import { scratchDirectory, type Site, writeReadableFile, writeSite } from "./scratch.js"
+import { scratchDirectory, type Site, writeReadableFile, writeSite, readText } from "./scratch.js"
 
 /**
  * Options of {@link make}.
@@ -157,23 +156,6 @@ const htdigest = (
     child.stdin.end(`${user.password}\n${user.password}\n`)
   })
 
-const readText = (path: string): Effect.Effect<string, InteropError> =>
-  Effect.tryPromise({
-    try: () => readFile(path, "utf8"),
-    catch: (cause) => new InteropError({ message: `cannot read ${path}`, cause })
-  })
-
-const version = (binary: string): Effect.Effect<string, InteropError> =>
-  Effect.async<string, InteropError>((resume) => {
-    execFile(binary, ["-v"], (error, stdout) =>
-      resume(
-        error === null
-          ? Effect.succeed(/Apache\/\S+/.exec(stdout)?.[0] ?? "Apache")
-          : Effect.fail(new InteropError({ message: `${binary} -v failed`, cause: error }))
-      )
-    )
-  })
-
 /**
  * Starts Apache on a free loopback port; it is stopped and its directory
  * removed when the scope closes. Succeeds once the port accepts connections.
@@ -205,7 +187,7 @@ export const make = (options: ApacheOptions = {}): Effect.Effect<ApacheServer, I
     yield* awaitAccepting(server, [port])
     const accessLog = Effect.map(readText(join(dir, "access.log")), parseAccessLog)
     return {
-      version: yield* version(binary),
+      version: yield* version(binary, "Apache", /Apache\/\S+/),
       directory: dir,
       port,
       realm,

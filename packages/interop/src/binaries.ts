@@ -4,8 +4,11 @@
  *
  * @since 0.1.0
  */
+import { execFile } from "node:child_process"
 import { statSync } from "node:fs"
 import { delimiter, join } from "node:path"
+import { Effect } from "effect"
+import { InteropError } from "./errors.js"
 
 // nginx and nghttpd live in sbin, which a non-root PATH often lacks.
 const extraDirectories = ["/usr/sbin", "/usr/local/sbin", "/sbin", "/usr/bin", "/usr/local/bin"]
@@ -79,3 +82,21 @@ export const requireServer = (name: string, debianPackage: string): ServerBinary
  */
 export const suiteTitle = (binary: ServerBinary, title: string): string =>
   binary.skipReason === undefined ? title : `${title} [skipped: ${binary.skipReason}]`
+
+/**
+ * A server's version as `binary -v` prints it, e.g. `nginx/1.22.1`: the
+ * first match of `pattern` in what it printed (nginx prints to stderr, the
+ * others to stdout), or `name` when nothing matches.
+ *
+ * @since 0.1.0
+ */
+export const version = (binary: string, name: string, pattern: RegExp): Effect.Effect<string, InteropError> =>
+  Effect.async<string, InteropError>((resume) => {
+    execFile(binary, ["-v"], (error, stdout, stderr) =>
+      resume(
+        error === null
+          ? Effect.succeed(pattern.exec(`${stdout}${stderr}`)?.[0] ?? name)
+          : Effect.fail(new InteropError({ message: `${binary} -v failed`, cause: error }))
+      )
+    )
+  })

@@ -15,17 +15,15 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { execFile } from "node:child_process"
-import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type AccessLogEntry, parseAccessLog } from "./apache.js"
-import { locate } from "./binaries.js"
+import { locate, version } from "./binaries.js"
 import { InteropError } from "./errors.js"
 import { freePorts, loopback, pollUntil } from "./net.js"
 import { awaitAccepting, spawnServer } from "./process.js"
-import { scratchDirectory, type Site, writeReadableFile, writeSite } from "./scratch.js"
+import { scratchDirectory, type Site, writeReadableFile, writeSite, readText } from "./scratch.js"
 
 /**
  * A Digest algorithm lighttpd offers.
@@ -122,23 +120,6 @@ auth.require = ( "/private/" => (
 ) )
 `
 
-const readText = (path: string): Effect.Effect<string, InteropError> =>
-  Effect.tryPromise({
-    try: () => readFile(path, "utf8"),
-    catch: (cause) => new InteropError({ message: `cannot read ${path}`, cause })
-  })
-
-const version = (binary: string): Effect.Effect<string, InteropError> =>
-  Effect.async<string, InteropError>((resume) => {
-    execFile(binary, ["-v"], (error, stdout) =>
-      resume(
-        error === null
-          ? Effect.succeed(/lighttpd\/\S+/.exec(stdout)?.[0] ?? "lighttpd")
-          : Effect.fail(new InteropError({ message: `${binary} -v failed`, cause: error }))
-      )
-    )
-  })
-
 /**
  * Starts lighttpd on a free loopback port; it is stopped and its directory
  * removed when the scope closes. Succeeds once the port accepts connections.
@@ -164,7 +145,7 @@ export const make = (
     yield* awaitAccepting(server, [port])
     const accessLog = Effect.map(readText(join(dir, "access.log")), parseAccessLog)
     return {
-      version: yield* version(binary),
+      version: yield* version(binary, "lighttpd", /lighttpd\/\S+/),
       directory: dir,
       port,
       realm,

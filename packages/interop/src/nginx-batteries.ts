@@ -17,7 +17,6 @@
  *
  * @since 0.1.0
  */
-import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 import type * as Scope from "effect/Scope"
@@ -25,7 +24,14 @@ import { locate } from "./binaries.js"
 import { InteropError } from "./errors.js"
 import { freePorts, loopback, pollUntil } from "./net.js"
 import { awaitAccepting, spawnServer } from "./process.js"
-import { makeDirectory, scratchDirectory, type Site, writeReadableFile, writeSite } from "./scratch.js"
+import {
+  makeDirectory,
+  scratchDirectory,
+  type Site,
+  writeReadableFile,
+  writeSite,
+  readText
+} from "./scratch.js"
 
 /**
  * Options of {@link make}.
@@ -142,12 +148,6 @@ http {
   }
 }
 `
-
-const readText = (path: string): Effect.Effect<string, InteropError> =>
-  Effect.tryPromise({
-    try: () => readFile(path, "utf8"),
-    catch: (cause) => new InteropError({ message: `cannot read ${path}`, cause })
-  })
 
 /**
  * Starts nginx with two origins on free loopback ports; it is stopped and

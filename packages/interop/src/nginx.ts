@@ -18,17 +18,22 @@
  *
  * @since 0.1.0
  */
-import { execFile } from "node:child_process"
-import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { TestCerts } from "@effect-requests/testing"
 import { Effect } from "effect"
 import type * as Scope from "effect/Scope"
-import { locate } from "./binaries.js"
+import { locate, version } from "./binaries.js"
 import { InteropError } from "./errors.js"
 import { freePorts, loopback, pollUntil } from "./net.js"
 import { awaitAccepting, spawnServer } from "./process.js"
-import { makeDirectory, scratchDirectory, type Site, writeSite, writeReadableFile } from "./scratch.js"
+import {
+  makeDirectory,
+  scratchDirectory,
+  type Site,
+  writeSite,
+  writeReadableFile,
+  readText
+} from "./scratch.js"
 
 /**
  * Options of {@link make}. Every field is optional; the defaults are nginx's own.
@@ -244,24 +249,6 @@ http {
 }
 `
 
-const readText = (path: string): Effect.Effect<string, InteropError> =>
-  Effect.tryPromise({
-    try: () => readFile(path, "utf8"),
-    catch: (cause) => new InteropError({ message: `cannot read ${path}`, cause })
-  })
-
-const version = (binary: string): Effect.Effect<string, InteropError> =>
-  Effect.async<string, InteropError>((resume) => {
-    // `nginx -v` prints to stderr.
-    execFile(binary, ["-v"], (error, _stdout, stderr) =>
-      resume(
-        error === null
-          ? Effect.succeed(/nginx\/\S+/.exec(stderr)?.[0] ?? "nginx")
-          : Effect.fail(new InteropError({ message: `${binary} -v failed`, cause: error }))
-      )
-    )
-  })
-
 /**
  * Starts nginx on free loopback ports; it is stopped and its directory
  * removed when the scope closes. Succeeds once every port accepts
@@ -292,7 +279,7 @@ export const make = (options: NginxOptions = {}): Effect.Effect<NginxServer, Int
     const accessLog = Effect.map(readText(join(dir, "access.log")), parseAccessLog)
     const errorLog = readText(join(dir, "error.log"))
     return {
-      version: yield* version(binary),
+      version: yield* version(binary, "nginx", /nginx\/\S+/),
       directory: dir,
       root,
       ports,

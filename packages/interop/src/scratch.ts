@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { constants } from "node:fs"
-import { access, chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Effect } from "effect"
@@ -93,4 +93,15 @@ export const writeSite = (root: string, site: Site): Effect.Effect<void, Interop
       yield* makeDirectory(dirname(target))
       yield* writeReadableFile(target, content)
     }
+  })
+
+/**
+ * Reads a file the server wrote (a log, a generated password file) as UTF-8.
+ *
+ * @since 0.1.0
+ */
+export const readText = (path: string): Effect.Effect<string, InteropError> =>
+  Effect.tryPromise({
+    try: () => readFile(path, "utf8"),
+    catch: (cause) => new InteropError({ message: `cannot read ${path}`, cause })
   })
