@@ -1,23 +1,14 @@
 /**
- * HTTP/2 peers that node's own HTTP/2 layer cuts off: the request fails
- * with a ClosedError whose cause says why, and the pool goes on.
+ * HTTP/2 peers the engine cuts off. Our engine fails the request with a
+ * ProtocolError naming the rule the server broke; node's with a
+ * ClosedError whose cause says why. Either way the pool goes on.
  */
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { RawServer } from "@effect-requests/testing"
 import { Effect } from "effect"
 import type { RequestsError } from "../../src/Errors.js"
-import { causeOf, withClient } from "./support.js"
-
-/** A frame: 9-byte header, then the payload. */
-const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => {
-  const head = Buffer.alloc(9)
-  head.writeUIntBE(payload.length, 0, 3)
-  head[3] = type
-  head[4] = flags
-  head.writeUInt32BE(stream, 5)
-  return Buffer.concat([head, payload])
-}
+import { causeOf, frame, withClient } from "./support.js"
 
 const HEADERS = 0x1
 const SETTINGS = 0x4
@@ -39,10 +30,11 @@ const answerEveryStream = (conn: RawServer.RawConnection): Effect.Effect<void, E
 
 describe("HTTP/2 floods", () => {
   const floods: ReadonlyArray<
-    readonly [string, (conn: RawServer.RawConnection) => Effect.Effect<void, Error>]
+    readonly [string, string, (conn: RawServer.RawConnection) => Effect.Effect<void, Error>]
   > = [
     [
       "a PING flood",
+      "PingFlood",
       (conn) =>
         Effect.gen(function* () {
           yield* conn.write(frame(SETTINGS, 0, 0, Buffer.alloc(0)))
@@ -51,9 +43,14 @@ describe("HTTP/2 floods", () => {
           )
         })
     ],
-    ["HEADERS before SETTINGS", (conn) => conn.write(frame(HEADERS, 0x5, 1, Buffer.from([0x88])))],
+    [
+      "HEADERS before SETTINGS",
+      "MissingServerPreface",
+      (conn) => conn.write(frame(HEADERS, 0x5, 1, Buffer.from([0x88])))
+    ],
     [
       "a CONTINUATION flood",
+      "ContinuationFlood",
       (conn) =>
         Effect.gen(function* () {
           yield* conn.write(frame(SETTINGS, 0, 0, Buffer.alloc(0)))
@@ -68,24 +65,43 @@ describe("HTTP/2 floods", () => {
     ]
   ]
 
-  for (const [name, attack] of floods) {
-    it.scoped(`${name}: node ends the session, the error says why from the client's side`, () =>
+  /** A server whose first connection attacks, and whose later ones answer every request. */
+  const attacked = (attack: (conn: RawServer.RawConnection) => Effect.Effect<void, Error>) => {
+    let first = true
+    return RawServer.make((conn) =>
       Effect.gen(function* () {
-        let first = true
-        const server = yield* RawServer.make((conn) =>
-          Effect.gen(function* () {
-            yield* conn.readBytes(24)
-            if (!first) {
-              yield* conn.write(frame(SETTINGS, 0, 0, Buffer.alloc(0)))
-              return yield* answerEveryStream(conn)
-            }
-            first = false
-            yield* attack(conn)
-            yield* conn.closed
-          })
-        )
+        yield* conn.readBytes(24)
+        if (!first) {
+          yield* conn.write(frame(SETTINGS, 0, 0, Buffer.alloc(0)))
+          return yield* answerEveryStream(conn)
+        }
+        first = false
+        yield* attack(conn)
+        yield* conn.closed
+      })
+    )
+  }
+
+  for (const [name, reason, attack] of floods) {
+    it.scoped(`${name}: our engine ends the connection with a ProtocolError naming it (${reason})`, () =>
+      Effect.gen(function* () {
+        const server = yield* attacked(attack)
         yield* withClient(
           { protocol: "h2c" },
+          Effect.gen(function* () {
+            const error = causeOf(yield* Effect.flip(HttpClient.get(`${server.url}/`))) as RequestsError
+            expect(error).toMatchObject({ _tag: "ProtocolError", protocol: "h2", reason })
+            expect((yield* HttpClient.get(`${server.url}/`)).status).toBe(200)
+          })
+        )
+      })
+    )
+
+    it.scoped(`${name}: node ends the session, the error says why from the client's side`, () =>
+      Effect.gen(function* () {
+        const server = yield* attacked(attack)
+        yield* withClient(
+          { protocol: "h2c", h2: { engine: "node" } },
           Effect.gen(function* () {
             const error = causeOf(yield* Effect.flip(HttpClient.get(`${server.url}/`))) as RequestsError
             expect(error._tag).toBe("ClosedError")

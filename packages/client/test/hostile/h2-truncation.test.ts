@@ -37,30 +37,42 @@ const serve =
 
 const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
 
-const cases: ReadonlyArray<readonly [Cut, string]> = [
-  ["cancel", "StreamResetError"],
-  ["no-error", "StreamResetError"],
-  ["goaway", "ClosedError"],
-  ["drop", "ClosedError"]
+/**
+ * Node's server ends the stream (END_STREAM) before its RST_STREAM: our
+ * engine sees a body ended 93 bytes short of its content-length, a protocol
+ * error of the server's; node's engine sees only the reset.
+ */
+const cases: ReadonlyArray<readonly [Cut, string, "own" | "node"]> = [
+  ["cancel", "ProtocolError", "own"],
+  ["no-error", "ProtocolError", "own"],
+  ["goaway", "ClosedError", "own"],
+  ["drop", "ClosedError", "own"],
+  ["cancel", "StreamResetError", "node"],
+  ["no-error", "StreamResetError", "node"],
+  ["goaway", "ClosedError", "node"],
+  ["drop", "ClosedError", "node"]
 ]
 
 describe("HTTP/2 truncated bodies", () => {
-  for (const [cut, tag] of cases) {
-    it.scoped(`7 of 100 bytes then ${cut}: a ${tag} in phase body, and the next request succeeds`, () =>
-      Effect.gen(function* () {
-        const ref: { current: H2Server | undefined } = { current: undefined }
-        const server = yield* h2Server(serve(cut, ref))
-        ref.current = server
-        yield* withClient(
-          { protocol: "h2c" },
-          Effect.gen(function* () {
-            const error = causeOf(yield* Effect.flip(text(`${server.url}/cut`))) as RequestsError
-            expect(error._tag).toBe(tag)
-            expect(error).toMatchObject({ phase: "body" })
-            expect(yield* text(`${server.url}/next`)).toBe("ok")
-          })
-        )
-      })
+  for (const [cut, tag, engine] of cases) {
+    it.scoped(
+      `${engine} engine, 7 of 100 bytes then ${cut}: a ${tag} in phase body, and the next request succeeds`,
+      () =>
+        Effect.gen(function* () {
+          const ref: { current: H2Server | undefined } = { current: undefined }
+          const server = yield* h2Server(serve(cut, ref))
+          ref.current = server
+          yield* withClient(
+            { protocol: "h2c", h2: { engine } },
+            Effect.gen(function* () {
+              const error = causeOf(yield* Effect.flip(text(`${server.url}/cut`))) as RequestsError
+              expect(error._tag).toBe(tag)
+              expect(error).toMatchObject({ phase: "body" })
+              if (tag === "ProtocolError") expect(error).toMatchObject({ reason: "ContentLengthMismatch" })
+              expect(yield* text(`${server.url}/next`)).toBe("ok")
+            })
+          )
+        })
     )
   }
 

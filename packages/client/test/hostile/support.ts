@@ -74,3 +74,13 @@ export const failedWith = (exit: Exit.Exit<unknown, unknown>, tag: string): bool
   Exit.isFailure(exit) &&
   exit.cause._tag === "Fail" &&
   (causeOf(exit.cause.error) as { readonly _tag?: string } | undefined)?._tag === tag
+
+/** An HTTP/2 frame as bytes: the 9-byte header, then the payload. */
+export const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => {
+  const head = Buffer.alloc(9)
+  head.writeUIntBE(payload.length, 0, 3)
+  head[3] = type
+  head[4] = flags
+  head.writeUInt32BE(stream, 5)
+  return Buffer.concat([head, payload])
+}

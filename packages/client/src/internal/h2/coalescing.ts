@@ -82,13 +82,13 @@ export const watchAuthority = (state: H2PoolState, connection: H2Connection, dia
   const authority = authorityOf(dialed)
   if (authority.certificate === undefined) return
   state.authorities.set(connection, authority)
-  connection.session.on("origin", (origins: ReadonlyArray<string>) => {
+  connection.onOrigins = (origins) => {
     const set = (authority.origins ??= new Set())
     for (const origin of origins) {
       const key = originKey(origin)
       if (key !== undefined) set.add(key)
     }
-  })
+  }
 }
 
 /** Whether a coalescing check could change where the endpoint's requests go: cheap, no DNS. */

@@ -11,16 +11,17 @@
  *
  * @internal
  */
-import type * as http2 from "node:http2"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type { Endpoint } from "../../Endpoint.js"
-import { ClosedError, InvalidRequestError, type RequestsError } from "../../Errors.js"
-import { lazyBuiltin } from "../lazy/modules.js"
+import { ClosedError, type RequestsError } from "../../Errors.js"
 import type { Dialed } from "../transport/dialer.js"
 import { NO_ERROR } from "./codes.js"
+import { NodeSession } from "./engine/node-session.js"
+import { OwnSession } from "./engine/own-session.js"
+import type { SessionEvents, SessionIo } from "./engine/session-io.js"
 import { buildHeaders } from "./headers.js"
 import type { ResolvedH2Options } from "./options.js"
 import type { Exchange } from "../exchange/exchange.js"
@@ -28,9 +29,6 @@ import { SlotSemaphore } from "../pool/slot-semaphore.js"
 import type { H2Counters } from "./stats.js"
 import { H2Stream } from "./stream.js"
 import type { StreamHost } from "./stream-host.js"
-
-// node:http2 takes milliseconds to load: the first HTTP/2 connection loads it.
-const http2Module = lazyBuiltin("node:http2")
 
 /** Stream ids are 31 bits; past this one a connection stops taking streams. */
 const LAST_USABLE_STREAM_ID = 0x7fff_0000
@@ -49,46 +47,17 @@ export interface ConnectionOwner {
   closed(connection: H2Connection): void
 }
 
-const openOptions: http2.ClientSessionRequestOptions = { endStream: false }
-const emptyOptions: http2.ClientSessionRequestOptions = { endStream: true }
-
-/** Node's verdict on a header block it refused to send, as our typed error; `undefined` for other failures. */
-const headerError = (error: unknown): InvalidRequestError | undefined => {
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined
-  if (typeof code !== "string") return undefined
-  const detail = error instanceof Error ? error.message : code
-  if (code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_HTTP2_INVALID_PSEUDOHEADER")
-    return new InvalidRequestError({ reason: "InvalidHeaderName", detail })
-  if (
-    code.startsWith("ERR_INVALID_") ||
-    code === "ERR_HTTP2_INVALID_CONNECTION_HEADERS" ||
-    code === "ERR_HTTP2_HEADER_SINGLE_VALUE" ||
-    code === "ERR_HTTP2_INVALID_HEADER_VALUE"
-  )
-    return new InvalidRequestError({ reason: "InvalidHeaderValue", detail })
-  return undefined
-}
-
-/**
- * Fields a header list within `maxHeaderListSize` bytes can hold: each
- * counts at least 32 (RFC 9113 §6.5.2). Node resets a stream whose head has
- * more fields than its `maxHeaderListPairs` (128 unless told) with
- * ENHANCE_YOUR_CALM, which then reads as the server's reset: a head within
- * the limit was refused. Raised to this, node only cuts heads that are over
- * the limit anyway; the others reach the client's own check, whose
- * `LimitExceededError` says which side acted.
- */
-const headerPairsWithin = (maxHeaderListSize: number): number =>
-  Math.min(0x7fff_ffff, Math.max(128, Math.ceil(maxHeaderListSize / 32) + 1))
-
 /** @internal */
-export class H2Connection implements StreamHost {
+export class H2Connection implements StreamHost, SessionEvents {
   readonly endpointKey: string
   /** Interim (1xx) responses a stream accepts before its final one. */
   readonly maxInterimResponses: number
   /** Largest response header list a stream accepts, as HTTP/2 counts it. */
   readonly maxHeaderListSize: number
-  readonly session: http2.ClientHttp2Session
+  /** The engine speaking HTTP/2 on the socket. */
+  readonly session: SessionIo
+  /** Told of the origins an ORIGIN frame lists (coalescing listens). */
+  onOrigins: ((origins: ReadonlyArray<string>) => void) | undefined = undefined
   readonly remoteAddress: string | undefined
   /** Stream slots; one until the first SETTINGS, then the server's limit. */
   readonly slots = new SlotSemaphore(1)
@@ -124,21 +93,10 @@ export class H2Connection implements StreamHost {
     this.maxHeaderListSize = options.maxHeaderListSize
     this.remoteAddress = dialed.remoteAddress
     this.lastHeard = this.idleSince = owner.now()
-    const socket = dialed.socket
-    this.session = http2Module().connect(`${endpoint.scheme}://${endpoint.authority}`, {
-      createConnection: () => socket,
-      maxHeaderListPairs: headerPairsWithin(options.maxHeaderListSize),
-      settings: {
-        enablePush: false,
-        initialWindowSize: options.initialWindowSize,
-        maxHeaderListSize: options.maxHeaderListSize
-      }
-    })
-    this.session.on("remoteSettings", this.onRemoteSettings)
-    this.session.on("goaway", this.onGoaway)
-    this.session.on("error", this.onError)
-    this.session.on("close", this.onClose)
-    if (!this.session.destroyed) this.session.setLocalWindowSize(options.connectionWindowSize)
+    this.session =
+      options.engine === "node"
+        ? new NodeSession(endpoint, dialed.socket, options, this)
+        : new OwnSession(dialed.socket, options, this)
   }
 
   get counters(): H2Counters {
@@ -146,7 +104,11 @@ export class H2Connection implements StreamHost {
   }
 
   get sessionGone(): boolean {
-    return this.closed || this.session.destroyed
+    return this.closed || this.session.gone
+  }
+
+  now(): number {
+    return this.owner.now()
   }
 
   markHeard(): void {
@@ -232,14 +194,11 @@ export class H2Connection implements StreamHost {
       request.method === "HEAD",
       request.stall
     )
-    let stream: http2.ClientHttp2Stream
-    try {
-      stream = this.session.request(headers, body._tag === "Empty" ? emptyOptions : openOptions)
-    } catch (cause) {
+    const io = this.session.open(headers, body._tag === "Empty", exchange)
+    if ("_tag" in io && (io._tag === "Refused" || io._tag === "InvalidRequestError")) {
       this.releaseSlot()
-      const invalid = headerError(cause)
-      if (invalid !== undefined) return invalid
-      // Node refuses requests on a session it is closing or out of stream ids.
+      if (io._tag === "InvalidRequestError") return io
+      if (!io.retire) return undefined
       this.stopTaking()
       return new ClosedError({
         endpoint: this.endpointKey,
@@ -247,23 +206,23 @@ export class H2Connection implements StreamHost {
         phase: "request",
         reused: this.streamsOpened > 0,
         responseStarted: false,
-        cause
+        cause: io.cause
       })
     }
     this.streamsOpened++
     this.owner.counters.totalStreams++
     this.inflight.add(exchange)
-    exchange.attach(stream)
+    exchange.attach(io)
     if (exchange.id > LAST_USABLE_STREAM_ID) this.stopTaking()
-    if (body._tag === "Bytes") stream.end(body.bytes)
+    if (body._tag === "Bytes") io.end(body.bytes)
     return exchange
   }
 
-  // --- session events -----------------------------------------------------------
+  // --- session events (SessionEvents) ------------------------------------------------
 
-  private readonly onRemoteSettings = (settings: http2.Settings): void => {
+  remoteSettings(maxConcurrentStreams: number): void {
     this.markHeard()
-    const limit = Math.min(settings.maxConcurrentStreams ?? MAX_SLOTS, MAX_SLOTS)
+    const limit = Math.min(maxConcurrentStreams, MAX_SLOTS)
     if (limit !== this.slots.permits) this.slots.unsafeResize(limit)
     if (!this.settingsReceived) {
       this.settingsReceived = true
@@ -272,25 +231,31 @@ export class H2Connection implements StreamHost {
     if (!this.draining) this.owner.capacityChanged(this)
   }
 
-  private readonly onGoaway = (code: number, lastStreamId: number): void => {
+  goaway(code: number, lastStreamId: number, fatal: boolean): void {
     this.markHeard()
     // Servers often send several (a graceful one, then the final one): count connections told to go.
     if (this.goawayLastStreamId === Infinity) this.owner.counters.goaways++
-    this.goawayCode = code
+    // A later graceful GOAWAY does not take back the error an earlier one gave.
+    if (code !== NO_ERROR) this.goawayCode = code
     this.goawayLastStreamId = Math.min(this.goawayLastStreamId, lastStreamId)
-    if (code !== NO_ERROR) {
-      // Node destroys the session right after this event, streams below
-      // lastStreamId included; each learns now which side of it it was on.
-      for (const stream of this.inflight) stream.failGoAway()
-    }
+    // The engine is ending the streams below lastStreamId too: each learns now which side of it it was on.
+    if (fatal) for (const stream of this.inflight) stream.failGoAway()
     this.stopTaking()
   }
 
-  private readonly onError = (error: Error): void => {
+  origins(origins: ReadonlyArray<string>): void {
+    this.onOrigins?.(origins)
+  }
+
+  error(error: unknown): void {
     this.lastError = error
   }
 
-  private readonly onClose = (): void => {
+  protocolFailure(error: RequestsError): void {
+    this.terminate(error, undefined)
+  }
+
+  sessionClosed(): void {
     this.sessionLost()
   }
 
@@ -309,7 +274,7 @@ export class H2Connection implements StreamHost {
    */
   drain(): void {
     this.stopTaking()
-    if (!this.session.closed && !this.session.destroyed) this.session.close()
+    this.session.close()
   }
 
   sessionLost(cause?: unknown): void {
@@ -342,11 +307,7 @@ export class H2Connection implements StreamHost {
       this.startupFailure = startup
       Deferred.unsafeDone(this.settings, Exit.fail(startup))
     }
-    if (!this.session.destroyed) {
-      // GOAWAY first, so the server knows no stream of ours will follow.
-      if (!this.session.closed) this.session.close()
-      this.session.destroy()
-    }
+    this.session.destroy()
     this.owner.closed(this)
   }
 }

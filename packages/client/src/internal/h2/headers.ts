@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import type * as http2 from "node:http2"
+import type { RequestFields } from "./engine/session-io.js"
 import { expectsBody, type PreparedBody } from "../exchange/request-body.js"
 import { InvalidRequestError } from "../../Errors.js"
 import { isFieldValue, isTarget, isToken } from "../exchange/tokens.js"
@@ -30,25 +30,20 @@ export const buildHeaders = (
   authority: string,
   fields: Record<string, string>,
   body: PreparedBody
-): http2.OutgoingHttpHeaders | InvalidRequestError => {
+): RequestFields | InvalidRequestError => {
   // Node checks little of this (no CR, LF or NUL in values): nothing invalid may reach the wire.
   if (!isToken(method))
     return new InvalidRequestError({ reason: "InvalidMethod", detail: "method is not a token" })
   if (!isTarget(path))
     return new InvalidRequestError({ reason: "InvalidUrl", detail: "request target is not visible ASCII" })
-  const out: http2.OutgoingHttpHeaders = {
-    ":method": method,
-    ":scheme": scheme,
-    ":authority": authority,
-    ":path": path
-  }
+  const out: RequestFields = [":method", method, ":scheme", scheme, ":authority", authority, ":path", path]
   for (const name in fields) {
     const value = fields[name]!
     if (name === "host") {
       // As over HTTP/1.1, a Host the caller set wins; HTTP/2 carries it as :authority (RFC 9113 §8.3.1).
       if (!isFieldValue(value) || value === "")
         return new InvalidRequestError({ reason: "InvalidHeaderValue", detail: "value of host" })
-      out[":authority"] = value
+      out[5] = value
       continue
     }
     if (connectionSpecific.has(name)) continue
@@ -59,22 +54,25 @@ export const buildHeaders = (
     if (!isFieldValue(value)) {
       return new InvalidRequestError({ reason: "InvalidHeaderValue", detail: `value of ${name}` })
     }
-    out[name] = value
+    // The body's own length wins over the caller's; see below.
+    if (name !== "content-length") out.push(name, value)
   }
+  let length: string | undefined = fields["content-length"]
   switch (body._tag) {
     case "Empty":
-      if (expectsBody(method)) out["content-length"] = "0"
+      if (expectsBody(method)) length = "0"
       break
     case "Bytes":
-      out["content-length"] = String(body.bytes.byteLength)
-      if (body.contentType !== undefined && out["content-type"] === undefined)
-        out["content-type"] = body.contentType
+      length = String(body.bytes.byteLength)
+      if (body.contentType !== undefined && fields["content-type"] === undefined)
+        out.push("content-type", body.contentType)
       break
     case "Stream":
-      if (body.length !== undefined) out["content-length"] = String(body.length)
-      if (body.contentType !== undefined && out["content-type"] === undefined)
-        out["content-type"] = body.contentType
+      if (body.length !== undefined) length = String(body.length)
+      if (body.contentType !== undefined && fields["content-type"] === undefined)
+        out.push("content-type", body.contentType)
       break
   }
+  if (length !== undefined) out.push("content-length", length)
   return out
 }

@@ -22,9 +22,9 @@ import type { ResolvedH2Options } from "./options.js"
 export const ping = (connection: H2Connection, pingTimeout: number): Effect.Effect<boolean> =>
   Effect.async<boolean>((resume) => {
     if (connection.sessionGone) return resume(Effect.succeed(false))
-    const sent = connection.session.ping((error) => {
-      if (error === null) connection.markHeard()
-      resume(Effect.succeed(error === null))
+    const sent = connection.session.ping((ok) => {
+      if (ok) connection.markHeard()
+      resume(Effect.succeed(ok))
     })
     // Too many PINGs already unanswered: this one proves nothing either way,
     // and the ones in flight carry their own deadlines.

@@ -133,6 +133,13 @@ export interface H2Options {
    * as the HTTP/1.1 pool's `closeTimeout`.
    */
   readonly closeTimeout?: Duration.DurationInput
+  /**
+   * What speaks HTTP/2 on the pool's sockets. Default `"own"`: the client's
+   * own sans-IO engine, which checks every frame itself and says which side
+   * reset a stream or ended a connection, and why. `"node"` uses
+   * `node:http2` instead, for a server our engine does not get along with.
+   */
+  readonly engine?: "own" | "node"
 }
 
 /**
@@ -158,6 +165,7 @@ export interface ResolvedH2Options {
   readonly closeTimeout: number
   readonly headersTimeout: number
   readonly bodyTimeout: number
+  readonly engine: "own" | "node"
 }
 
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
@@ -181,5 +189,6 @@ export const resolveOptions = (options: H2Options = {}): ResolvedH2Options => ({
   coalescing: options.coalescing ?? true,
   closeTimeout: millis(options.closeTimeout, "5 seconds"),
   headersTimeout: millis(options.headersTimeout, "300 seconds"),
-  bodyTimeout: millis(options.bodyTimeout, "300 seconds")
+  bodyTimeout: millis(options.bodyTimeout, "300 seconds"),
+  engine: options.engine ?? "own"
 })

@@ -38,5 +38,29 @@ export const toHead = (headers: http2.IncomingHttpHeaders & http2.IncomingHttpSt
   return { status: headers[":status"] ?? 0, headers: out, setCookie }
 }
 
+/**
+ * Turns a decoded field list `[name0, value0, …]` into the protocol-neutral
+ * head; pseudo-headers are skipped. Our codec holds the list to
+ * SETTINGS_MAX_HEADER_LIST_SIZE itself.
+ *
+ * @internal
+ */
+export const fieldsToHead = (status: number, fields: ReadonlyArray<string>): ResponseHead => {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>
+  let setCookie: Array<string> | undefined
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!
+    if (name.charCodeAt(0) === 58) continue
+    const value = fields[i + 1]!
+    if (name === "set-cookie") {
+      ;(setCookie ??= []).push(value)
+      continue
+    }
+    const previous = out[name]
+    out[name] = previous === undefined ? value : `${previous}, ${value}`
+  }
+  return { status, headers: out, setCookie: setCookie ?? EMPTY }
+}
+
 /** The size of the head `toHead` built last. @internal */
 export const lastHeadSize = (): number => headSize

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type * as http2 from "node:http2"
+import type { StreamIo } from "./engine/session-io.js"
 import { ClosedError, GoAwayError, type Phase, type RequestsError, StreamResetError } from "../../Errors.js"
 import type { ResponseHead } from "../exchange/exchange.js"
 import { codeName, NO_ERROR, REFUSED_STREAM } from "./codes.js"
@@ -76,7 +76,7 @@ export const closedError = (facts: StreamFacts, cause: unknown): ClosedError =>
 export const truncation = (
   facts: StreamFacts,
   head: ResponseHead,
-  stream: http2.ClientHttp2Stream | undefined,
+  stream: StreamIo | undefined,
   /** A response to HEAD declares a content-length it never sends. */
   isHead: boolean,
   received: number
@@ -84,7 +84,8 @@ export const truncation = (
   const host = facts.host
   if (stream !== undefined && stream.closed) {
     if (host.sessionGone) return closedError(facts, new Error("session closed before END_STREAM"))
-    if ((stream.rstCode ?? NO_ERROR) !== NO_ERROR) return resetError(facts, stream.rstCode)
+    const code = stream.rstCode ?? NO_ERROR
+    if (code !== NO_ERROR) return resetError(facts, code)
   }
   const declared = head.headers["content-length"]
   if (declared === undefined || head.status === 204 || head.status === 304 || isHead) return undefined

@@ -3,12 +3,12 @@
  * side: the request body it writes, the head it waits for and the body it
  * reads.
  *
- * Node's `Http2Stream` pushes into it from its events (`stream-events.ts`);
- * the caller pulls from it through Effects, the body from a `BodyBuffer`.
+ * The engine pushes into it through {@link StreamEvents}, and it drives the
+ * engine's stream through {@link StreamIo}; the caller pulls from it
+ * through Effects, the body from a `BodyBuffer`.
  *
  * @internal
  */
-import type * as http2 from "node:http2"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
@@ -19,22 +19,19 @@ import type { StallOverride } from "../limits/settings.js"
 import { LimitExceededError, TimeoutError, type Phase, type RequestsError } from "../../Errors.js"
 import { CANCEL, NO_ERROR } from "./codes.js"
 import { closedError, goAwayError, resetError, truncation } from "./stream-errors.js"
-import { listen } from "./stream-events.js"
+import type { StreamEvents, StreamIo } from "./engine/session-io.js"
 import type { StreamHost } from "./stream-host.js"
 import { writeBody } from "./upload.js"
-import { destroyIfClosedByPeer } from "./closed-by-peer.js"
 
 type Resume<A> = (effect: Effect.Effect<A, RequestsError>) => void
 
 /** @internal */
-export class H2Stream implements BodyOwner {
-  /** Stream id; `0` until node assigns one. */
-  id = 0
+export class H2Stream implements BodyOwner, StreamEvents {
   head: ResponseHead | undefined = undefined
   lastError: Error | undefined = undefined
   /** The response body, as it waits for its reader. */
   readonly body: BodyBuffer
-  private stream: http2.ClientHttp2Stream | undefined = undefined
+  private stream: StreamIo | undefined = undefined
   private paused = false
   private released = false
   /** The request body is being written. */
@@ -64,11 +61,14 @@ export class H2Stream implements BodyOwner {
     this.body = new BodyBuffer(this, highWaterMark)
   }
 
-  /** Takes over a node stream just returned by `session.request`. */
-  attach(stream: http2.ClientHttp2Stream): void {
+  /** Takes over the engine's stream just opened for it. */
+  attach(stream: StreamIo): void {
     this.stream = stream
-    this.id = stream.id ?? 0
-    listen(stream, this)
+  }
+
+  /** Stream id; `0` until the engine assigned one. */
+  get id(): number {
+    return this.stream?.id ?? 0
   }
 
   get phase(): Phase {
@@ -147,8 +147,8 @@ export class H2Stream implements BodyOwner {
     this.heard = true
     this.received += chunk.byteLength
     if (this.body.push(chunk) && !this.paused) {
-      // Node stops consuming the stream's window while it is paused, so the
-      // server stops sending once the window is used up.
+      // The engine stops handing back the stream's window while it is
+      // paused, so the server stops sending once the window is used up.
       this.paused = true
       this.stream?.pause()
     }
@@ -176,7 +176,7 @@ export class H2Stream implements BodyOwner {
     this.body.done = true
     // With our side finished too the stream is closed in protocol terms:
     // the slot is free now, before the reader hears of the end.
-    if (this.stream?.writableFinished === true) this.release()
+    if (this.stream?.localEnded === true) this.release()
     this.body.end()
   }
 
@@ -247,11 +247,7 @@ export class H2Stream implements BodyOwner {
    */
   cancel(): void {
     if (!this.settled) this.fail(closedError(this, new Error("stream cancelled by the client")))
-    const stream = this.stream
-    if (stream !== undefined) {
-      if (!stream.closed && !stream.destroyed) stream.close(CANCEL)
-      else destroyIfClosedByPeer.call(stream)
-    }
+    this.stream?.cancel(CANCEL)
     this.stopWriter()
     this.release()
   }
@@ -307,8 +303,8 @@ export class H2Stream implements BodyOwner {
     return writeBody(this, body, length)
   }
 
-  /** The node stream, once attached. */
-  get node(): http2.ClientHttp2Stream | undefined {
+  /** The engine's stream, once attached. */
+  get io(): StreamIo | undefined {
     return this.stream
   }
 

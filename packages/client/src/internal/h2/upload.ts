@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type * as http2 from "node:http2"
+import type { StreamIo } from "./engine/session-io.js"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { InvalidRequestError, RequestBodyError, type RequestsError } from "../../Errors.js"
@@ -13,7 +13,7 @@ import { CANCEL } from "./codes.js"
 
 /** What the writer needs of the exchange it writes for. @internal */
 export interface Uploading {
-  readonly node: http2.ClientHttp2Stream | undefined
+  readonly io: StreamIo | undefined
   readonly failure: RequestsError | undefined
   readonly done: boolean
   readonly endpointKey: string
@@ -37,25 +37,6 @@ const lengthMismatch = (declared: number, written: number): InvalidRequestError 
     detail: `body stream produced ${written} bytes, content-length declared ${declared}`
   })
 
-const drained = (stream: http2.ClientHttp2Stream): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    const onDrain = () => {
-      stream.off("close", onDone)
-      resume(Effect.void)
-    }
-    // A closed stream never drains; the next chunk sees why it closed.
-    const onDone = () => {
-      stream.off("drain", onDrain)
-      resume(Effect.void)
-    }
-    stream.once("drain", onDrain)
-    stream.once("close", onDone)
-    return Effect.sync(() => {
-      stream.off("drain", onDrain)
-      stream.off("close", onDone)
-    })
-  })
-
 /**
  * Writes `body`, then ends our side. `length` is the declared
  * content-length, if any.
@@ -71,15 +52,14 @@ export const writeBody = (
     up.writing = true
     let written = 0
     const writeChunk = (chunk: Uint8Array): Effect.Effect<void, RequestsError | StopWriting> => {
-      const stream = up.node
+      const stream = up.io
       if (up.failure !== undefined) return Effect.fail(up.failure)
-      if (stream === undefined || up.done || stream.closed || stream.destroyed)
-        return Effect.fail(stopWriting)
+      if (stream === undefined || up.done || stream.closed) return Effect.fail(stopWriting)
       written += chunk.byteLength
       up.heard = true
       if (length !== undefined && written > length) return Effect.fail(lengthMismatch(length, written))
       if (chunk.byteLength === 0) return Effect.void
-      return stream.write(chunk) ? Effect.void : drained(stream)
+      return stream.write(chunk) ? Effect.void : stream.drained
     }
     return Stream.runForEach(
       Stream.mapError(body, (cause) => new RequestBodyError({ endpoint: up.endpointKey, cause })),
@@ -89,15 +69,15 @@ export const writeBody = (
         if (up.failure !== undefined) return Effect.fail(up.failure)
         if (length !== undefined && written !== length) return Effect.fail(lengthMismatch(length, written))
         up.writing = false
-        const stream = up.node
-        if (stream !== undefined && !stream.closed && !stream.destroyed) stream.end()
+        const stream = up.io
+        if (stream !== undefined && !stream.closed) stream.end()
         return Effect.void
       }),
       Effect.catchIf(isStop, () => {
         up.writing = false
         // The response ended while we were still sending: the rest is not wanted.
-        const stream = up.node
-        if (up.done && stream !== undefined && !stream.closed && !stream.destroyed) stream.close(CANCEL)
+        const stream = up.io
+        if (up.done && stream !== undefined && !stream.closed) stream.cancel(CANCEL)
         return Effect.void
       }),
       Effect.tapError((error) => Effect.sync(() => up.writerStopped(error))),

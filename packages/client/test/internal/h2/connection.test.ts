@@ -117,7 +117,25 @@ describe("H2ConnectionPool and GOAWAY", () => {
   )
 
   it.scoped(
-    "a GOAWAY with an error code fails the streams it may have processed and replays the others",
+    "a GOAWAY with an error code: the streams below lastStreamId finish while the server lets them, the others are replayed",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        const fibers = yield* many(10, (i) => hold(server, "k", `r${i}`))
+        yield* server.awaitRequests(10)
+        const ids = [...server.sessions[0]!.streamIds].sort((a, b) => a - b)
+        yield* server.goaway({ lastStreamId: ids[4]!, code: 2 })
+        yield* server.awaitRequests(15)
+        yield* server.release()
+        const replies = yield* Fiber.join(fibers)
+        expect(replies.every((r) => r._tag === "Right")).toBe(true)
+        // Each request reached a handler once, except the five above lastStreamId, which came twice.
+        expect(server.stats.requests).toBe(15)
+      }).pipe(Effect.provide(poolLayer()))
+  )
+
+  it.scoped(
+    "node engine: a GOAWAY with an error code fails the streams it may have processed and replays the others",
     () =>
       Effect.gen(function* () {
         const server = yield* Http2TestServer.make()
@@ -129,6 +147,7 @@ describe("H2ConnectionPool and GOAWAY", () => {
         yield* server.release()
         const replies = yield* Fiber.join(fibers)
         const failed = replies.flatMap((r) => (r._tag === "Left" ? [r.left] : []))
+        // Node destroys the session at once, streams it had left to finish included.
         expect(failed).toHaveLength(5)
         for (const error of failed) {
           expect(error).toMatchObject({
@@ -140,6 +159,32 @@ describe("H2ConnectionPool and GOAWAY", () => {
           expect(error._tag === "GoAwayError" && error.streamId <= ids[4]!).toBe(true)
         }
         expect(replies.filter((r) => r._tag === "Right")).toHaveLength(5)
+      }).pipe(Effect.provide(poolLayer({ engine: "node" })))
+  )
+
+  it.scoped(
+    "a GOAWAY with an error code, then the socket closed: the streams left fail with that GOAWAY",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        const fibers = yield* many(4, (i) => hold(server, "k", `r${i}`))
+        yield* server.awaitRequests(4)
+        const ids = [...server.sessions[0]!.streamIds].sort((a, b) => a - b)
+        yield* server.goaway({ lastStreamId: ids[3]!, code: 2 })
+        // A request sent after the GOAWAY was heard goes to a new connection: once it is answered, the old one knows.
+        yield* fetchText(`${server.url}/after`)
+        expect(server.stats.sessionsOpened).toBe(2)
+        yield* server.drop
+        const replies = yield* Fiber.join(fibers)
+        for (const reply of replies) {
+          expect(reply._tag).toBe("Left")
+          if (reply._tag === "Left")
+            expect(reply.left, String(reply.left.message)).toMatchObject({
+              _tag: "GoAwayError",
+              code: 2,
+              lastStreamId: ids[3]
+            })
+        }
       }).pipe(Effect.provide(poolLayer()))
   )
 })

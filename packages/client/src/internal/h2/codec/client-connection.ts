@@ -95,6 +95,11 @@ export class ClientConnection {
     return this.s.failure
   }
 
+  /** The server's SETTINGS_MAX_CONCURRENT_STREAMS now, `Infinity` until it sets one. */
+  get peerMaxConcurrentStreams(): number {
+    return this.s.peer.maxConcurrentStreams
+  }
+
   /** Streams open or half-closed. */
   get activeStreams(): number {
     return this.s.streams.size

@@ -88,6 +88,12 @@ export interface WindowUpdateEvent {
   readonly streamId: number
 }
 
+/** The server listed the origins it is authoritative for (RFC 8336). @internal */
+export interface OriginEvent {
+  readonly _tag: "Origin"
+  readonly origins: ReadonlyArray<string>
+}
+
 /**
  * Anything a connection reports, told apart by `_tag`.
  *
@@ -102,3 +108,4 @@ export type ConnectionEvent =
   | GoAwayEvent
   | PingEvent
   | WindowUpdateEvent
+  | OriginEvent

@@ -10,6 +10,7 @@ import { connectionError, H2ConnectionError, streamError } from "./errors.js"
 import {
   Flag,
   type Frame,
+  type OriginFrame,
   FrameType,
   type PrioritySpec,
   type Setting,
@@ -228,6 +229,8 @@ export const decodeFrame = (
       }
       return { _tag: "WindowUpdate", streamId, increment }
     }
+    case FrameType.ORIGIN:
+      return originFrame(payload)
     default:
       if (streamId === 0) return onStreamZero("CONTINUATION")
       return {
@@ -237,4 +240,22 @@ export const decodeFrame = (
         fragment: payload
       }
   }
+}
+
+/**
+ * The Origin-Entries of an ORIGIN frame: a 16-bit length, then ASCII. An
+ * entry that runs past the payload ends the list (RFC 8336 §2.1 asks that a
+ * malformed frame be ignored, not fail the connection).
+ */
+const originFrame = (payload: Uint8Array): OriginFrame => {
+  const origins: Array<string> = []
+  let pos = 0
+  while (pos + 2 <= payload.length) {
+    const length = (payload[pos]! << 8) | payload[pos + 1]!
+    pos += 2
+    if (pos + length > payload.length) return { _tag: "Origin", origins: [] }
+    origins.push(Buffer.from(payload.buffer, payload.byteOffset + pos, length).toString("latin1"))
+    pos += length
+  }
+  return { _tag: "Origin", origins }
 }

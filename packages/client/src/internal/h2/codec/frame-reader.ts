@@ -138,7 +138,7 @@ export class FrameReader {
       )
       return pos
     }
-    if (this.type > FrameType.CONTINUATION) {
+    if (this.type > FrameType.CONTINUATION && (this.type !== FrameType.ORIGIN || this.streamId !== 0)) {
       this.skip = length
       if (length > 0) this.state = State.Skip
       return pos

@@ -24,7 +24,9 @@ export const FrameType = {
   PING: 0x6,
   GOAWAY: 0x7,
   WINDOW_UPDATE: 0x8,
-  CONTINUATION: 0x9
+  CONTINUATION: 0x9,
+  /** RFC 8336: the origins a connection is authoritative for. */
+  ORIGIN: 0xc
 } as const
 
 /**
@@ -215,11 +217,23 @@ export interface ContinuationFrame {
 }
 
 /**
- * A frame of one of the ten types RFC 9113 defines.
+ * ORIGIN (RFC 8336 §2): the origins the server is authoritative for on this
+ * connection. Only read on stream 0; elsewhere it is ignored, as the RFC says.
+ *
+ * @internal
+ */
+export interface OriginFrame {
+  readonly _tag: "Origin"
+  readonly origins: ReadonlyArray<string>
+}
+
+/**
+ * A frame of one of the ten types RFC 9113 defines, or ORIGIN.
  *
  * @internal
  */
 export type Frame =
+  | OriginFrame
   | DataFrame
   | HeadersFrame
   | PriorityFrame

@@ -124,6 +124,8 @@ export class Inbound implements FrameHandler {
         return connectionError(PROTOCOL_ERROR, "PushDisabled", "PUSH_PROMISE although push is disabled")
       case "Priority":
         return undefined
+      case "Origin":
+        return this.s.emit({ _tag: "Origin", origins: frame.origins })
     }
   }
 
