@@ -142,6 +142,7 @@ const http1Clients: ReadonlyArray<ClientId> = [
 
 const http2Clients: ReadonlyArray<ClientId> = [
   "effect-requests-h2",
+  "effect-requests-h2-node",
   "undici-h2",
   "got-h2",
   "platform-node-undici-h2",
@@ -224,7 +225,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     origins: 1,
     shape: "steady",
     // got negotiates HTTP/2 only through TLS ALPN, and @effect/platform-node's undici Agent has no h2c.
-    clients: ["effect-requests-h2", "undici-h2", "floor-h2"],
+    clients: ["effect-requests-h2", "effect-requests-h2-node", "undici-h2", "floor-h2"],
     ...http2,
     variants: [plain(50, smallBodies)]
   },

@@ -24,6 +24,10 @@ export const clients = {
     label: "effect-requests HTTP/2 (HttpClient)",
     load: async () => (await import("./effect-requests-h2.js")).adapter
   },
+  "effect-requests-h2-node": {
+    label: "effect-requests HTTP/2, node:http2 engine",
+    load: async () => (await import("./effect-requests-h2.js")).nodeEngineAdapter
+  },
   "effect-requests-auto": {
     label: "effect-requests protocol: auto (router)",
     load: async () => (await import("./effect-requests-auto.js")).adapter
