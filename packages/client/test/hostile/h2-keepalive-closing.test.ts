@@ -44,7 +44,8 @@ describe("HTTP/2 keep-alive on a session node is closing", () => {
         Deferred.unsafeDone(upload, Effect.succeed(stream))
       })
       yield* withClient(
-        { protocol: "h2c", h2: { pingInterval: "100 millis", pingTimeout: "10 seconds" } },
+        // Node's engine: the PINGs counted are those asked of node's sessions.
+        { protocol: "h2c", h2: { engine: "node", pingInterval: "100 millis", pingTimeout: "10 seconds" } },
         countingPings((pings) =>
           Effect.gen(function* () {
             const post = yield* Effect.fork(

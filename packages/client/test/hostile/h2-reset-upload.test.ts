@@ -28,40 +28,44 @@ const closed = (socket: net.Socket): Effect.Effect<void> =>
 
 describe("HTTP/2 stream reset while the upload is queued", () => {
   it.scopedLive.each([
-    ["INTERNAL_ERROR", http2.constants.NGHTTP2_INTERNAL_ERROR],
-    ["NO_ERROR", http2.constants.NGHTTP2_NO_ERROR]
-  ] as const)("reset with %s: typed, the stream let go, and the connection closes when flushed", ([, code]) =>
-    Effect.gen(function* () {
-      const server = yield* h2Server((stream, headers) => {
-        if (headers[":path"] === "/next") {
-          stream.respond({ ":status": 200 })
-          return void stream.end("ok")
-        }
-        stream.close(code)
-      })
-      yield* withClient(
-        { protocol: "h2c" },
-        Effect.gen(function* () {
-          const post = HttpClient.execute(
-            HttpClientRequest.post(`${server.url}/upload`).pipe(HttpClientRequest.bodyUint8Array(upload))
-          )
-          const errors = yield* Effect.all(
-            Array.from({ length: 4 }, () => Effect.flip(post)),
-            { concurrency: "unbounded" }
-          )
-          for (const error of errors)
-            expect((causeOf(error) as RequestsError)._tag).toMatch(/StreamResetError|ClosedError/)
-          expect(yield* Effect.flatMap(HttpClient.get(`${server.url}/next`), (r) => r.text)).toBe("ok")
-          // A graceful close waits for every stream of the session; a stream left hanging keeps it open.
-          yield* Effect.flatMap(Requests.Requests, (requests) => requests.flush)
-          yield* Wait.within(Effect.forEach(server.sockets, closed, { discard: true }), {
-            helper: "flush",
-            unit: "open connection",
-            target: 0,
-            seen: () => server.sockets.filter((socket) => !socket.destroyed).length
-          })
+    ["INTERNAL_ERROR", http2.constants.NGHTTP2_INTERNAL_ERROR, "own"],
+    ["NO_ERROR", http2.constants.NGHTTP2_NO_ERROR, "own"],
+    ["INTERNAL_ERROR", http2.constants.NGHTTP2_INTERNAL_ERROR, "node"],
+    ["NO_ERROR", http2.constants.NGHTTP2_NO_ERROR, "node"]
+  ] as const)(
+    "reset with %s (%s engine): typed, the stream let go, and the connection closes when flushed",
+    ([, code, engine]) =>
+      Effect.gen(function* () {
+        const server = yield* h2Server((stream, headers) => {
+          if (headers[":path"] === "/next") {
+            stream.respond({ ":status": 200 })
+            return void stream.end("ok")
+          }
+          stream.close(code)
         })
-      )
-    })
+        yield* withClient(
+          { protocol: "h2c", h2: { engine } },
+          Effect.gen(function* () {
+            const post = HttpClient.execute(
+              HttpClientRequest.post(`${server.url}/upload`).pipe(HttpClientRequest.bodyUint8Array(upload))
+            )
+            const errors = yield* Effect.all(
+              Array.from({ length: 4 }, () => Effect.flip(post)),
+              { concurrency: "unbounded" }
+            )
+            for (const error of errors)
+              expect((causeOf(error) as RequestsError)._tag).toMatch(/StreamResetError|ClosedError/)
+            expect(yield* Effect.flatMap(HttpClient.get(`${server.url}/next`), (r) => r.text)).toBe("ok")
+            // A graceful close waits for every stream of the session; a stream left hanging keeps it open.
+            yield* Effect.flatMap(Requests.Requests, (requests) => requests.flush)
+            yield* Wait.within(Effect.forEach(server.sockets, closed, { discard: true }), {
+              helper: "flush",
+              unit: "open connection",
+              target: 0,
+              seen: () => server.sockets.filter((socket) => !socket.destroyed).length
+            })
+          })
+        )
+      })
   )
 })
