@@ -41,6 +41,25 @@ export const acquire = (
   return slowAcquire(state, endpoint, queue, restore)
 }
 
+/**
+ * The common case without an Effect: a connection of the endpoint with a
+ * free slot, nobody queued before the caller, and no PING due. The caller
+ * then holds its slot; `undefined` (and no slot taken) otherwise.
+ *
+ * @internal
+ */
+export const acquireNow = (state: H2PoolState, endpoint: Endpoint): H2Connection | undefined => {
+  if (!state.open) return undefined
+  const queue = state.queueFor(endpoint)
+  if (queue.hasWaiters) return undefined
+  const connection = queue.pick()
+  if (connection === undefined || connection.draining) return undefined
+  // An idle connection silent for long is pinged first: that takes the Effect road.
+  const quiet =
+    connection.active === 0 && state.now() - connection.lastHeard >= state.options.pingBeforeReuseAfter
+  return !quiet && connection.takeSlot() ? connection : undefined
+}
+
 /** The caller holds a slot: use it, unless the connection stopped taking streams or must be pinged first. */
 const granted = (
   state: H2PoolState,

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import type { Endpoint } from "../../Endpoint.js"
 import type { RequestsError } from "../../Errors.js"
 import type { Exchange, ExchangeResponse } from "../exchange/exchange.js"
-import { acquire } from "./acquire.js"
+import { acquire, acquireNow } from "./acquire.js"
 import { ownRoute, route } from "./coalescing.js"
 import type { H2Connection } from "./connection.js"
 import type { Restore } from "./dial.js"
@@ -37,27 +37,24 @@ const run = (
     state.observer.emit({ _tag: "Reused", endpoint: connection.endpointKey, protocol: "h2" })
   }
   const body = exchange.body
+  const answer = stream.awaitAnswer(connection.remoteAddress, coalesced)
   // Full duplex: the head is returned as soon as it arrives while a streamed
   // body keeps flowing from a fiber the stream owns (see `startWriting`).
   const sent =
-    body._tag === "Stream"
-      ? Effect.zipRight(stream.startWriting(body.stream, body.length), stream.awaitHead)
-      : stream.awaitHead
-  const remoteAddress = connection.remoteAddress
+    body._tag === "Stream" ? Effect.zipRight(stream.startWriting(body.stream, body.length), answer) : answer
   // Cancelling on interruption also covers one that lands after the head
   // arrived but before this region ends, which would strand the stream.
-  return Effect.map(
-    Effect.onInterrupt(restore(sent), stream.cancelOnInterrupt),
-    (head): ExchangeResponse => ({ protocol: "h2", head, body: stream.body, remoteAddress, coalesced })
-  )
+  return Effect.onInterrupt(restore(sent), stream.cancelOnInterrupt)
 }
 
 const sendOn = (state: H2PoolState, target: Endpoint, exchange: Exchange, coalesced: boolean): Result =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(acquire(state, target, restore), (connection) =>
+  Effect.uninterruptibleMask((restore) => {
+    const ready = acquireNow(state, target)
+    if (ready !== undefined) return run(state, ready, exchange, coalesced, restore)
+    return Effect.flatMap(acquire(state, target, restore), (connection) =>
       run(state, connection, exchange, coalesced, restore)
     )
-  )
+  })
 
 /**
  * Sends the exchange on a stream.

@@ -14,7 +14,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import type * as Stream from "effect/Stream"
 import { BodyBuffer, type BodyOwner } from "../exchange/body-buffer.js"
-import type { ResponseHead } from "../exchange/exchange.js"
+import type { ExchangeResponse, ResponseHead } from "../exchange/exchange.js"
 import type { StallOverride } from "../limits/settings.js"
 import { LimitExceededError, TimeoutError, type Phase, type RequestsError } from "../../Errors.js"
 import { CANCEL, NO_ERROR } from "./codes.js"
@@ -23,7 +23,7 @@ import type { StreamEvents, StreamIo } from "./engine/session-io.js"
 import type { StreamHost } from "./stream-host.js"
 import { writeBody } from "./upload.js"
 
-type Resume<A> = (effect: Effect.Effect<A, RequestsError>) => void
+type Resume = (effect: Effect.Effect<ExchangeResponse, RequestsError>) => void
 
 /** @internal */
 export class H2Stream implements BodyOwner, StreamEvents {
@@ -44,7 +44,7 @@ export class H2Stream implements BodyOwner, StreamEvents {
   heard = true
   /** Clock time, in ms, the connection last saw progress at. */
   lastHeard = 0
-  private headWaiter: Resume<ResponseHead> | undefined = undefined
+  private headWaiter: Resume | undefined = undefined
   /** The fiber writing a streamed request body while the response is read (full duplex). */
   private writer: Fiber.RuntimeFiber<void, RequestsError> | undefined = undefined
 
@@ -101,7 +101,7 @@ export class H2Stream implements BodyOwner, StreamEvents {
     const waiter = this.headWaiter
     if (waiter !== undefined) {
       this.headWaiter = undefined
-      waiter(Effect.succeed(head))
+      waiter(Effect.succeed(this.answer(head, this.remoteAddress, this.coalesced)))
     }
   }
 
@@ -314,15 +314,36 @@ export class H2Stream implements BodyOwner, StreamEvents {
 
   // --- pulled by the caller -------------------------------------------------
 
-  /** The response head; interrupting the wait cancels the stream. */
-  readonly awaitHead: Effect.Effect<ResponseHead, RequestsError> = Effect.suspend(() => {
-    if (this.head !== undefined) return Effect.succeed(this.head)
-    if (this.failure !== undefined) return Effect.fail(this.failure)
-    return Effect.async<ResponseHead, RequestsError>((resume) => {
+  /**
+   * The answer to the exchange, once its head is in; interrupting the wait
+   * cancels the stream. Checked when run, not when built: with a streamed
+   * body the head may come while the writer starts.
+   */
+  awaitAnswer(
+    remoteAddress: string | undefined,
+    coalesced: boolean
+  ): Effect.Effect<ExchangeResponse, RequestsError> {
+    return Effect.async<ExchangeResponse, RequestsError>((resume) => {
+      const head = this.head
+      if (head !== undefined) return resume(Effect.succeed(this.answer(head, remoteAddress, coalesced)))
+      if (this.failure !== undefined) return resume(Effect.fail(this.failure))
+      this.remoteAddress = remoteAddress
+      this.coalesced = coalesced
       this.headWaiter = resume
       return this.cancelEffect
     })
-  })
+  }
+
+  private remoteAddress: string | undefined = undefined
+  private coalesced = false
+
+  private answer(
+    head: ResponseHead,
+    remoteAddress: string | undefined,
+    coalesced: boolean
+  ): ExchangeResponse {
+    return { protocol: "h2", head, body: this.body, remoteAddress, coalesced }
+  }
 
   /** For `Effect.onInterrupt` around the whole exchange. */
   readonly cancelOnInterrupt = (): Effect.Effect<void> => this.cancelEffect
