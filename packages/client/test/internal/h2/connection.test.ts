@@ -18,6 +18,22 @@ const oneShot = (text: string): PreparedBody => ({
   contentType: "text/plain"
 })
 
+/**
+ * Ten held requests on one connection, a GOAWAY(INTERNAL_ERROR) whose
+ * lastStreamId is the fifth, then every request answered: what each got.
+ */
+const tenHeldThenGoAwayWithError = Effect.gen(function* () {
+  const server = yield* Http2TestServer.make()
+  const fibers = yield* many(10, (i) => hold(server, "k", `r${i}`))
+  yield* server.awaitRequests(10)
+  const ids = [...server.sessions[0]!.streamIds].sort((a, b) => a - b)
+  yield* server.goaway({ lastStreamId: ids[4]!, code: 2 })
+  // The five above lastStreamId come again, on a new connection.
+  yield* server.awaitRequests(15)
+  yield* server.release()
+  return { server, ids, replies: yield* Fiber.join(fibers) }
+})
+
 describe("H2ConnectionPool and GOAWAY", () => {
   it.scoped("GOAWAY in the middle of 50 in-flight requests: each succeeds exactly once", () =>
     Effect.gen(function* () {
@@ -120,14 +136,7 @@ describe("H2ConnectionPool and GOAWAY", () => {
     "a GOAWAY with an error code: the streams below lastStreamId finish while the server lets them, the others are replayed",
     () =>
       Effect.gen(function* () {
-        const server = yield* Http2TestServer.make()
-        const fibers = yield* many(10, (i) => hold(server, "k", `r${i}`))
-        yield* server.awaitRequests(10)
-        const ids = [...server.sessions[0]!.streamIds].sort((a, b) => a - b)
-        yield* server.goaway({ lastStreamId: ids[4]!, code: 2 })
-        yield* server.awaitRequests(15)
-        yield* server.release()
-        const replies = yield* Fiber.join(fibers)
+        const { server, ids, replies } = yield* tenHeldThenGoAwayWithError
         expect(replies.every((r) => r._tag === "Right")).toBe(true)
         // Each request reached a handler once, except the five above lastStreamId, which came twice.
         expect(server.stats.requests).toBe(15)
@@ -138,14 +147,7 @@ describe("H2ConnectionPool and GOAWAY", () => {
     "node engine: a GOAWAY with an error code fails the streams it may have processed and replays the others",
     () =>
       Effect.gen(function* () {
-        const server = yield* Http2TestServer.make()
-        const fibers = yield* many(10, (i) => hold(server, "k", `r${i}`))
-        yield* server.awaitRequests(10)
-        const ids = [...server.sessions[0]!.streamIds].sort((a, b) => a - b)
-        yield* server.goaway({ lastStreamId: ids[4]!, code: 2 })
-        yield* server.awaitRequests(15)
-        yield* server.release()
-        const replies = yield* Fiber.join(fibers)
+        const { server, ids, replies } = yield* tenHeldThenGoAwayWithError
         const failed = replies.flatMap((r) => (r._tag === "Left" ? [r.left] : []))
         // Node destroys the session at once, streams it had left to finish included.
         expect(failed).toHaveLength(5)
