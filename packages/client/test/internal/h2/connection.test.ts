@@ -136,7 +136,7 @@ describe("H2ConnectionPool and GOAWAY", () => {
     "a GOAWAY with an error code: the streams below lastStreamId finish while the server lets them, the others are replayed",
     () =>
       Effect.gen(function* () {
-        const { server, ids, replies } = yield* tenHeldThenGoAwayWithError
+        const { server, replies } = yield* tenHeldThenGoAwayWithError
         expect(replies.every((r) => r._tag === "Right")).toBe(true)
         // Each request reached a handler once, except the five above lastStreamId, which came twice.
         expect(server.stats.requests).toBe(15)
@@ -147,7 +147,7 @@ describe("H2ConnectionPool and GOAWAY", () => {
     "node engine: a GOAWAY with an error code fails the streams it may have processed and replays the others",
     () =>
       Effect.gen(function* () {
-        const { server, ids, replies } = yield* tenHeldThenGoAwayWithError
+        const { ids, replies } = yield* tenHeldThenGoAwayWithError
         const failed = replies.flatMap((r) => (r._tag === "Left" ? [r.left] : []))
         // Node destroys the session at once, streams it had left to finish included.
         expect(failed).toHaveLength(5)
