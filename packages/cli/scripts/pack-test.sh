@@ -54,4 +54,10 @@ const program = Effect.gen(function* () {
 await Effect.runPromise(program)
 JS
 node program.mjs
+
+# The client's entry is its bundle, with the source map that keeps it debuggable.
+entry="$(node --input-type=module -e 'console.log(new URL(import.meta.resolve("@effect-requests/client")).pathname)')"
+case "$entry" in */dist/bundle/index.js) ;; *) echo "client entry is $entry, not its bundle" >&2; exit 1 ;; esac
+test -s "$entry.map" || { echo "no source map next to $entry" >&2; exit 1; }
+echo "client entry: the bundle, with its source map"
 echo "pack test: 3 packages installed from tarballs with only their peers; 1 passed, 0 failed"

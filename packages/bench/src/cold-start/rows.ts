@@ -54,11 +54,6 @@ export const rows = (curl: string | undefined): ReadonlyArray<Row> => [
     program("effect-requests")
   ),
   nodeRow(
-    "effect-requests-client-bundle",
-    "the same, the client bundled into the program (effect and the platform not)",
-    bundleFile("effect-requests-client")
-  ),
-  nodeRow(
     "effect-requests-app-bundle",
     "the same, the whole program bundled",
     bundleFile("effect-requests-app")
@@ -72,12 +67,8 @@ export const rows = (curl: string | undefined): ReadonlyArray<Row> => [
   importRow("node", "`node` with an empty module", program("empty")),
   importRow("import-effect", '`import("effect/Effect")`', program("import-effect")),
   importRow("import-platform", '`import("@effect/platform/HttpClient")`', program("import-platform")),
-  importRow("import-client", '`import("@effect-requests/client")`', program("import-client")),
-  importRow(
-    "import-client-bundle",
-    '`import("@effect-requests/client")`, the client bundled (effect and the platform not)',
-    bundleFile("import-client")
-  )
+  // The client package's entry is its own bundle (packages/client/scripts/bundle.mjs).
+  importRow("import-client", '`import("@effect-requests/client")`', program("import-client"))
 ]
 
 /** The issue's targets: each row's median at most `ratio` times another's, same machine, same run. */
