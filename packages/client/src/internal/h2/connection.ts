@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type { Endpoint } from "../../Endpoint.js"
-import { ClosedError, type RequestsError } from "../../Errors.js"
+import { ClientClosedError, ClosedError, type RequestsError } from "../../Errors.js"
 import type { Dialed } from "../transport/dialer.js"
 import { NO_ERROR } from "./codes.js"
 import { NodeSession } from "./engine/node-session.js"
@@ -74,6 +74,8 @@ export class H2Connection implements StreamHost, SessionEvents {
   streamsOpened = 0
   /** Completes with the first SETTINGS, fails if the connection dies first. */
   readonly settings: Deferred.Deferred<void, RequestsError> = Deferred.unsafeMake(FiberId.none)
+  /** Completes when the server acknowledged our SETTINGS, fails if the connection dies first. */
+  readonly settingsAck: Deferred.Deferred<void, RequestsError> = Deferred.unsafeMake(FiberId.none)
   private readonly inflight = new Set<H2Stream>()
   private lastError: unknown = undefined
   /** Set when the connection died before its first SETTINGS: what requests waiting for it get. */
@@ -243,6 +245,11 @@ export class H2Connection implements StreamHost, SessionEvents {
     this.stopTaking()
   }
 
+  settingsAcknowledged(): void {
+    this.markHeard()
+    Deferred.unsafeDone(this.settingsAck, Exit.void)
+  }
+
   origins(origins: ReadonlyArray<string>): void {
     this.onOrigins?.(origins)
   }
@@ -293,6 +300,8 @@ export class H2Connection implements StreamHost, SessionEvents {
       if (error !== undefined) stream.fail(error)
       else stream.failClosed(cause)
     }
+    // Whoever waits for the acknowledgement stops waiting.
+    Deferred.unsafeDone(this.settingsAck, Exit.fail(new ClientClosedError({ endpoint: this.endpointKey })))
     if (!this.settingsReceived) {
       const startup =
         error ??

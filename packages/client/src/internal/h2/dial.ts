@@ -74,13 +74,20 @@ const refusal = (state: H2PoolState, endpoint: Endpoint, dialed: Dialed): Reques
     : undefined
 }
 
-/** Ends a connection whose server sent no SETTINGS in time. */
+/**
+ * Ends a connection whose server sent no SETTINGS in time, or did not
+ * acknowledge ours (RFC 9113 §6.5.3: a peer that never applies our limits
+ * may be holding us to none of them).
+ */
 const settingsWatch = (state: H2PoolState, connection: H2Connection): Effect.Effect<void> =>
-  Effect.timeoutTo(Effect.exit(Deferred.await(connection.settings)), {
-    duration: state.options.settingsTimeout,
-    onSuccess: () => false,
-    onTimeout: () => true
-  }).pipe(
+  Effect.timeoutTo(
+    Effect.exit(Effect.zipRight(Deferred.await(connection.settings), Deferred.await(connection.settingsAck))),
+    {
+      duration: state.options.settingsTimeout,
+      onSuccess: () => false,
+      onTimeout: () => true
+    }
+  ).pipe(
     Effect.flatMap((timedOut) =>
       timedOut
         ? Effect.sync(() =>

@@ -34,9 +34,10 @@ export interface H2Options {
    */
   readonly acquireTimeout?: Duration.DurationInput
   /**
-   * Longest a new connection waits for the server's first SETTINGS frame.
-   * Default `10 seconds`, the dialer's own connect and TLS deadlines: a
-   * server that completed the handshake but sends no preface is broken.
+   * Longest a new connection waits for the server's first SETTINGS frame,
+   * and for its acknowledgement of ours. Default `10 seconds`, the dialer's
+   * own connect and TLS deadlines: a server that completed the handshake
+   * but sends no preface, or never applies our SETTINGS, is broken.
    */
   readonly settingsTimeout?: Duration.DurationInput
   /**

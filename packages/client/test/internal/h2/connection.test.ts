@@ -314,4 +314,24 @@ describe("H2ConnectionPool and dying sessions", () => {
       expect(yield* stats).toMatchObject({ connections: 0, activeStreams: 0 })
     }).pipe(Effect.provide(poolLayer({ settingsTimeout: "5 seconds" })))
   )
+
+  it.scoped.each(["own", "node"] as const)(
+    "%s engine: a server that never acknowledges our SETTINGS is cut off after settingsTimeout",
+    (engine) =>
+      Effect.gen(function* () {
+        // SETTINGS of its own, then nothing: no ACK, no answer.
+        const server = yield* RawServer.make((conn) =>
+          Effect.zipRight(conn.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])), conn.closed)
+        )
+        const request = yield* Effect.fork(send(`${server.url}/`))
+        yield* awaitDeadline(5000)
+        yield* TestClock.adjust("5 seconds")
+        expect(yield* Effect.flip(Fiber.join(request))).toMatchObject({
+          _tag: "TimeoutError",
+          phase: "settings",
+          protocol: "h2"
+        })
+        yield* server.awaitClosedConnections(1)
+      }).pipe(Effect.provide(poolLayer({ settingsTimeout: "5 seconds", engine })))
+  )
 })

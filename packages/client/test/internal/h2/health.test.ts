@@ -44,7 +44,13 @@ describe("H2ConnectionPool health", () => {
         phase: "headers",
         cause: { _tag: "TimeoutError", phase: "idle", timeoutMillis: 10_000 }
       })
-    }).pipe(Effect.provide(poolLayer({ pingInterval: "30 seconds", pingTimeout: "10 seconds" })))
+      // The server stalls as soon as the request reaches it, maybe before its SETTINGS ACK leaves:
+      // a settingsTimeout past the test's clock keeps this about the PING.
+    }).pipe(
+      Effect.provide(
+        poolLayer({ pingInterval: "30 seconds", pingTimeout: "10 seconds", settingsTimeout: "1 hour" })
+      )
+    )
   )
 
   it.scoped(

@@ -84,6 +84,7 @@ export class NodeSession implements SessionIo {
       events.goaway(code, lastStreamId, code !== NO_ERROR)
     )
     session.on("origin", (origins: ReadonlyArray<string>) => events.origins(origins))
+    session.on("localSettings", () => events.settingsAcknowledged())
     session.on("error", (error: Error) => events.error(error))
     session.on("close", () => events.sessionClosed())
     if (!session.destroyed) session.setLocalWindowSize(options.connectionWindowSize)

@@ -310,6 +310,7 @@ export class OwnSession implements SessionIo, StreamSession {
         this.events.origins(event.origins)
         return
       case "SettingsAck":
+        this.events.settingsAcknowledged()
         return
     }
   }

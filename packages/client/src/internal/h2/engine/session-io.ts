@@ -71,6 +71,8 @@ export interface SessionEvents {
   readonly endpointKey: string
   /** The server's SETTINGS took effect; `maxConcurrentStreams` is its limit now (or `Infinity`). */
   remoteSettings(maxConcurrentStreams: number): void
+  /** The server acknowledged our SETTINGS. */
+  settingsAcknowledged(): void
   /**
    * GOAWAY arrived. With `fatal`, the engine is failing the streams below
    * `lastStreamId` at once as well (node does, for an error code).
