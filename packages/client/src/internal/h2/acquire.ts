@@ -85,8 +85,9 @@ const pingFirst = (
 ): Effect.Effect<H2Connection, RequestsError> =>
   Effect.flatMap(
     Effect.onInterrupt(restore(ping(connection, state.options.pingTimeout)), connection.releaseOnInterrupt),
-    (alive) => {
-      if (alive && !connection.draining) return Effect.succeed(connection)
+    (result) => {
+      // Unsent: the PINGs already out carry their own deadlines.
+      if (result !== "dead" && !connection.draining) return Effect.succeed(connection)
       connection.releaseSlot()
       return acquire(state, endpoint, restore)
     }

@@ -12,29 +12,35 @@ import type { H2Connection } from "./connection.js"
 import type { ResolvedH2Options } from "./options.js"
 
 /**
- * Sends a PING and waits for its acknowledgement. Succeeds with `true` when
- * it came, `false` when the connection is already gone; when `pingTimeout`
- * passes first the connection is declared dead (every exchange on it fails)
- * and the result is `false`.
+ * What a PING found: its answer came (`"alive"`), no PING went out
+ * (`"unsent"`: the session is closing, or too many are unanswered, whose own
+ * deadlines stand), or the connection is gone (`"dead"`, also when
+ * `pingTimeout` passed first, which declares it dead and fails every
+ * exchange on it).
  *
  * @internal
  */
-export const ping = (connection: H2Connection, pingTimeout: number): Effect.Effect<boolean> =>
-  Effect.async<boolean>((resume) => {
-    if (connection.sessionGone) return resume(Effect.succeed(false))
+export type PingResult = "alive" | "unsent" | "dead"
+
+/**
+ * Sends a PING and waits for its acknowledgement, at most `pingTimeout`.
+ *
+ * @internal
+ */
+export const ping = (connection: H2Connection, pingTimeout: number): Effect.Effect<PingResult> =>
+  Effect.async<PingResult>((resume) => {
+    if (connection.sessionGone) return resume(Effect.succeed("dead"))
     const sent = connection.session.ping((ok) => {
       if (ok) connection.markHeard()
-      resume(Effect.succeed(ok))
+      resume(Effect.succeed(ok ? "alive" : "dead"))
     })
-    // Too many PINGs already unanswered: this one proves nothing either way,
-    // and the ones in flight carry their own deadlines.
-    if (!sent) resume(Effect.succeed(true))
+    if (!sent) resume(Effect.succeed("unsent"))
   }).pipe(
     Effect.timeoutTo({
       duration: pingTimeout,
-      onSuccess: (alive) => Effect.succeed(alive),
+      onSuccess: (result): Effect.Effect<PingResult> => Effect.succeed(result),
       onTimeout: () =>
-        Effect.sync(() => {
+        Effect.sync((): PingResult => {
           const error = new TimeoutError({
             endpoint: connection.endpointKey,
             phase: "idle",
@@ -42,7 +48,7 @@ export const ping = (connection: H2Connection, pingTimeout: number): Effect.Effe
             timeoutMillis: pingTimeout
           })
           connection.terminate(undefined, error)
-          return false
+          return "dead"
         })
     }),
     Effect.flatten
@@ -90,13 +96,13 @@ export const keepAlive = (
       return Effect.void
     }
     if (t - connection.lastHeard >= pingInterval) {
-      return Effect.flatMap(ping(connection, pingTimeout), (alive) => {
-        if (!alive) return Effect.void
-        // The PONG (or anything else) was heard: the next check follows from it.
-        if (connection.heard || connection.lastHeard >= t) return step
-        // No PING went out: node sends none on a session it is closing (after
-        // a GOAWAY, while streams finish) or with too many unanswered. Asking
-        // again at once would spin; look again after a round.
+      return Effect.flatMap(ping(connection, pingTimeout), (result) => {
+        if (result === "dead") return Effect.void
+        // The PONG was heard: the next check follows from it.
+        if (result === "alive") return step
+        // No PING went out: neither engine sends one on a session it is closing
+        // (after a GOAWAY, while streams finish) or with too many unanswered.
+        // Asking again at once would spin; look again after a round.
         return Effect.zipRight(Effect.sleep(pingInterval), step)
       })
     }
