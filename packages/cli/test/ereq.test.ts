@@ -287,6 +287,24 @@ describe("ereq: exit codes", () => {
     })
   )
 
+  it.scoped("55 when the server hangs up while the body uploads, as curl's failure to send", () =>
+    Effect.gen(function* () {
+      const file = join(mkdtempSync(join(tmpdir(), "ereq-")), "upload.bin")
+      writeFileSync(file, Buffer.alloc(16 * 1024 * 1024))
+      // Takes the head and the first 64 KiB of the body, then resets the connection.
+      const hangup = yield* tcpServer((socket) => {
+        let received = 0
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.length
+          if (received >= 64 * 1024) socket.destroy()
+        })
+      })
+      // -T streams the file as the request is sent.
+      const result = yield* ereq(["-T", file, `http://127.0.0.1:${hangup}/`])
+      expect(result.code, result.stderr).toBe(55)
+    })
+  )
+
   it.scoped("22 with -f on 400 and above (no body), 0 without; -s hides the message, -S shows it", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()

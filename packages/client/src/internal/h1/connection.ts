@@ -328,15 +328,20 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     this.destroy(cause !== undefined)
   }
 
-  /** Every exchange still waiting learns the connection is gone; those behind the first never got a byte. */
+  /**
+   * Every exchange still waiting learns the connection is gone; those behind
+   * the first never got a byte. The one whose body was still being written
+   * (the last begun) lost it in phase `request`.
+   */
   private failUnanswered(cause: unknown): void {
+    const writing = this.uploading ? this.inflight[this.inflight.length - 1] : undefined
     for (const exchange of this.inflight.splice(0)) {
       if (exchange.settled) continue
       exchange.fail(
         new ClosedError({
           endpoint: this.endpoint.key,
           protocol: "http/1.1",
-          phase: exchange.head === undefined ? "headers" : "body",
+          phase: exchange.head !== undefined ? "body" : exchange === writing ? "request" : "headers",
           reused: exchange.reused,
           responseStarted: exchange.responseStarted,
           cause

@@ -97,6 +97,35 @@ describe("HTTP/1.1 connection faults", () => {
     }).pipe(Effect.provide(client))
   )
 
+  it.scoped.each([
+    ["chunked", undefined],
+    ["with a content-length", 256 * 64 * 1024]
+  ] as const)(
+    "a server that closes while a %s body uploads gives ClosedError in phase request",
+    ([, contentLength]) =>
+      Effect.gen(function* () {
+        // Reads the head and a little of a 16 MiB body, then resets: most of the body is still to send.
+        const server = yield* RawServer.make((conn) =>
+          Effect.zipRight(conn.readBytes(64 * 1024), conn.destroy)
+        )
+        const error = yield* Effect.flip(
+          HttpClient.execute(
+            HttpClientRequest.post(`${server.url}/upload`).pipe(
+              HttpClientRequest.bodyStream(
+                Stream.range(1, 256).pipe(Stream.map(() => new Uint8Array(64 * 1024))),
+                contentLength === undefined ? {} : { contentLength }
+              )
+            )
+          )
+        )
+        expect(causeOf(error)).toMatchObject({
+          _tag: "ClosedError",
+          phase: "request",
+          responseStarted: false
+        })
+      }).pipe(Effect.provide(client))
+  )
+
   it.scoped("interrupting a request mid-body closes the socket", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()
