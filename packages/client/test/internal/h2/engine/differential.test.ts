@@ -7,7 +7,7 @@
 import type * as http2 from "node:http2"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import fc from "fast-check"
 import type { RequestsError } from "../../../../src/Errors.js"
 import { causeOf, h2Server, withClient } from "../../../hostile/support.js"
@@ -17,7 +17,7 @@ type Action =
   | { readonly _tag: "body"; readonly size: number; readonly declared: boolean }
   | { readonly _tag: "status"; readonly status: 204 | 304 | 404 | 500 }
   | { readonly _tag: "fields"; readonly n: number; readonly cookies: number }
-  | { readonly _tag: "echo"; readonly size: number }
+  | { readonly _tag: "echo"; readonly size: number; readonly streamed: "no" | "sized" | "unsized" }
   | { readonly _tag: "interim"; readonly n: number }
   | { readonly _tag: "resetBeforeHead"; readonly code: 1 | 2 | 7 | 8 | 11 }
   | { readonly _tag: "trailers" }
@@ -37,7 +37,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     n: fc.integer({ min: 0, max: 40 }),
     cookies: fc.integer({ min: 0, max: 3 })
   }),
-  fc.record({ _tag: fc.constant("echo" as const), size: fc.integer({ min: 0, max: 100_000 }) }),
+  fc.record({
+    _tag: fc.constant("echo" as const),
+    size: fc.integer({ min: 0, max: 100_000 }),
+    streamed: fc.constantFrom("no" as const, "sized" as const, "unsized" as const)
+  }),
   fc.record({ _tag: fc.constant("interim" as const), n: fc.integer({ min: 1, max: 3 }) }),
   fc.record({
     _tag: fc.constant("resetBeforeHead" as const),
@@ -86,14 +90,21 @@ const serve = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeade
   }
 }
 
+/** The echo's body: in memory, or streamed in 16 KiB chunks with or without its length. */
+const withBody = (a: Extract<Action, { _tag: "echo" }>) => {
+  const bytes = new Uint8Array(a.size)
+  if (a.streamed === "no") return HttpClientRequest.bodyUint8Array(bytes)
+  const chunks = Stream.fromIterable(
+    Array.from({ length: Math.ceil(a.size / 16_384) }, (_, i) => bytes.subarray(i * 16_384, (i + 1) * 16_384))
+  )
+  return HttpClientRequest.bodyStream(chunks, a.streamed === "sized" ? { contentLength: a.size } : {})
+}
+
 /** What a client saw, without what may differ between runs (dates). */
 const outcome = (url: string) => (a: Action) => {
+  const target = `${url}/${encodeURIComponent(JSON.stringify(a))}`
   const request =
-    a._tag === "echo"
-      ? HttpClientRequest.post(`${url}/${encodeURIComponent(JSON.stringify(a))}`).pipe(
-          HttpClientRequest.bodyUint8Array(new Uint8Array(a.size))
-        )
-      : HttpClientRequest.get(`${url}/${encodeURIComponent(JSON.stringify(a))}`)
+    a._tag === "echo" ? HttpClientRequest.post(target).pipe(withBody(a)) : HttpClientRequest.get(target)
   return Effect.flatMap(HttpClient.HttpClient, (client) =>
     client.execute(request).pipe(
       Effect.flatMap((response) =>
