@@ -10,18 +10,20 @@
  * @internal
  */
 import type * as net from "node:net"
-import {
-  InvalidRequestError,
-  LimitExceededError,
-  ProtocolError,
-  type RequestsError
-} from "../../../Errors.js"
+import { InvalidRequestError } from "../../../Errors.js"
 import { ClientConnection } from "../codec/client-connection.js"
-import type { ConnectionEvent } from "../codec/connection-events.js"
+import type {
+  ConnectionEvent,
+  DataEvent,
+  GoAwayEvent,
+  HeadersEvent,
+  StreamResetEvent
+} from "../codec/connection-events.js"
 import { ErrorCode } from "../codec/error-codes.js"
-import type { H2ConnectionError, H2StreamError } from "../codec/errors.js"
+import type { H2ConnectionError } from "../codec/errors.js"
 import type { ResolvedH2Options } from "../options.js"
 import { fieldsToHead } from "../response-head.js"
+import { connectionProtocolError, localStreamError } from "./own-errors.js"
 import { OwnStream, type StreamSession } from "./own-stream.js"
 import type {
   OpenRefusal,
@@ -34,43 +36,6 @@ import type {
 
 /** PINGs unanswered at once; more are not sent, as node's default. */
 const MAX_OUTSTANDING_PINGS = 10
-
-/** What a stream error our side raised means to the exchange. */
-const localError = (
-  endpoint: string,
-  events: StreamEvents,
-  error: H2StreamError,
-  o: ResolvedH2Options
-): RequestsError => {
-  switch (error.reason) {
-    case "HeaderListTooLarge":
-      return new LimitExceededError({
-        endpoint,
-        protocol: "h2",
-        phase: "headers",
-        limit: "maxHeaderListSize",
-        value: o.maxHeaderListSize,
-        detail: error.detail
-      })
-    case "InterimFlood":
-      return new LimitExceededError({
-        endpoint,
-        protocol: "h2",
-        phase: "headers",
-        limit: "maxInterimResponses",
-        value: o.maxInterimResponses,
-        detail: `more than ${o.maxInterimResponses} interim responses`
-      })
-    default:
-      return new ProtocolError({
-        endpoint,
-        protocol: "h2",
-        phase: events.phase,
-        reason: error.reason,
-        detail: error.detail
-      })
-  }
-}
 
 /** @internal */
 export class OwnSession implements SessionIo, StreamSession {
@@ -236,83 +201,94 @@ export class OwnSession implements SessionIo, StreamSession {
     switch (event._tag) {
       case "Settings":
         this.settingsSeen = true
-        this.events.remoteSettings(this.codec.peerMaxConcurrentStreams)
-        return
-      case "Headers": {
-        const stream = this.streams.get(event.streamId)
-        if (stream === undefined) return
-        if (event.kind === "interim") stream.events.interim()
-        else if (event.kind === "final") stream.events.setHead(fieldsToHead(event.status, event.headers))
-        if (event.endStream) this.remoteEnded(stream)
-        return
-      }
-      case "Data": {
-        const stream = this.streams.get(event.streamId)
-        if (stream === undefined) return
-        const n = event.data.byteLength
-        if (n > 0) {
-          stream.events.pushBody(event.data)
-          stream.received(n)
-        }
-        if (event.endStream) this.remoteEnded(stream)
-        return
-      }
-      case "StreamReset": {
-        const stream = this.streams.get(event.streamId)
-        if (stream === undefined) return
-        // Refused by a GOAWAY: told once the GOAWAY that follows in this batch has been heard.
-        if (event.by === "goaway") return
-        if (event.error !== undefined) {
-          stream.events.fail(localError(this.events.endpointKey, stream.events, event.error, this.options))
-        }
-        this.forget(stream, event.errorCode)
-        stream.events.closed(event.errorCode)
-        this.closeIfDone()
-        return
-      }
-      case "GoAway": {
-        // A later graceful GOAWAY does not take back the error an earlier one gave.
-        if (event.errorCode !== ErrorCode.NO_ERROR) this.goawayCode = event.errorCode
-        this.goawayLastStreamId = event.lastStreamId
-        this.events.goaway(event.errorCode, event.lastStreamId, false)
-        for (let i = 0; i < at; i++) {
-          const earlier = all[i]!
-          if (earlier._tag !== "StreamReset" || earlier.by !== "goaway") continue
-          const stream = this.streams.get(earlier.streamId)
-          if (stream === undefined) continue
-          this.forget(stream, earlier.errorCode)
-          stream.events.closed(earlier.errorCode)
-        }
-        // No stream of ours may follow: close once those below lastStreamId are done.
-        this.close()
-        return
-      }
-      case "Ping": {
-        if (!event.ack || event.data.byteLength !== 8) return
-        const key = new DataView(event.data.buffer, event.data.byteOffset, 8).getUint32(4)
-        const onAck = this.pings.get(key)
-        if (onAck === undefined) return
-        this.pings.delete(key)
-        onAck(true)
-        return
-      }
-      case "WindowUpdate":
-        if (this.waitingForWindow.size === 0) return
-        if (event.streamId === 0) {
-          for (const stream of this.waitingForWindow)
-            if (stream.windowOpened()) this.waitingForWindow.delete(stream)
-        } else {
-          const stream = this.streams.get(event.streamId)
-          if (stream !== undefined && stream.windowOpened()) this.waitingForWindow.delete(stream)
-        }
-        return
-      case "Origin":
-        this.events.origins(event.origins)
-        return
+        return this.events.remoteSettings(this.codec.peerMaxConcurrentStreams)
       case "SettingsAck":
-        this.events.settingsAcknowledged()
-        return
+        return this.events.settingsAcknowledged()
+      case "Headers":
+        return this.onHeaders(event)
+      case "Data":
+        return this.onBody(event)
+      case "StreamReset":
+        // Refused by a GOAWAY: told once the GOAWAY that follows in this batch has been heard.
+        return event.by === "goaway" ? undefined : this.onReset(event)
+      case "GoAway":
+        return this.onGoAway(event, all, at)
+      case "Ping":
+        return event.ack ? this.onPingAck(event.data) : undefined
+      case "WindowUpdate":
+        return this.onWindowUpdate(event.streamId)
+      case "Origin":
+        return this.events.origins(event.origins)
     }
+  }
+
+  private onHeaders(event: HeadersEvent): void {
+    const stream = this.streams.get(event.streamId)
+    if (stream === undefined) return
+    if (event.kind === "interim") stream.events.interim()
+    else if (event.kind === "final") stream.events.setHead(fieldsToHead(event.status, event.headers))
+    if (event.endStream) this.remoteEnded(stream)
+  }
+
+  private onBody(event: DataEvent): void {
+    const stream = this.streams.get(event.streamId)
+    if (stream === undefined) return
+    const n = event.data.byteLength
+    if (n > 0) {
+      stream.events.pushBody(event.data)
+      stream.received(n)
+    }
+    if (event.endStream) this.remoteEnded(stream)
+  }
+
+  private onReset(event: StreamResetEvent): void {
+    const stream = this.streams.get(event.streamId)
+    if (stream === undefined) return
+    if (event.error !== undefined) {
+      stream.events.fail(
+        localStreamError(this.events.endpointKey, stream.events.phase, event.error, this.options)
+      )
+    }
+    this.forget(stream, event.errorCode)
+    stream.events.closed(event.errorCode)
+    this.closeIfDone()
+  }
+
+  private onGoAway(event: GoAwayEvent, all: ReadonlyArray<ConnectionEvent>, at: number): void {
+    // A later graceful GOAWAY does not take back the error an earlier one gave.
+    if (event.errorCode !== ErrorCode.NO_ERROR) this.goawayCode = event.errorCode
+    this.goawayLastStreamId = event.lastStreamId
+    this.events.goaway(event.errorCode, event.lastStreamId, false)
+    for (let i = 0; i < at; i++) {
+      const earlier = all[i]!
+      if (earlier._tag !== "StreamReset" || earlier.by !== "goaway") continue
+      const stream = this.streams.get(earlier.streamId)
+      if (stream === undefined) continue
+      this.forget(stream, earlier.errorCode)
+      stream.events.closed(earlier.errorCode)
+    }
+    // No stream of ours may follow: close once those below lastStreamId are done.
+    this.close()
+  }
+
+  private onPingAck(data: Uint8Array): void {
+    if (data.byteLength !== 8) return
+    const key = new DataView(data.buffer, data.byteOffset, 8).getUint32(4)
+    const onAck = this.pings.get(key)
+    if (onAck === undefined) return
+    this.pings.delete(key)
+    onAck(true)
+  }
+
+  private onWindowUpdate(streamId: number): void {
+    if (this.waitingForWindow.size === 0) return
+    if (streamId === 0) {
+      for (const stream of this.waitingForWindow)
+        if (stream.windowOpened()) this.waitingForWindow.delete(stream)
+      return
+    }
+    const stream = this.streams.get(streamId)
+    if (stream !== undefined && stream.windowOpened()) this.waitingForWindow.delete(stream)
   }
 
   private remoteEnded(stream: OwnStream): void {
@@ -339,10 +315,11 @@ export class OwnSession implements SessionIo, StreamSession {
   /** Our side found the server breaking the protocol: GOAWAY is queued; every stream fails with why. */
   private failConnection(error: H2ConnectionError): void {
     const endpoint = this.events.endpointKey
-    const make = (phase: ProtocolError["phase"]) =>
-      new ProtocolError({ endpoint, protocol: "h2", phase, reason: error.reason, detail: error.detail })
-    for (const stream of this.streams.values()) stream.events.fail(make(stream.events.phase))
-    this.events.protocolFailure(make(this.settingsSeen ? "idle" : "settings"))
+    for (const stream of this.streams.values())
+      stream.events.fail(connectionProtocolError(endpoint, stream.events.phase, error))
+    this.events.protocolFailure(
+      connectionProtocolError(endpoint, this.settingsSeen ? "idle" : "settings", error)
+    )
     this.destroy()
   }
 
