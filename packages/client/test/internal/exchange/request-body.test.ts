@@ -41,13 +41,11 @@ describe("prepareBody", () => {
     })
   })
 
-  it.effect("a stream body keeps its stream, length and type", () =>
-    Effect.gen(function* () {
-      const stream = Stream.make(new TextEncoder().encode("ab"))
-      const prepared = prepareBody(HttpBody.stream(stream, "text/plain", 2))
-      expect(prepared).toMatchObject({ _tag: "Stream", stream, length: 2, contentType: "text/plain" })
-    })
-  )
+  it("a stream body keeps its stream, length and type", () => {
+    const stream = Stream.make(new TextEncoder().encode("ab"))
+    const prepared = prepareBody(HttpBody.stream(stream, "text/plain", 2))
+    expect(prepared).toMatchObject({ _tag: "Stream", stream, length: 2, contentType: "text/plain" })
+  })
 
   it.effect("form data is encoded as multipart with its boundary in the content type", () =>
     Effect.gen(function* () {
