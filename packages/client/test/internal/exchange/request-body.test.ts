@@ -93,6 +93,23 @@ describe("prepareBody", () => {
     })
   )
 
+  it.effect("a web or node stream body that fails fails the stream with its own error", () =>
+    Effect.gen(function* () {
+      const broken = new Error("source broke")
+      const web = new ReadableStream<Uint8Array>({
+        start: (controller) => controller.error(broken)
+      })
+      const fromWeb = prepareBody(HttpBody.raw(web))
+      if (fromWeb._tag !== "Stream") return expect.fail("a stream")
+      expect(yield* Effect.flip(Stream.runDrain(fromWeb.stream))).toBe(broken)
+
+      const node = new Readable({ read: () => node.destroy(broken) })
+      const fromNode = prepareBody(HttpBody.raw(node))
+      if (fromNode._tag !== "Stream") return expect.fail("a stream")
+      expect(yield* Effect.flip(Stream.runDrain(fromNode.stream))).toBe(broken)
+    })
+  )
+
   it("a raw body of another type is an InvalidRequestError naming the type", () => {
     expect(prepareBody(HttpBody.raw(42))).toEqual(
       new InvalidRequestError({ reason: "InvalidBody", detail: "unsupported raw body of type number" })
