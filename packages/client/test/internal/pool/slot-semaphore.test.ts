@@ -119,7 +119,9 @@ describe("SlotSemaphore", () => {
     "a waiter handed its permits and interrupted before it ran gives them back, and the line moves on",
     () =>
       Effect.gen(function* () {
-        const slots = new SlotSemaphore(2)
+        const slots = new SlotSemaphore(3)
+        // One permit stays with a holder throughout.
+        expect(slots.tryTake(1)).toBe(true)
         expect(slots.tryTake(2)).toBe(true)
         const first = yield* Effect.fork(slots.take(2))
         const second = yield* Effect.fork(slots.take(1))
@@ -128,10 +130,38 @@ describe("SlotSemaphore", () => {
         slots.unsafeRelease(2)
         expect(Exit.isInterrupted(yield* Fiber.interrupt(first))).toBe(true)
         yield* settle
-        expect(slots.taken).toBe(1)
+        expect(slots.taken).toBe(2)
         expect(second.unsafePoll()).toEqual(Exit.succeed(1))
-        slots.unsafeRelease(1)
-        expect(slots.free).toBe(2)
+        slots.unsafeRelease(2)
+        expect(slots.free).toBe(3)
       })
+  )
+
+  it.effect("an interrupted waiter that was still in line gives back nothing it never had", () =>
+    Effect.gen(function* () {
+      // Resized below what is taken: the line's head is interrupted while nothing can be handed out.
+      const slots = new SlotSemaphore(3)
+      expect(slots.tryTake(3)).toBe(true)
+      slots.unsafeResize(1)
+      const head = yield* Effect.fork(slots.take(1))
+      yield* settle
+      yield* Fiber.interrupt(head)
+      expect(slots.taken).toBe(3)
+      // Two holders, and a waiter for two behind one for one that leaves: it waits for both permits.
+      const two = new SlotSemaphore(2)
+      expect(two.tryTake(1)).toBe(true)
+      expect(two.tryTake(1)).toBe(true)
+      const big = yield* Effect.fork(two.take(2))
+      const small = yield* Effect.fork(two.take(1))
+      yield* settle
+      yield* Fiber.interrupt(small)
+      two.unsafeRelease(1)
+      yield* settle
+      expect(big.unsafePoll()).toBeNull()
+      expect(two.taken).toBe(1)
+      two.unsafeRelease(1)
+      yield* Fiber.join(big)
+      expect(two.taken).toBe(2)
+    })
   )
 })
