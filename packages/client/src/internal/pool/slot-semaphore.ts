@@ -72,6 +72,9 @@ export class SlotSemaphore implements Effect.Semaphore {
             return Effect.sync(() => {
               const i = this.waiters.indexOf(waiter)
               if (i >= 0) this.waiters.splice(i, 1)
+              // Out of the line already: a release handed it its permits before the interruption
+              // reached it. The take fails, so nobody else will give them back.
+              else this.taken = Math.max(0, this.taken - waiter.permits)
               // A waiter leaving may let the next one through.
               this.wake()
             })

@@ -83,4 +83,85 @@ describe("SlotSemaphore", () => {
       expect(slots.free).toBe(1)
     })
   )
+
+  it.effect("a synchronous take may not pass a waiter that needs more than is free", () =>
+    Effect.gen(function* () {
+      const slots = new SlotSemaphore(2)
+      expect(slots.tryTake(2)).toBe(true)
+      const big = yield* Effect.fork(slots.take(2))
+      yield* settle
+      slots.unsafeRelease(1)
+      // One permit is free, but the waiter ahead needs two: first come, first served.
+      expect(slots.tryTake(1)).toBe(false)
+      expect(slots.free).toBe(1)
+      slots.unsafeRelease(1)
+      yield* Fiber.join(big)
+      expect(slots.free).toBe(0)
+    })
+  )
+
+  it.effect("resize as an Effect takes effect when run, and lets waiters through", () =>
+    Effect.gen(function* () {
+      const slots = new SlotSemaphore(1)
+      expect(slots.tryTake(1)).toBe(true)
+      const waiting = yield* Effect.fork(slots.take(1))
+      yield* settle
+      const resize = slots.resize(2)
+      expect(slots.permits).toBe(1)
+      yield* resize
+      expect(slots.permits).toBe(2)
+      yield* Fiber.join(waiting)
+      expect(slots.free).toBe(0)
+    })
+  )
+
+  it.effect(
+    "a waiter handed its permits and interrupted before it ran gives them back, and the line moves on",
+    () =>
+      Effect.gen(function* () {
+        const slots = new SlotSemaphore(3)
+        // One permit stays with a holder throughout.
+        expect(slots.tryTake(1)).toBe(true)
+        expect(slots.tryTake(2)).toBe(true)
+        const first = yield* Effect.fork(slots.take(2))
+        const second = yield* Effect.fork(slots.take(1))
+        yield* settle
+        // The release hands both permits to the first waiter; it is interrupted before it takes them up.
+        slots.unsafeRelease(2)
+        expect(Exit.isInterrupted(yield* Fiber.interrupt(first))).toBe(true)
+        yield* settle
+        expect(slots.taken).toBe(2)
+        expect(second.unsafePoll()).toEqual(Exit.succeed(1))
+        slots.unsafeRelease(2)
+        expect(slots.free).toBe(3)
+      })
+  )
+
+  it.effect("an interrupted waiter that was still in line gives back nothing it never had", () =>
+    Effect.gen(function* () {
+      // Resized below what is taken: the line's head is interrupted while nothing can be handed out.
+      const slots = new SlotSemaphore(3)
+      expect(slots.tryTake(3)).toBe(true)
+      slots.unsafeResize(1)
+      const head = yield* Effect.fork(slots.take(1))
+      yield* settle
+      yield* Fiber.interrupt(head)
+      expect(slots.taken).toBe(3)
+      // Two holders, and a waiter for two behind one for one that leaves: it waits for both permits.
+      const two = new SlotSemaphore(2)
+      expect(two.tryTake(1)).toBe(true)
+      expect(two.tryTake(1)).toBe(true)
+      const big = yield* Effect.fork(two.take(2))
+      const small = yield* Effect.fork(two.take(1))
+      yield* settle
+      yield* Fiber.interrupt(small)
+      two.unsafeRelease(1)
+      yield* settle
+      expect(big.unsafePoll()).toBeNull()
+      expect(two.taken).toBe(1)
+      two.unsafeRelease(1)
+      yield* Fiber.join(big)
+      expect(two.taken).toBe(2)
+    })
+  )
 })

@@ -133,3 +133,23 @@ describe('protocol "auto"', () => {
       })
   )
 })
+
+describe("fixed protocols", () => {
+  it.scoped('"http1": an https origin that offers h2 too is spoken to over HTTP/1.1', () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true, http1Handler: (_, res) => res.end("h1") })
+      expect(yield* text(`https://localhost:${server.port}/`)).toBe("h1")
+      expect(server.stats.requests).toBe(0)
+      expect((yield* stats).h1.created).toBe(1)
+    }).pipe(Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca }, protocol: "http1" })))
+  )
+
+  it.scoped('"http2": an https origin that offers HTTP/1.1 too is spoken to over h2', () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true, http1Handler: (_, res) => res.end("h1") })
+      expect(yield* text(`https://localhost:${server.port}/bytes/2`)).toBe("ab")
+      expect(server.stats.requests).toBe(1)
+      expect((yield* stats).h1.created).toBe(0)
+    }).pipe(Effect.provide(Requests.layer({ tls: { ca: TestCerts.ca }, protocol: "http2" })))
+  )
+})
