@@ -175,3 +175,46 @@ describe("HpackDecoder header list size", () => {
     expect(new HpackDecoder().decode(of(65_537), 1)).toBeInstanceOf(H2StreamError)
   })
 })
+
+describe("HpackDecoder error details", () => {
+  const cases: ReadonlyArray<readonly [string, string, string]> = [
+    ["80", "InvalidIndex", "index 0"],
+    ["be", "InvalidIndex", "index 62 past the end of a table of 61 entries"],
+    ["ff", "Truncated", "field block ends within an integer"],
+    ["3f", "Truncated", "field block ends within an integer"],
+    ["007f", "Truncated", "field block ends within an integer"],
+    ["0001617f", "Truncated", "field block ends within an integer"],
+    ["ffffffffffff0f", "IntegerOverflow", "integer over 2^32 - 1"],
+    ["ff808080808000", "IntegerOverflow", "integer of over 5 continuation octets"],
+    ["400161", "Truncated", "field block ends before a string literal"],
+    ["40", "Truncated", "field block ends before a string literal"],
+    ["400a6375", "Truncated", "string literal of 10 octets past the end of the block"],
+    ["0084ffffffff", "InvalidHuffman", "invalid Huffman code or padding"],
+    ["3fe21f", "TableSizeOverLimit", "dynamic table size 4097 over the limit 4096"],
+    ["8220", "LateSizeUpdate", "dynamic table size update after a field"]
+  ]
+  for (const [block, reason, detail] of cases) {
+    it(`${block}: ${reason}, ${detail}`, () => {
+      const result = new HpackDecoder().decode(hex(block), 1)
+      expect(result).toBeInstanceOf(H2ConnectionError)
+      expect(result).toMatchObject({ code: ErrorCode.COMPRESSION_ERROR, reason, detail })
+    })
+  }
+
+  it("counts the dynamic entries in an index error", () => {
+    const decoder = new HpackDecoder()
+    decodeOk(decoder, hex("4001 6101 62"))
+    expect(decoder.decode(hex("bf"), 1)).toMatchObject({
+      detail: "index 63 past the end of a table of 62 entries"
+    })
+  })
+
+  it("says a size update is missing once the limit was lowered", () => {
+    const decoder = new HpackDecoder()
+    decoder.setTableSizeLimit(0)
+    expect(decoder.decode(hex("82"), 1)).toMatchObject({
+      reason: "MissingSizeUpdate",
+      detail: "no dynamic table size update after the limit was lowered"
+    })
+  })
+})

@@ -110,4 +110,13 @@ describe("HPACK dynamic table against a model", () => {
     expect(table.find("a", "2")).toBe(0)
     expect(table.find("a", "x")).toBe(0)
   })
+
+  it("holds an entry of exactly its maximum size", () => {
+    const table = new DynamicTable(ENTRY_OVERHEAD + 8, false)
+    table.add("x", "y")
+    table.add("a", "1234567")
+    expect(table.length).toBe(1)
+    expect(table.size).toBe(ENTRY_OVERHEAD + 8)
+    expect(table.name(1)).toBe("a")
+  })
 })

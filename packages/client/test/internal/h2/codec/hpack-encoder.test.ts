@@ -149,4 +149,12 @@ describe("HpackEncoder buffer", () => {
       headers
     )
   })
+
+  it("grows its buffer for a single literal just past its initial size", () => {
+    // 1 + 1 + 3 + 3 + 1020 = 1028 octets, over the initial 1024.
+    const headers = ["x-a", "\u00ff".repeat(1020)]
+    const block = new HpackEncoder({ huffman: false }).encode(headers)
+    expect(block).toHaveLength(1028)
+    expect(decodeOk(new HpackDecoder(), block)).toEqual(headers)
+  })
 })
