@@ -230,4 +230,47 @@ describe("decodeFrame", () => {
       origins: []
     })
   })
+
+  it("reads a last ORIGIN entry that is empty", () => {
+    expect(decodeFrame(FrameType.ORIGIN, 0, 0, bytes(0, 1, 0x61, 0, 0))).toEqual({
+      _tag: "Origin",
+      origins: ["a", ""]
+    })
+  })
+
+  it("refuses padded HEADERS with priority too short for both, by its length", () => {
+    for (const n of [0, 1, 5]) {
+      const error = connectionErrorOf(
+        decodeFrame(FrameType.HEADERS, Flag.PADDED | Flag.PRIORITY, 1, new Uint8Array(n))
+      )
+      expect(error).toMatchObject({
+        code: ErrorCode.FRAME_SIZE_ERROR,
+        detail: `HEADERS frame of ${n} bytes is too short`
+      })
+    }
+  })
+
+  it("names the frame type in every error", () => {
+    const cases: ReadonlyArray<readonly [number, number, number, Uint8Array, string]> = [
+      [FrameType.SETTINGS, 0, 1, bytes(), "SETTINGS frame on stream 1, not 0"],
+      [FrameType.HEADERS, 0, 0, bytes(), "HEADERS frame on stream 0"],
+      [FrameType.PUSH_PROMISE, 0, 0, new Uint8Array(4), "PUSH_PROMISE frame on stream 0"],
+      [FrameType.PRIORITY, 0, 0, new Uint8Array(5), "PRIORITY frame on stream 0"],
+      [FrameType.RST_STREAM, 0, 0, new Uint8Array(4), "RST_STREAM frame on stream 0"],
+      [FrameType.GOAWAY, 0, 5, new Uint8Array(8), "GOAWAY frame on stream 5, not 0"],
+      [FrameType.GOAWAY, 0, 0, new Uint8Array(7), "GOAWAY frame of 7 bytes"],
+      [FrameType.CONTINUATION, 0, 0, bytes(), "CONTINUATION frame on stream 0"],
+      [FrameType.WINDOW_UPDATE, 0, 0, new Uint8Array(4), "WINDOW_UPDATE with an increment of 0"]
+    ]
+    for (const [type, flags, streamId, payload, detail] of cases) {
+      expect(decodeFrame(type, flags, streamId, payload), detail).toMatchObject({ detail })
+    }
+    expect(decodeFrame(FrameType.WINDOW_UPDATE, 0, 3, new Uint8Array(4))).toMatchObject({
+      detail: "WINDOW_UPDATE with an increment of 0"
+    })
+    expect(decodeFrame(FrameType.PRIORITY, 0, 3, bytes(0, 0, 0, 3, 1))).toMatchObject({
+      reason: "SelfDependency",
+      detail: "stream depends on itself"
+    })
+  })
 })

@@ -200,4 +200,16 @@ describe("FrameWriter", () => {
     )
     expect(FrameType.CONTINUATION).toBe(9)
   })
+
+  it("counts the bytes of PUSH_PROMISE and SETTINGS frames", () => {
+    const writer = new FrameWriter({ slabSize: 16 })
+    writer.pushPromise(1, 2, block(10), 16_384)
+    expect(writer.pendingBytes).toBe(9 + 4 + 10)
+    writer.settings([
+      { id: 1, value: 2 },
+      { id: 3, value: 4 }
+    ])
+    expect(writer.pendingBytes).toBe(9 + 4 + 10 + 9 + 12)
+    expect(concat(writer.take())).toHaveLength(9 + 4 + 10 + 9 + 12)
+  })
 })
