@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { H2ConnectionError, H2StreamError } from "../../../../src/internal/h2/codec/errors.js"
 import { decodeFrame } from "../../../../src/internal/h2/codec/frame-decode.js"
 import { Flag, type Frame, FrameType } from "../../../../src/internal/h2/codec/frame.js"
 import { FrameWriter, writeFrameHeader } from "../../../../src/internal/h2/codec/frame-writer.js"
@@ -22,7 +23,7 @@ const framesOf = (bytes: Uint8Array): Array<Frame> => {
       streamId,
       bytes.subarray(at + 9, at + 9 + length)
     )
-    if (!("_tag" in result) || result._tag === "H2StreamError") throw new Error(`bad frame at ${at}`)
+    if (result instanceof H2ConnectionError || result instanceof H2StreamError) throw result
     frames.push(result)
     at += 9 + length
   }
