@@ -238,6 +238,93 @@ describe("serializeHead", () => {
   })
 })
 
+describe("serializeHead, headers as a record and the content type", () => {
+  it("walks a record in its own order", () => {
+    expect(text(serializeHead("GET", "/", "h", { Accept: "*/*", "x-b": "2" }, none))).toBe(
+      "GET / HTTP/1.1\r\nhost: h\r\nAccept: */*\r\nx-b: 2\r\n\r\n"
+    )
+  })
+
+  it("stops at the first bad field of a record, saying which", () => {
+    const bad = serializeHead("GET", "/", "h", { "x-a": "1", "x b": "2", "x-c": "\r" }, none)
+    expect(bad).toEqual({ reason: "InvalidHeaderName", detail: 'header name "x b" is not a token' })
+    expect(serializeHead("GET", "/", "h", { "x-a": "\n", "x b": "2" }, none)).toEqual({
+      reason: "InvalidHeaderValue",
+      detail: 'value of header "x-a" has a forbidden character'
+    })
+  })
+
+  it("stops at the first bad field of an iterable", () => {
+    const seen: Array<string> = []
+    function* pairs(): Generator<readonly [string, string]> {
+      for (const name of ["a", "b c", "d"]) {
+        seen.push(name)
+        yield [name, "1"]
+      }
+    }
+    expect(reasonOf(serializeHead("GET", "/", "h", pairs(), none))).toBe("InvalidHeaderName")
+    expect(seen).toEqual(["a", "b c"])
+  })
+
+  it("sends the content type after the headers, unless they carry one in any case", () => {
+    expect(
+      text(serializeHead("POST", "/", "h", [["x-a", "1"]], { _tag: "length", length: 2 }, "text/plain"))
+    ).toBe("POST / HTTP/1.1\r\nhost: h\r\nx-a: 1\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n")
+    expect(text(serializeHead("POST", "/", "h", { "Content-Type": "a/b" }, none, "text/plain"))).toBe(
+      "POST / HTTP/1.1\r\nhost: h\r\nContent-Type: a/b\r\n\r\n"
+    )
+    expect(text(serializeHead("POST", "/", "h", [], none))).toBe("POST / HTTP/1.1\r\nhost: h\r\n\r\n")
+  })
+
+  it("refuses a content type that cannot be a field value", () => {
+    expect(serializeHead("POST", "/", "h", [], none, "text/plain\r\nx: 1")).toEqual({
+      reason: "InvalidHeaderValue",
+      detail: 'value of header "content-type" has a forbidden character'
+    })
+  })
+
+  it("tells a name from a framing or Host name of the same length", () => {
+    const head = serializeHead(
+      "GET",
+      "/",
+      "h",
+      [
+        ["hosT", "a"],
+        ["content-lengtx", "1"],
+        ["transfer-encodinx", "1"],
+        ["content-typf", "1"]
+      ],
+      none,
+      "t/t"
+    )
+    expect(text(head)).toBe(
+      "GET / HTTP/1.1\r\nhosT: a\r\ncontent-lengtx: 1\r\ntransfer-encodinx: 1\r\ncontent-typf: 1\r\ncontent-type: t/t\r\n\r\n"
+    )
+    expect(text(serializeHead("GET", "/", "h", [["hosts", "a"]], none))).toBe(
+      "GET / HTTP/1.1\r\nhost: h\r\nhosts: a\r\n\r\n"
+    )
+  })
+
+  it("says what is wrong with a method, target, authority or length", () => {
+    expect(serializeHead("GET /", "/", "h", [], none)).toEqual({
+      reason: "InvalidMethod",
+      detail: 'method "GET /" is not a token'
+    })
+    expect(serializeHead("GET", "", "h", [], none)).toEqual({
+      reason: "InvalidTarget",
+      detail: "request target is empty or has a character other than visible ASCII"
+    })
+    expect(serializeHead("GET", "/", "\n", [], none)).toEqual({
+      reason: "InvalidHeaderValue",
+      detail: "authority has a forbidden character"
+    })
+    expect(serializeHead("GET", "/", "h", [], { _tag: "length", length: -1 })).toEqual({
+      reason: "InvalidHeaderValue",
+      detail: "content length -1 is not a non-negative integer"
+    })
+  })
+})
+
 describe("character classes", () => {
   it("agree between the byte tables and the string checks", () => {
     for (let c = 0; c < 0x200; c++) {

@@ -187,7 +187,7 @@ export class HpackDecoder {
       if ((b & 0x80) === 0) return value
       shift *= 128
       // Zero-valued continuation octets add nothing but are no less an overlong integer.
-      if (shift > 2 ** 35) {
+      if (shift >= 2 ** 35) {
         this.failure = compression("IntegerOverflow", "integer of over 5 continuation octets")
         return -1
       }

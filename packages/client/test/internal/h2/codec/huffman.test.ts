@@ -111,4 +111,17 @@ describe("Huffman coding", () => {
       )
     )
   })
+
+  it("decodes ever longer strings, each past twice the longest before", () => {
+    // '0' is 5 bits, the shortest code: the most characters per octet.
+    for (let n = 8; n <= 300_000; n *= 3) {
+      const s = "0".repeat(n)
+      expect(decode(encode(s))).toBe(s)
+    }
+  })
+
+  it("codes a character past latin1 as its low octet", () => {
+    expect(huffmanLength("\u0130\u01ff")).toBe(huffmanLength("0\u00ff"))
+    expect(encode("\u0130\u01ff")).toEqual(encode("0\u00ff"))
+  })
 })
