@@ -10,30 +10,35 @@ import { causeOf, h2Server, withClient } from "./support.js"
 
 const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
 
+/**
+ * A server answering `/over` with `head` and anything else with a plain 200: the client, limited to
+ * `limit`, fails `/over` with its LimitExceededError and then serves the next request.
+ */
+const overTheLimit = (head: Record<string, string | number>, limit: number) =>
+  Effect.gen(function* () {
+    const server = yield* h2Server((stream, headers) => {
+      stream.respond(headers[":path"] === "/over" ? head : { ":status": 200 })
+      stream.end("ok")
+    })
+    yield* withClient(
+      { protocol: "h2c", h2: { maxHeaderListSize: limit } },
+      Effect.gen(function* () {
+        const error = causeOf(yield* Effect.flip(text(`${server.url}/over`))) as RequestsError
+        expect(error).toMatchObject({
+          _tag: "LimitExceededError",
+          limit: "maxHeaderListSize",
+          value: limit,
+          phase: "headers"
+        })
+        expect(yield* text(`${server.url}/next`)).toBe("ok")
+      })
+    )
+  })
+
 describe("HTTP/2 maxHeaderListSize", () => {
   it.scoped(
     "a 40 KiB header against a 16 KiB limit fails with LimitExceededError; the next request succeeds",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* h2Server((stream, headers) => {
-          if (headers[":path"] === "/big") stream.respond({ ":status": 200, "x-big": "a".repeat(40 * 1024) })
-          else stream.respond({ ":status": 200 })
-          stream.end("ok")
-        })
-        yield* withClient(
-          { protocol: "h2c", h2: { maxHeaderListSize: 16 * 1024 } },
-          Effect.gen(function* () {
-            const error = causeOf(yield* Effect.flip(text(`${server.url}/big`))) as RequestsError
-            expect(error).toMatchObject({
-              _tag: "LimitExceededError",
-              limit: "maxHeaderListSize",
-              value: 16 * 1024,
-              phase: "headers"
-            })
-            expect(yield* text(`${server.url}/next`)).toBe("ok")
-          })
-        )
-      })
+    () => overTheLimit({ ":status": 200, "x-big": "a".repeat(40 * 1024) }, 16 * 1024)
   )
 
   it.scoped("a 40 KiB header within the default 64 KiB is accepted", () =>
@@ -74,48 +79,12 @@ describe("HTTP/2 maxHeaderListSize", () => {
   // 200 fields of about 43 bytes each pass 8 KiB, below the 257 fields node's engine allows for it.
   it.scoped(
     "many short fields over maxHeaderListSize: the client's LimitExceededError, not a reset read as the server's",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* h2Server((stream, headers) => {
-          stream.respond(headers[":path"] === "/many" ? manyFields(200) : { ":status": 200 })
-          stream.end("ok")
-        })
-        yield* withClient(
-          { protocol: "h2c", h2: { maxHeaderListSize: 8 * 1024 } },
-          Effect.gen(function* () {
-            const error = causeOf(yield* Effect.flip(text(`${server.url}/many`))) as RequestsError
-            expect(error).toMatchObject({
-              _tag: "LimitExceededError",
-              limit: "maxHeaderListSize",
-              value: 8 * 1024
-            })
-            expect(yield* text(`${server.url}/next`)).toBe("ok")
-          })
-        )
-      })
+    () => overTheLimit(manyFields(200), 8 * 1024)
   )
 
   // 400 fields are more than 8 KiB / 32: node's engine cuts such a head with a reset of its own, which
   // reads as the server's; ours decodes it to the end and fails it as over the limit.
   it.scoped("more short fields than maxHeaderListSize / 32: still the client's LimitExceededError", () =>
-    Effect.gen(function* () {
-      const server = yield* h2Server((stream, headers) => {
-        stream.respond(headers[":path"] === "/many" ? manyFields(400) : { ":status": 200 })
-        stream.end("ok")
-      })
-      yield* withClient(
-        { protocol: "h2c", h2: { maxHeaderListSize: 8 * 1024 } },
-        Effect.gen(function* () {
-          const error = causeOf(yield* Effect.flip(text(`${server.url}/many`))) as RequestsError
-          expect(error).toMatchObject({
-            _tag: "LimitExceededError",
-            limit: "maxHeaderListSize",
-            value: 8 * 1024,
-            phase: "headers"
-          })
-          expect(yield* text(`${server.url}/next`)).toBe("ok")
-        })
-      )
-    })
+    overTheLimit(manyFields(400), 8 * 1024)
   )
 })
