@@ -233,15 +233,13 @@ export class H2Connection implements StreamHost, SessionEvents {
     if (!this.draining) this.owner.capacityChanged(this)
   }
 
-  goaway(code: number, lastStreamId: number, fatal: boolean): void {
+  goaway(code: number, lastStreamId: number): void {
     this.markHeard()
     // Servers often send several (a graceful one, then the final one): count connections told to go.
     if (this.goawayLastStreamId === Infinity) this.owner.counters.goaways++
     // A later graceful GOAWAY does not take back the error an earlier one gave.
     if (code !== NO_ERROR) this.goawayCode = code
     this.goawayLastStreamId = Math.min(this.goawayLastStreamId, lastStreamId)
-    // The engine is ending the streams below lastStreamId too: each learns now which side of it it was on.
-    if (fatal) for (const stream of this.inflight) stream.failGoAway()
     this.stopTaking()
   }
 
@@ -298,6 +296,8 @@ export class H2Connection implements StreamHost, SessionEvents {
     this.draining = true
     for (const stream of this.inflight) {
       if (error !== undefined) stream.fail(error)
+      // The server said why it was going: what it left unfinished ends for that reason.
+      else if (this.goawayCode !== NO_ERROR) stream.failGoAway()
       else stream.failClosed(cause)
     }
     // Whoever waits for the acknowledgement stops waiting.

@@ -9,7 +9,6 @@ import type * as net from "node:net"
 import type { Endpoint } from "../../../Endpoint.js"
 import { InvalidRequestError } from "../../../Errors.js"
 import { lazyBuiltin } from "../../lazy/modules.js"
-import { NO_ERROR } from "../codes.js"
 import type { ResolvedH2Options } from "../options.js"
 import { listen } from "./node-stream.js"
 import type {
@@ -79,10 +78,7 @@ export class NodeSession implements SessionIo {
     session.on("remoteSettings", (settings: http2.Settings) =>
       events.remoteSettings(settings.maxConcurrentStreams ?? Infinity)
     )
-    // Node destroys the session right after a GOAWAY with an error code, streams below lastStreamId included.
-    session.on("goaway", (code: number, lastStreamId: number) =>
-      events.goaway(code, lastStreamId, code !== NO_ERROR)
-    )
+    session.on("goaway", (code: number, lastStreamId: number) => events.goaway(code, lastStreamId))
     session.on("origin", (origins: ReadonlyArray<string>) => events.origins(origins))
     session.on("localSettings", () => events.settingsAcknowledged())
     session.on("error", (error: Error) => events.error(error))

@@ -47,8 +47,6 @@ export class OwnSession implements SessionIo, StreamSession {
   private flushScheduled = false
   private settingsSeen = false
   private closing = false
-  private goawayCode: number = ErrorCode.NO_ERROR
-  private goawayLastStreamId = -1
   gone = false
   writeBlocked = false
 
@@ -182,10 +180,6 @@ export class OwnSession implements SessionIo, StreamSession {
     this.gone = true
     for (const onAck of this.pings.values()) onAck(false)
     this.pings.clear()
-    if (this.goawayCode !== ErrorCode.NO_ERROR) {
-      // The server said why it was going; what it left unfinished ends for that reason.
-      this.events.goaway(this.goawayCode, this.goawayLastStreamId, true)
-    }
     this.events.sessionClosed()
     for (const stream of this.streams.values()) {
       stream.closed = true
@@ -255,10 +249,7 @@ export class OwnSession implements SessionIo, StreamSession {
   }
 
   private onGoAway(event: GoAwayEvent, all: ReadonlyArray<ConnectionEvent>, at: number): void {
-    // A later graceful GOAWAY does not take back the error an earlier one gave.
-    if (event.errorCode !== ErrorCode.NO_ERROR) this.goawayCode = event.errorCode
-    this.goawayLastStreamId = event.lastStreamId
-    this.events.goaway(event.errorCode, event.lastStreamId, false)
+    this.events.goaway(event.errorCode, event.lastStreamId)
     for (let i = 0; i < at; i++) {
       const earlier = all[i]!
       if (earlier._tag !== "StreamReset" || earlier.by !== "goaway") continue

@@ -73,11 +73,8 @@ export interface SessionEvents {
   remoteSettings(maxConcurrentStreams: number): void
   /** The server acknowledged our SETTINGS. */
   settingsAcknowledged(): void
-  /**
-   * GOAWAY arrived. With `fatal`, the engine is failing the streams below
-   * `lastStreamId` at once as well (node does, for an error code).
-   */
-  goaway(code: number, lastStreamId: number, fatal: boolean): void
+  /** GOAWAY arrived; the streams above `lastStreamId` are refused by their own events. */
+  goaway(code: number, lastStreamId: number): void
   /** An ORIGIN frame (RFC 8336) listed these origins. */
   origins(origins: ReadonlyArray<string>): void
   /** Why the session is failing, kept as the cause of what follows. */
