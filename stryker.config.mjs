@@ -8,6 +8,12 @@
  *
  *   npm run test:mutation -- --mutate "packages/client/src/internal/h2/codec/**\/*.ts"
  *
+ * and to the tests that speak to them (globs under `packages/client`), keeping one test worker for
+ * the whole run, which makes each mutant several times cheaper:
+ *
+ *   MUTATION_TESTS="test/internal/h1/*.test.ts" MUTATION_ISOLATE=false \
+ *     npm run test:mutation -- --mutate packages/client/src/internal/h1/connection.ts --ignoreStatic
+ *
  * One mutant at a time: the suite opens real sockets, and two cores are shared.
  *
  * @type {import("@stryker-mutator/api/core").PartialStrykerOptions}
