@@ -15,7 +15,7 @@ export type Event =
   | { readonly type: "head"; readonly head: ResponseHead }
   | { readonly type: "body"; readonly data: string }
   | { readonly type: "complete"; readonly trailers: Record<string, string> | undefined }
-  | { readonly type: "error"; readonly reason: ParseErrorReason }
+  | { readonly type: "error"; readonly reason: ParseErrorReason; readonly detail?: string }
   /** `finish()` returned no error. */
   | { readonly type: "finished" }
 
@@ -204,7 +204,11 @@ export const valid: ReadonlyArray<ValidCase> = [
         }
       },
       { type: "complete", trailers: undefined },
-      { type: "error", reason: "UnsolicitedResponse" }
+      {
+        type: "error",
+        reason: "UnsolicitedResponse",
+        detail: "bytes after a response that ended the connection"
+      }
     ]
   },
   {
@@ -1019,5 +1023,74 @@ export const malformed: ReadonlyArray<MalformedCase> = [
     input: ok + "Connection: close\r\nContent-Length: 1\r\n\r\nA" + ok + "Content-Length: 1\r\n\r\nB",
     expects: [false, false],
     reason: "UnsolicitedResponse"
+  },
+  // One wrong byte each, so that no check of the status line stands in for another.
+  ...["XTTP", "HXTP", "HTXP", "HTTX"].map((prefix): MalformedCase => ({
+    name: `status line starting "${prefix}/"`,
+    input: `${prefix}/1.1 200 OK\r\n\r\n`,
+    expects: [false],
+    reason: "InvalidStatusLine"
+  })),
+  {
+    name: "no slash after HTTP",
+    input: "HTTPX1.1 200 OK\r\n\r\n",
+    expects: [false],
+    reason: "InvalidStatusLine"
+  },
+  { name: "nothing after HTTP/", input: "HTTP/\r\n\r\n", expects: [false], reason: "InvalidVersion" },
+  {
+    name: "version without a minor digit",
+    input: "HTTP/1.\r\n\r\n",
+    expects: [false],
+    reason: "InvalidVersion"
+  },
+  {
+    name: "version and nothing else",
+    input: "HTTP/1.1\r\n\r\n",
+    expects: [false],
+    reason: "InvalidStatusLine"
+  },
+  {
+    name: "letter for the major version",
+    input: "HTTP/x.1 200 OK\r\n\r\n",
+    expects: [false],
+    reason: "InvalidVersion"
+  },
+  {
+    name: "no dot in the version",
+    input: "HTTP/1x1 200 OK\r\n\r\n",
+    expects: [false],
+    reason: "InvalidVersion"
+  },
+  {
+    name: "letter for the minor version",
+    input: "HTTP/1.x 200 OK\r\n\r\n",
+    expects: [false],
+    reason: "InvalidVersion"
+  },
+  {
+    name: "letter in the status code",
+    input: "HTTP/1.1 2x0 OK\r\n\r\n",
+    expects: [false],
+    reason: "InvalidStatusLine"
+  },
+  {
+    name: "status line of a second response not starting with HTTP/",
+    input: ok + "Content-Length: 0\r\n\r\nHTTP\r\n\r\n",
+    expects: [false, false],
+    reason: "InvalidStatusLine"
+  },
+  {
+    name: "a Content-Length of 0, then another",
+    input: ok + "Content-Length: 0\r\nContent-Length: 5\r\n\r\nhello",
+    expects: [false],
+    reason: "ConflictingContentLength"
+  },
+  {
+    name: "closed within a content-length body",
+    input: ok + "Content-Length: 5\r\n\r\nhel",
+    expects: [false],
+    finish: true,
+    reason: "TruncatedBody"
   }
 ]
