@@ -53,7 +53,9 @@ const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\
 /**
  * A host URL would leave as written. A name whose last label is numeric is
  * read as an IPv4 address in any of several notations (`2130706433`,
- * `0x7f.1`), so only the canonical dotted quad passes here.
+ * `0x7f.1`), so only the canonical dotted quad passes here. An empty last
+ * label (an empty host, or a trailing dot URL may strip) is neither a letter
+ * nor a dotted quad, so it is left to URL too.
  */
 const plainHost = (host: string): boolean => {
   const last = host.slice(host.lastIndexOf(".") + 1)
@@ -80,7 +82,6 @@ const parseSimple = (url: string): RequestTarget | undefined => {
     i++
   }
   const hostEnd = i
-  if (hostEnd === hostStart || url.charCodeAt(hostEnd - 1) === 46 /* . */) return undefined
   if (!plainHost(url.slice(hostStart, hostEnd))) return undefined
   let port: number | undefined
   if (url.charCodeAt(i) === 58 /* : */) {

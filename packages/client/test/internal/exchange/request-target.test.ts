@@ -69,4 +69,77 @@ describe("parseRequestTarget", () => {
       parseRequestTarget("http://a.test:81/two")?.endpoint
     )
   })
+
+  // The fast path interns endpoints, and `URL` makes a new one each time: the same endpoint object
+  // twice shows the fast path took the URL.
+  const fastPathTakes = (url: string): boolean => {
+    const once = parseRequestTarget(url)
+    parseRequestTarget("http://other.test/")
+    return once !== undefined && parseRequestTarget(url)?.endpoint === once.endpoint
+  }
+
+  it("takes the fast path for every common form, and agrees with URL on it", () => {
+    const common = [
+      "http://a.test",
+      "http://a.test/",
+      "http://a.test?q",
+      "http://a.test/x?",
+      "https://a.test/x",
+      "http://a.test:8080/x",
+      "http://a.test:9099/x",
+      "http://a.test:443/x",
+      "https://a.test:80/x",
+      "http://a.test:12345/",
+      "http://a.test:65535/",
+      "http://1.2.3.4/x",
+      "http://a.test/a%41b",
+      "http://a.test/x?%2e",
+      "http://a.test/x?a/./b",
+      "http://a.test/x?a=1&b=/c"
+    ]
+    for (const url of common) {
+      expect({ url, fast: fastPathTakes(url) }).toEqual({ url, fast: true })
+      expect(viaFastPath(url)).toBe(viaUrl(url))
+    }
+  })
+
+  it("leaves to URL what it would rewrite", () => {
+    for (const url of [
+      "http://a.test:80/",
+      "https://a.test:443/",
+      "http://a.test:080/",
+      "http://a.test/./x",
+      "http://a.test/%2e/x",
+      "http://2130706433/"
+    ]) {
+      expect({ url, fast: fastPathTakes(url) }).toEqual({ url, fast: false })
+    }
+  })
+
+  it("gives the same target again for the same URL, and a new one for another", () => {
+    const first = parseRequestTarget("http://a.test/same")
+    expect(parseRequestTarget("http://a.test/same")).toBe(first)
+    expect(parseRequestTarget("http://a.test/other")).not.toBe(first)
+  })
+
+  it("keeps at most 1,024 origins, then starts again", () => {
+    const origin = (n: number) => `http://o${n}.test/`
+    parseRequestTarget("http://a.test/")
+    // Fill the table to its bound: another request to an origin in it still shares.
+    const first = parseRequestTarget("http://kept.test/one")?.endpoint
+    for (let n = 0; n < 2048 && parseRequestTarget("http://kept.test/two")?.endpoint === first; n++) {
+      parseRequestTarget(origin(n))
+    }
+    const emptied = parseRequestTarget("http://kept.test/three")?.endpoint
+    expect(emptied).not.toBe(first)
+    let shared = 0
+    for (let n = 0; n < 1022; n++) {
+      parseRequestTarget(origin(10_000 + n))
+      if (parseRequestTarget(`http://kept.test/${n}`)?.endpoint === emptied) shared++
+    }
+    // The emptied table holds the origin that emptied it and the kept one: 1,022 more fill it.
+    expect(shared).toBe(1022)
+    parseRequestTarget(origin(20_000))
+    expect(parseRequestTarget("http://kept.test/last")?.endpoint).not.toBe(emptied)
+  })
 })
