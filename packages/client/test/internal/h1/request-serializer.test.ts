@@ -348,7 +348,9 @@ describe("chunk framing", () => {
   })
 
   it("refuses sizes that would end or corrupt the body", () => {
-    for (const n of [0, -1, 1.5, Number.NaN]) expect(() => chunkHeader(n)).toThrow(RangeError)
+    for (const n of [0, -1, 1.5, Number.NaN]) {
+      expect(() => chunkHeader(n)).toThrow(new RangeError(`chunk size ${n} is not a positive integer`))
+    }
   })
 
   it("has CRLF and the last chunk", () => {
