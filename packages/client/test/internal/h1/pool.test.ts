@@ -71,13 +71,15 @@ describe("H1Pool limits", () => {
 
   it.scoped("maxConnections caps connections across endpoints by closing the oldest idle one", () =>
     Effect.gen(function* () {
-      const a = yield* HttpTestServer.make()
-      const b = yield* HttpTestServer.make()
+      // Servers that keep idle connections far longer than the test: only the client can close one.
+      const a = yield* HttpTestServer.make({ keepAliveTimeout: 600_000 })
+      const b = yield* HttpTestServer.make({ keepAliveTimeout: 600_000 })
       yield* get(`${a.url}/bytes/1`)
       yield* get(`${b.url}/bytes/1`)
       yield* a.awaitClosedConnections(1)
       const s = yield* stats
       expect(s.h1.open).toBe(1)
+      expect(s.h1.endpoints[`http://127.0.0.1:${a.port}`]?.closed).toBe(1)
     }).pipe(Effect.provide(Requests.layer({ h1: { maxConnections: 1 } })))
   )
 
