@@ -699,3 +699,94 @@ describe("robustness", () => {
     )
   })
 })
+
+describe("request edges", () => {
+  it("is held by the connection window when the streams' windows are larger", () => {
+    const { client, server } = connected(undefined, [{ id: SettingId.INITIAL_WINDOW_SIZE, value: 1_000_000 }])
+    const first = open(client, false)
+    const second = open(client, false)
+    client.takeOutput()
+    expect(client.sendData(first, new Uint8Array(40_000), false)).toBe(40_000)
+    expect(client.sendData(second, new Uint8Array(40_000), false)).toBe(25_535)
+    expect(client.sendData(first, new Uint8Array(1), false)).toBe(0)
+    server.read(client.takeOutput())
+    server.writer.windowUpdate(0, 100)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(client.sendData(first, new Uint8Array(1_000), false)).toBe(100)
+  })
+
+  it("sets END_STREAM on the last DATA frame only", () => {
+    const { client, server } = connected()
+    const id = open(client, false)
+    client.takeOutput()
+    expect(client.sendData(id, new Uint8Array(40_000), true)).toBe(40_000)
+    const frames = server.read(client.takeOutput())
+    expect(frames.map((f) => (f._tag === "Data" ? f.endStream : undefined))).toEqual([false, false, true])
+    const held = open(client, false)
+    client.takeOutput()
+    expect(client.sendData(held, new Uint8Array(30_000), true)).toBe(25_535)
+    const partial = server.read(client.takeOutput())
+    expect(partial.every((f) => f._tag === "Data" && !f.endStream)).toBe(true)
+  })
+
+  it("ends a stream with an empty DATA frame when the last body chunk is empty", () => {
+    const { client, server } = connected()
+    const id = open(client, false)
+    client.takeOutput()
+    expect(client.sendData(id, new Uint8Array(0), true)).toBe(0)
+    expect(server.read(client.takeOutput())).toMatchObject([{ _tag: "Data", streamId: id, endStream: true }])
+    expect(client.sendData(id, new Uint8Array(1), false)).toBeInstanceOf(H2StreamRefused)
+  })
+
+  it("sends a head of exactly the peer's SETTINGS_MAX_HEADER_LIST_SIZE, and refuses one octet more", () => {
+    // Each field counts its name, its value and 32 octets (RFC 9113 §6.5.2).
+    const size = GET.reduce((n, s, i) => (i % 2 === 0 ? n + s.length + GET[i + 1]!.length + 32 : n), 0)
+    const exact = connected(undefined, [{ id: SettingId.MAX_HEADER_LIST_SIZE, value: size }])
+    expect(typeof exact.client.request(GET, true)).toBe("number")
+    const under = connected(undefined, [{ id: SettingId.MAX_HEADER_LIST_SIZE, value: size - 1 }])
+    expect(under.client.request(GET, true)).toMatchObject({
+      _tag: "H2StreamRefused",
+      reason: "HeaderListTooLarge",
+      detail: `${size} octets, over the peer's ${size - 1}`
+    })
+    expect(under.client.takeOutput()).toEqual([])
+  })
+
+  it("takes a HEAD response's content-length as the resource's, not the body's", () => {
+    const head = [":method", "HEAD", ...GET.slice(2)]
+    for (const [headers, events] of [
+      [head, ["Headers"]],
+      [GET, ["StreamReset"]]
+    ] as const) {
+      const { client, server } = connected()
+      const id = client.request(headers, true)
+      if (typeof id !== "number") throw id
+      client.takeOutput()
+      server.headers(id, [":status", "200", "content-length", "10"], true)
+      client.receive(server.bytes())
+      expect(tags(client.takeEvents())).toEqual(events)
+    }
+  })
+
+  it("starts once: a second start queues nothing", () => {
+    const client = new ClientConnection()
+    client.start()
+    client.takeOutput()
+    client.start()
+    expect(client.takeOutput()).toEqual([])
+  })
+
+  it("announces every setting that differs from the protocol's initial value", () => {
+    const { opening } = connected({ headerTableSize: 8192, initialWindowSize: 65_535, maxFrameSize: 32_768 })
+    expect(opening[0]).toEqual({
+      _tag: "Settings",
+      ack: false,
+      settings: [
+        { id: SettingId.ENABLE_PUSH, value: 0 },
+        { id: SettingId.HEADER_TABLE_SIZE, value: 8192 },
+        { id: SettingId.MAX_FRAME_SIZE, value: 32_768 },
+        { id: SettingId.MAX_HEADER_LIST_SIZE, value: 65_536 }
+      ]
+    })
+  })
+})
