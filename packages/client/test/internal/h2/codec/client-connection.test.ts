@@ -790,3 +790,68 @@ describe("request edges", () => {
     })
   })
 })
+
+describe("limits reached on the last frame", () => {
+  const big: ReadonlyArray<string> = [":status", "200", "x-big", "b".repeat(3000)]
+  // Measured on a fresh encoder, as the server's first block is encoded.
+  const blockLength = new Server().encoder.encode(big).length
+  const frames = Math.ceil(blockLength / 100)
+
+  it("fails a field block that passes its size limit only with its last CONTINUATION", () => {
+    const { client, server } = connected({ maxHeaderBlockSize: blockLength - 1, maxContinuationFrames: 1000 })
+    const id = open(client)
+    server.headers(id, big, true, 100)
+    expect(client.receive(server.bytes())).toMatchObject({
+      code: ENHANCE_YOUR_CALM,
+      reason: "HeaderBlockTooLarge"
+    })
+  })
+
+  it("takes a field block of exactly its size limit", () => {
+    const { client, server } = connected({ maxHeaderBlockSize: blockLength, maxContinuationFrames: 1000 })
+    const id = open(client)
+    server.headers(id, big, true, 100)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(tags(client.takeEvents())).toEqual(["Headers"])
+  })
+
+  it("fails a field block whose last CONTINUATION is one too many, and takes exactly the limit", () => {
+    for (const [limit, fails] of [
+      [frames - 2, true],
+      [frames - 1, false]
+    ] as const) {
+      const { client, server } = connected({ maxContinuationFrames: limit })
+      const id = open(client)
+      server.headers(id, big, true, 100)
+      const error = client.receive(server.bytes())
+      if (fails) expect(error).toMatchObject({ code: ENHANCE_YOUR_CALM, reason: "ContinuationFlood" })
+      else expect(error).toBeUndefined()
+    }
+  })
+
+  it("takes exactly maxQueuedAnswers unanswered PINGs", () => {
+    const { client, server } = connected({ maxQueuedAnswers: 5, flood: { pings: 100 } })
+    for (let i = 0; i < 5; i++) server.writer.ping(new Uint8Array(8), false)
+    expect(client.receive(server.bytes())).toBeUndefined()
+  })
+})
+
+describe("frames that only inform", () => {
+  it("reports a PING ACK and answers nothing", () => {
+    const { client, server } = connected()
+    const data = Uint8Array.from([8, 7, 6, 5, 4, 3, 2, 1])
+    server.writer.ping(data, true)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(client.takeEvents()).toEqual([{ _tag: "Ping", ack: true, data }])
+    expect(client.takeOutput()).toEqual([])
+  })
+
+  it("takes a second GOAWAY with the same last stream id", () => {
+    const { client, server } = connected()
+    const id = open(client)
+    server.writer.goAway(id, ErrorCode.NO_ERROR)
+    server.writer.goAway(id, ErrorCode.NO_ERROR)
+    expect(client.receive(server.bytes())).toBeUndefined()
+    expect(tags(client.takeEvents())).toEqual(["GoAway", "GoAway"])
+  })
+})
