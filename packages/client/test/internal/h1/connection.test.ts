@@ -255,3 +255,45 @@ describe("HTTP/1.1 large bodies", () => {
     120_000
   )
 })
+
+describe("HTTP/1.1 connection reuse told by the response", () => {
+  /**
+   * Answers the n-th request of each connection with `headers(n)`, never closing first, and
+   * records requests per connection.
+   */
+  const answering = (headers: (n: number) => Record<string, string>) =>
+    Effect.gen(function* () {
+      const perConnection: Array<number> = []
+      const server = yield* RawServer.make((conn, index) =>
+        Effect.gen(function* () {
+          for (let n = 0; ; n++) {
+            yield* conn.readRequest
+            perConnection[index] = n + 1
+            yield* conn.write(RawServer.response(200, headers(n), "ok"))
+          }
+        })
+      )
+      return { server, perConnection }
+    })
+
+  const getText = (url: string) => HttpClient.get(url).pipe(Effect.flatMap((response) => response.text))
+
+  it.scoped("Connection: close ends reuse even while the server keeps the socket open", () =>
+    Effect.gen(function* () {
+      const { server, perConnection } = yield* answering(() => ({ Connection: "close" }))
+      for (let i = 0; i < 3; i++) expect(yield* getText(server.url)).toBe("ok")
+      expect(perConnection).toEqual([1, 1, 1])
+    }).pipe(Effect.provide(client))
+  )
+
+  // As Apache counts it: each response says how many more requests the connection will take.
+  it.scoped("Keep-Alive: max counting down to 1 retires the connection after that response", () =>
+    Effect.gen(function* () {
+      const { server, perConnection } = yield* answering((n) => ({
+        "Keep-Alive": `timeout=60, max=${2 - n}`
+      }))
+      for (let i = 0; i < 5; i++) expect(yield* getText(server.url)).toBe("ok")
+      expect(perConnection).toEqual([2, 2, 1])
+    }).pipe(Effect.provide(client))
+  )
+})
