@@ -855,3 +855,32 @@ describe("frames that only inform", () => {
     expect(tags(client.takeEvents())).toEqual(["GoAway", "GoAway"])
   })
 })
+
+describe("frames after the response ended, while the request still sends", () => {
+  for (const [frame, write] of [
+    ["DATA", (server: Server, id: number) => server.data(id, 3, false)],
+    ["HEADERS", (server: Server, id: number) => server.headers(id, ["x-late", "1"], true)]
+  ] as const) {
+    it(`resets the stream on ${frame}, with STREAM_CLOSED`, () => {
+      const { client, server } = connected()
+      const id = open(client, false)
+      client.takeOutput()
+      server.headers(id, [":status", "200"], true)
+      expect(client.receive(server.bytes())).toBeUndefined()
+      expect(tags(client.takeEvents())).toEqual(["Headers"])
+      write(server, id)
+      expect(client.receive(server.bytes())).toBeUndefined()
+      expect(client.takeEvents()).toMatchObject([
+        {
+          _tag: "StreamReset",
+          streamId: id,
+          errorCode: STREAM_CLOSED,
+          error: { reason: "FrameAfterEndStream" }
+        }
+      ])
+      expect(server.read(client.takeOutput())).toEqual([
+        { _tag: "RstStream", streamId: id, errorCode: STREAM_CLOSED }
+      ])
+    })
+  }
+})
