@@ -95,7 +95,29 @@ describe("HTTP/1.1 connection faults", () => {
     Effect.gen(function* () {
       const server = yield* RawServer.make((conn) => Effect.zipRight(conn.readRequest, conn.destroy))
       const error = yield* Effect.flip(HttpClient.get(`${server.url}/`))
-      expect(causeOf(error)).toMatchObject({ _tag: "ClosedError", phase: "headers", responseStarted: false })
+      expect(causeOf(error)).toMatchObject({
+        _tag: "ClosedError",
+        phase: "headers",
+        responseStarted: false,
+        reused: false
+      })
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a reused connection closed before answering says it was reused", () =>
+    Effect.gen(function* () {
+      const server = yield* RawServer.make((conn) =>
+        Effect.gen(function* () {
+          yield* conn.readRequest
+          yield* conn.write(RawServer.response(200, {}, "ok"))
+          yield* conn.readRequest
+          yield* conn.destroy
+        })
+      )
+      expect(yield* HttpClient.get(`${server.url}/`).pipe(Effect.flatMap((r) => r.text))).toBe("ok")
+      // A POST, which the pool does not send again on a fresh connection.
+      const error = yield* Effect.flip(HttpClient.post(`${server.url}/`))
+      expect(causeOf(error)).toMatchObject({ _tag: "ClosedError", phase: "headers", reused: true })
     }).pipe(Effect.provide(client))
   )
 
