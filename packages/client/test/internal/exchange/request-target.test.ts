@@ -95,7 +95,14 @@ describe("parseRequestTarget", () => {
       "http://a.test/a%41b",
       "http://a.test/x?%2e",
       "http://a.test/x?a/./b",
-      "http://a.test/x?a=1&b=/c"
+      "http://a.test/x?a=1&b=/c",
+      "http://a.test?%2e",
+      "http://a.test?/./x",
+      "http://a.test/a%3Eb",
+      "http://a.test/a%2Fb",
+      "http://a.test/x.html",
+      "http://a.test/x./y",
+      "http://a.test/x?a?"
     ]
     for (const url of common) {
       expect({ url, fast: fastPathTakes(url) }).toEqual({ url, fast: true })
@@ -110,9 +117,14 @@ describe("parseRequestTarget", () => {
       "http://a.test:080/",
       "http://a.test/./x",
       "http://a.test/%2e/x",
-      "http://2130706433/"
+      "http://2130706433/",
+      "http://a.test/ ab",
+      "http://a.test/%zz",
+      "http://a.test/%4",
+      "http://a.test/é"
     ]) {
       expect({ url, fast: fastPathTakes(url) }).toEqual({ url, fast: false })
+      expect(viaFastPath(url)).toBe(viaUrl(url))
     }
   })
 
