@@ -792,7 +792,7 @@ describe("request edges", () => {
 })
 
 describe("limits reached on the last frame", () => {
-  const big: ReadonlyArray<string> = [":status", "200", "x-big", "b".repeat(3000)]
+  const big = [":status", "200", "x-big", "b".repeat(3000)]
   // Measured on a fresh encoder, as the server's first block is encoded.
   const blockLength = new Server().encoder.encode(big).length
   const frames = Math.ceil(blockLength / 100)
@@ -883,4 +883,102 @@ describe("frames after the response ended, while the request still sends", () =>
       ])
     })
   }
+})
+
+describe("error details", () => {
+  /** The connection error a scenario ends in, as `reason: detail`. */
+  const connectionError = (script: (client: ClientConnection, server: Server) => void): string => {
+    const { client, server } = connected({ maxQueuedAnswers: 2, flood: { pings: 100 } })
+    script(client, server)
+    const error = client.receive(server.bytes())
+    return error === undefined ? "none" : `${error.reason}: ${error.detail}`
+  }
+
+  /** The stream error a scenario resets its stream with, as `reason: detail`. */
+  const streamError = (script: (id: number, server: Server) => void): string => {
+    const { client, server } = connected({ initialWindowSize: 65_535, connectionWindowSize: 1_048_576 })
+    const id = open(client, false)
+    client.takeOutput()
+    script(id, server)
+    client.receive(server.bytes())
+    const reset = client.takeEvents().find((e) => e._tag === "StreamReset")
+    return reset?._tag === "StreamReset" && reset.error !== undefined
+      ? `${reset.error.reason}: ${reset.error.detail}`
+      : "none"
+  }
+
+  it("names what went wrong, for each connection error", () => {
+    const details = {
+      idleHeaders: connectionError((_, server) => server.headers(1, [":status", "200"], true)),
+      idleData: connectionError((_, server) => server.data(3, 1, false)),
+      idleReset: connectionError((_, server) => server.writer.rstStream(5, 8)),
+      idleWindow: connectionError((_, server) => server.writer.windowUpdate(7, 1)),
+      closedData: connectionError((client, server) => {
+        const id = open(client)
+        server.headers(id, [":status", "200"], true)
+        server.data(id, 1, false)
+      }),
+      push: connectionError((client, server) => {
+        const id = open(client)
+        server.writer.pushPromise(id, 2, server.encoder.encode(GET), 16_384)
+      }),
+      settingsAck: connectionError((_, server) => {
+        server.writer.settingsAck()
+        server.writer.settingsAck()
+      }),
+      goAwayUp: connectionError((client, server) => {
+        open(client)
+        server.writer.goAway(1, 0)
+        server.writer.goAway(3, 0)
+      }),
+      connectionWindow: connectionError((_, server) => server.writer.windowUpdate(0, 2 ** 31 - 1)),
+      continuation: connectionError((_, server) => server.writer.continuation(1, new Uint8Array(0), true)),
+      answers: connectionError((_, server) => {
+        for (let i = 0; i < 3; i++) server.writer.ping(new Uint8Array(8), false)
+      })
+    }
+    expect(details).toMatchInlineSnapshot(`
+      {
+        "answers": "AnswerBacklog: over 2 ACKs unwritten",
+        "closedData": "FrameOnClosedStream: DATA frame on closed stream 1",
+        "connectionWindow": "WindowOverflow: connection window over 2^31-1",
+        "continuation": "UnexpectedContinuation: CONTINUATION on stream 1",
+        "goAwayUp": "GoAwayIncreased: last stream 3 after 1",
+        "idleData": "FrameOnIdleStream: DATA frame on idle stream 3",
+        "idleHeaders": "FrameOnIdleStream: HEADERS frame on idle stream 1",
+        "idleReset": "FrameOnIdleStream: RST_STREAM frame on idle stream 5",
+        "idleWindow": "FrameOnIdleStream: WINDOW_UPDATE frame on idle stream 7",
+        "push": "PushDisabled: PUSH_PROMISE although push is disabled",
+        "settingsAck": "UnexpectedSettingsAck: SETTINGS ACK with none outstanding",
+      }
+    `)
+  })
+
+  it("names what went wrong, for each stream error", () => {
+    const details = {
+      dataBeforeHead: streamError((id, server) => server.data(id, 1, false)),
+      streamWindow: streamError((id, server) => {
+        server.headers(id, [":status", "200"], false)
+        for (let i = 0; i < 5; i++) server.data(id, 16_000, false)
+      }),
+      dataAfterEnd: streamError((id, server) => {
+        server.headers(id, [":status", "200"], true)
+        server.data(id, 1, false)
+      }),
+      headersAfterEnd: streamError((id, server) => {
+        server.headers(id, [":status", "200"], true)
+        server.headers(id, ["x-late", "1"], true)
+      }),
+      windowOverflow: streamError((id, server) => server.writer.windowUpdate(id, 2 ** 31 - 1))
+    }
+    expect(details).toMatchInlineSnapshot(`
+      {
+        "dataAfterEnd": "FrameAfterEndStream: DATA after END_STREAM",
+        "dataBeforeHead": "DataBeforeHeaders: DATA before the response head",
+        "headersAfterEnd": "FrameAfterEndStream: HEADERS after END_STREAM",
+        "streamWindow": "StreamWindowExceeded: DATA of 16000 bytes",
+        "windowOverflow": "WindowOverflow: window over 2^31-1",
+      }
+    `)
+  })
 })
