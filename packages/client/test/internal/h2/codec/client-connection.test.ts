@@ -982,3 +982,31 @@ describe("error details", () => {
     `)
   })
 })
+
+describe("what the client sends of its own accord", () => {
+  it("says when bytes wait to be written, and not once they are taken", () => {
+    const { client } = connected()
+    expect(client.wantsWrite).toBe(false)
+    open(client)
+    expect(client.wantsWrite).toBe(true)
+    client.takeOutput()
+    expect(client.wantsWrite).toBe(false)
+  })
+
+  it("sends a PING that asks for an answer", () => {
+    const { client, server } = connected()
+    const data = Uint8Array.from([1, 1, 2, 3, 5, 8, 13, 21])
+    client.ping(data)
+    expect(server.read(client.takeOutput())).toEqual([{ _tag: "Ping", ack: false, data }])
+  })
+
+  it("sends one GOAWAY with its code, then opens no stream", () => {
+    const { client, server } = connected()
+    client.goAway(ErrorCode.ENHANCE_YOUR_CALM)
+    client.goAway(ErrorCode.NO_ERROR)
+    expect(server.read(client.takeOutput())).toMatchObject([
+      { _tag: "GoAway", lastStreamId: 0, errorCode: ErrorCode.ENHANCE_YOUR_CALM }
+    ])
+    expect(client.request(GET, true)).toMatchObject({ _tag: "H2StreamRefused", reason: "ConnectionClosed" })
+  })
+})
