@@ -4,7 +4,7 @@ import { Wait } from "@effect-requests/testing"
 import { Chunk, Duration, Effect, TestClock } from "effect"
 
 /** One turn of Node's event loop, so socket callbacks pending now get to run. */
-const eventLoopTurn = Effect.async<void>((resume) => {
+export const eventLoopTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })

@@ -18,7 +18,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { collectGarbage } from "../../helpers.js"
+import { collectGarbage, eventLoopTurn } from "../../helpers.js"
 
 const client = Requests.layer()
 
@@ -71,12 +71,6 @@ const onSocketFile = (server: http.Server) =>
         server.closeAllConnections()
       })
   )
-
-/** One turn of Node's event loop, so tasks queued now get to run. */
-const eventLoopTurn = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 /** Declares 100 bytes, sends 20 and holds the rest. */
 const declaresHundred = (_: http.IncomingMessage, res: http.ServerResponse) => {
