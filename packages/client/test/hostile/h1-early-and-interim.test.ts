@@ -148,7 +148,8 @@ describe("interim responses", () => {
           expect(error).toMatchObject({
             _tag: "ProtocolError",
             reason: "UnsolicitedUpgrade",
-            phase: "headers"
+            phase: "headers",
+            detail: expect.stringContaining("101")
           })
           expect(yield* get(`${server.url}/next`)).toBe("ok")
         })

@@ -1,12 +1,15 @@
+import * as net from "node:net"
 import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { HttpTestServer, RawServer } from "@effect-requests/testing"
-import { Deferred, Effect, Fiber, Stream } from "effect"
+import { HttpTestServer, RawServer, Wait } from "@effect-requests/testing"
+import { Chunk, Deferred, Effect, Either, Fiber, Option, Queue, Stream, TestClock } from "effect"
 import { memoryGrowth } from "../../helpers.js"
 
 // The connection is under test: without the batteries, a fault is not retried on the TestClock.
 const client = Requests.layer({ batteries: false })
+
+const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
 
 /** The typed cause under the platform error. */
 const causeOf = (error: unknown) =>
@@ -58,6 +61,7 @@ describe("HTTP/1.1 connection faults", () => {
         const phase = bytes.includes("Transfer-Encoding") ? "body" : "headers"
         expect(causeOf(error)).toMatchObject({ _tag: "ProtocolError", reason, phase })
         yield* server.awaitClosedConnections(1)
+        expect((yield* stats).h1).toMatchObject({ closed: 1, errors: 1 })
       }).pipe(Effect.provide(client))
     )
   }
@@ -78,6 +82,131 @@ describe("HTTP/1.1 connection faults", () => {
       expect(error._tag).toBe("ResponseError")
       expect(causeOf(error)).toMatchObject({ _tag: "ClosedError", phase: "body" })
     }).pipe(Effect.provide(client))
+  )
+
+  it.scoped(
+    "a head cut short by the server's FIN fails with ClosedError in phase headers, the response started",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* RawServer.make((conn) =>
+          Effect.gen(function* () {
+            yield* conn.readRequest
+            yield* conn.write("HTTP/1.1 200 OK\r\nContent-Le")
+            yield* conn.end
+          })
+        )
+        const error = yield* Effect.flip(HttpClient.get(`${server.url}/`))
+        expect(causeOf(error)).toMatchObject({
+          _tag: "ClosedError",
+          phase: "headers",
+          responseStarted: true,
+          reused: false
+        })
+      }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a body delimited by the close ends at the server's FIN, complete", () =>
+    Effect.gen(function* () {
+      const server = yield* RawServer.make((conn) =>
+        Effect.gen(function* () {
+          yield* conn.readRequest
+          yield* conn.write("HTTP/1.1 200 OK\r\n\r\nuntil the end")
+          yield* conn.end
+        })
+      )
+      expect(yield* HttpClient.get(`${server.url}/`).pipe(Effect.flatMap((r) => r.text))).toBe(
+        "until the end"
+      )
+      expect((yield* stats).h1).toMatchObject({ closed: 1, errors: 0 })
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped(
+    "a connection reset under a request fails it with the socket's error, and counts as an error",
+    () =>
+      Effect.gen(function* () {
+        // The request is read in full and nothing is written back: the RST is all the client gets.
+        const server = yield* RawServer.make((conn) => Effect.zipRight(conn.readRequest, conn.reset))
+        const error = yield* Effect.flip(HttpClient.post(`${server.url}/`))
+        expect(causeOf(error)).toMatchObject({
+          _tag: "ClosedError",
+          phase: "headers",
+          responseStarted: false,
+          cause: { code: "ECONNRESET" }
+        })
+        expect((yield* stats).h1).toMatchObject({ closed: 1, errors: 1 })
+      }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a server closing an idle connection is no error", () =>
+    Effect.gen(function* () {
+      const server = yield* RawServer.make((conn) =>
+        Effect.gen(function* () {
+          yield* conn.readRequest
+          yield* conn.write(RawServer.response(200, {}, "ok"))
+          yield* conn.end
+        })
+      )
+      expect(yield* HttpClient.get(`${server.url}/`).pipe(Effect.flatMap((r) => r.text))).toBe("ok")
+      // The server's side closes once the client has closed its own.
+      yield* server.awaitClosedConnections(1)
+      expect((yield* stats).h1).toMatchObject({ open: 0, closed: 1, errors: 0 })
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("bytes after a Connection: close response close the connection once, as no error", () =>
+    Effect.gen(function* () {
+      const server = yield* RawServer.make((conn) =>
+        Effect.gen(function* () {
+          yield* conn.readRequest
+          // One write: the stray response is parsed in the same read, after the connection closed itself.
+          yield* conn.write(
+            RawServer.response(200, { Connection: "close" }, "ok") + RawServer.response(200, {}, "stray")
+          )
+          yield* conn.closed
+        })
+      )
+      expect(yield* HttpClient.get(`${server.url}/`).pipe(Effect.flatMap((r) => r.text))).toBe("ok")
+      yield* server.awaitClosedConnections(1)
+      expect((yield* stats).h1).toMatchObject({ open: 0, closed: 1, errors: 0 })
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a FIN mid-body fails the request also on a user socket that stays open after it", () =>
+    Effect.gen(function* () {
+      const server = yield* RawServer.make((conn) =>
+        Effect.gen(function* () {
+          yield* conn.readRequest
+          yield* conn.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+          yield* conn.end
+          yield* conn.closed
+        })
+      )
+      // Half-open: the socket outlives the server's FIN, so no 'close' follows; the FIN alone must end the exchange.
+      const socket = yield* Effect.acquireRelease(
+        Effect.async<net.Socket>((resume) => {
+          const s = net.connect({ port: server.port, host: "127.0.0.1", allowHalfOpen: true }, () =>
+            resume(Effect.succeed(s))
+          )
+        }),
+        (s) => Effect.sync(() => s.destroy())
+      )
+      const read = HttpClient.get(`${server.url}/`).pipe(
+        Effect.flatMap((r) => r.text),
+        Effect.flip
+      )
+      const error = yield* Wait.within(read, {
+        helper: "read",
+        unit: "failure",
+        target: 1,
+        seen: () => 0
+      }).pipe(
+        Effect.provide(
+          Requests.layer({ batteries: false, h1: { sockets: { [`127.0.0.1:${server.port}`]: socket } } })
+        )
+      )
+      expect(causeOf(error)).toMatchObject({ _tag: "ClosedError", phase: "body", responseStarted: true })
+    })
   )
 
   it.scoped("a server that closes mid-body gives a typed error", () =>
@@ -238,6 +367,50 @@ describe("HTTP/1.1 connection faults", () => {
   )
 })
 
+describe("HTTP/1.1 stall detection", () => {
+  /** Moves the TestClock on by `millis` in small steps, letting sockets and the pool's rounds run in between. */
+  const advance = (millis: number) =>
+    Effect.gen(function* () {
+      for (let t = 0; t < millis; t += 100) {
+        yield* TestClock.adjust(100)
+        yield* eventLoopTurn
+      }
+    })
+
+  it.scoped("a body that keeps coming, each piece within bodyTimeout of the last, is never timed out", () =>
+    Effect.gen(function* () {
+      const next = yield* Queue.unbounded<void>()
+      const server = yield* RawServer.make((conn) =>
+        Effect.gen(function* () {
+          yield* conn.readRequest
+          yield* conn.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\na")
+          for (const piece of ["b", "c", "d"]) {
+            yield* Queue.take(next)
+            yield* conn.write(piece)
+          }
+          yield* conn.closed
+        })
+      )
+      const response = yield* HttpClient.get(server.url)
+      const pull = yield* Stream.toPull(Stream.decodeText(response.stream))
+      const received = yield* Effect.gen(function* () {
+        let text = Chunk.join(yield* pull, "")
+        // Four and a half seconds in all, against a two-second deadline between pieces.
+        for (let i = 0; i < 3; i++) {
+          yield* advance(1500)
+          yield* Queue.offer(next, undefined)
+          text += Chunk.join(yield* pull, "")
+        }
+        return text
+      }).pipe(
+        Effect.mapError((error) => causeOf(Option.getOrUndefined(error))),
+        Effect.either
+      )
+      expect(received).toStrictEqual(Either.right("abcd"))
+    }).pipe(Effect.provide(Requests.layer({ batteries: false, h1: { bodyTimeout: "2 seconds" } })))
+  )
+})
+
 describe("HTTP/1.1 large bodies", () => {
   const MiB = 1024 * 1024
 
@@ -318,6 +491,30 @@ describe("HTTP/1.1 connection reuse told by the response", () => {
       }))
       for (let i = 0; i < 5; i++) expect(yield* getText(server.url)).toBe("ok")
       expect(perConnection).toEqual([2, 2, 1])
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a Keep-Alive without max leaves the count an earlier response gave", () =>
+    Effect.gen(function* () {
+      const { server, perConnection } = yield* answering((n) => ({
+        "Keep-Alive": n === 0 ? "timeout=60, max=2" : "timeout=60"
+      }))
+      for (let i = 0; i < 5; i++) expect(yield* getText(server.url)).toBe("ok")
+      expect(perConnection).toEqual([2, 2, 1])
+    }).pipe(Effect.provide(client))
+  )
+
+  it.scoped("a Keep-Alive without timeout leaves the timeout an earlier response gave", () =>
+    Effect.gen(function* () {
+      const { server, perConnection } = yield* answering((n) => ({
+        "Keep-Alive": n === 0 ? "timeout=1" : "max=100"
+      }))
+      expect(yield* getText(server.url)).toBe("ok")
+      expect(yield* getText(server.url)).toBe("ok")
+      // Past the reuse window of a one-second timeout, well within the client's own idleTimeout.
+      yield* TestClock.adjust("600 millis")
+      expect(yield* getText(server.url)).toBe("ok")
+      expect(perConnection).toEqual([2, 1])
     }).pipe(Effect.provide(client))
   )
 })
