@@ -6,11 +6,13 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer, RawServer } from "@effect-requests/testing"
-import { Deferred, Effect, Exit, Fiber, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Stream, TestClock } from "effect"
 import * as Endpoint from "../../../src/Endpoint.js"
 import type { RequestsError } from "../../../src/Errors.js"
+import type { ExchangeResponse } from "../../../src/internal/exchange/exchange.js"
 import { type ConnectionOwner, H1Connection } from "../../../src/internal/h1/connection.js"
 import { resolveH1Options } from "../../../src/internal/h1/options.js"
+import type { PendingResponse } from "../../../src/internal/h1/pending-response.js"
 
 const get = (url: string, id: string) =>
   HttpClient.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeader("x-request-id", id))).pipe(
@@ -79,42 +81,74 @@ describe("HTTP/1.1 faults", () => {
       )
   )
 
-  it.scoped("a request written on a connection that already closed fails at once, typed", () =>
+  /** A connection over a socket of the test's own, with an owner that does nothing. */
+  const connectionTo = (port: number) =>
     Effect.gen(function* () {
-      const server = yield* HttpTestServer.make()
       const socket = yield* Effect.acquireRelease(
         Effect.async<net.Socket>((resume) => {
-          const s = net.connect(server.port, "127.0.0.1", () => resume(Effect.succeed(s)))
+          const s = net.connect(port, "127.0.0.1", () => resume(Effect.succeed(s)))
         }),
         (s) => Effect.sync(() => s.destroy())
       )
       const owner: ConnectionOwner = { release: () => {}, closed: () => {}, pipelineRefused: () => {} }
-      const connection = new H1Connection(
-        Endpoint.make("http", "127.0.0.1", server.port),
-        socket,
-        owner,
-        resolveH1Options()
-      )
-      // A waiter was handed the connection; it closed, 'close' event and all, before the waiter's fiber ran.
-      const closed = Effect.async<void>((resume) => {
-        socket.once("close", () => setImmediate(() => resume(Effect.void)))
-      })
+      return new H1Connection(Endpoint.make("http", "127.0.0.1", port), socket, owner, resolveH1Options())
+    })
+
+  /**
+   * A waiter was handed the connection; it closed, 'close' event and all,
+   * before the waiter's fiber ran.
+   */
+  const closeUnderWaiter = (connection: H1Connection) =>
+    Effect.async<void>((resume) => {
+      connection.socket.once("close", () => setImmediate(() => resume(Effect.void)))
       connection.destroy()
-      yield* closed
-      const exchange = connection.send(
-        Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
-        undefined,
-        false,
-        undefined
-      )
-      const failure = yield* Effect.flip(
-        Effect.async<unknown, RequestsError>((resume) => exchange.listen(resume))
-      )
+    })
+
+  const getHead = Buffer.from("GET /bytes/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+
+  const answer = (exchange: PendingResponse) =>
+    Effect.async<ExchangeResponse, RequestsError>((resume) => exchange.listen(resume))
+
+  it.scoped("a request written on a connection that already closed fails at once, typed", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const connection = yield* connectionTo(server.port)
+      yield* closeUnderWaiter(connection)
+      const failure = yield* Effect.flip(answer(connection.send(getHead, undefined, false, undefined)))
       expect(failure).toMatchObject({
         _tag: "ClosedError",
         protocol: "http/1.1",
         phase: "request",
-        responseStarted: false
+        responseStarted: false,
+        reused: false
+      })
+      expect(failure.message).toContain("before the request was written")
+    })
+  )
+
+  it.scoped("a request written on a closed connection that had carried an exchange says it was reused", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const connection = yield* connectionTo(server.port)
+      const response = yield* answer(connection.send(getHead, undefined, false, undefined))
+      expect(Buffer.from(yield* response.body.readAll).toString()).toBe("a")
+      yield* closeUnderWaiter(connection)
+      const failure = yield* Effect.flip(answer(connection.send(getHead, undefined, false, undefined)))
+      expect(failure).toMatchObject({ _tag: "ClosedError", phase: "request", reused: true })
+    })
+  )
+
+  it.scoped("a streamed request on a connection that already closed fails at once, typed", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const connection = yield* connectionTo(server.port)
+      yield* closeUnderWaiter(connection)
+      const head = Buffer.from("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+      // An empty body: were the request written, the upload would end at once, unnoticed.
+      const sent = yield* Effect.either(connection.sendStreaming(head, Stream.empty, undefined, undefined))
+      expect(sent).toMatchObject({
+        _tag: "Left",
+        left: { _tag: "ClosedError", phase: "request", responseStarted: false, reused: false }
       })
     })
   )
