@@ -2,7 +2,7 @@ import * as net from "node:net"
 import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { HttpTestServer, RawServer } from "@effect-requests/testing"
+import { HttpTestServer, RawServer, Wait } from "@effect-requests/testing"
 import { Clock, Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
 import { awaitTimer } from "../../helpers.js"
 
@@ -288,6 +288,54 @@ describe("H1Pool ownership", () => {
       expect(server.stats.connectionsOpened).toBe(1)
       expect(server.stats.openConnections).toBe(1)
     })
+  )
+
+  it.scoped(
+    "a user-supplied socket let go mid-response keeps none of the client's listeners, and reads again",
+    () =>
+      Effect.gen(function* () {
+        const more = yield* Deferred.make<void>()
+        const server = yield* RawServer.make((conn) =>
+          Effect.gen(function* () {
+            yield* conn.readRequest
+            // One write, far past the client's highWaterMark: it stops reading before the head is handed out.
+            yield* conn.write(`HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n${"x".repeat(32 * 1024)}`)
+            yield* Deferred.await(more)
+            yield* conn.write("more")
+            yield* conn.closed
+          })
+        )
+        const socket = yield* Effect.acquireRelease(
+          Effect.async<net.Socket>((resume) => {
+            const s = net.connect(server.port, "127.0.0.1", () => resume(Effect.succeed(s)))
+          }),
+          (s) => Effect.sync(() => s.destroy())
+        )
+        const events = ["data", "end", "error", "close", "drain"] as const
+        const listeners = () => events.map((event) => socket.listenerCount(event))
+        const before = listeners()
+        const layer = Requests.layer({
+          h1: { sockets: { [`127.0.0.1:${server.port}`]: socket }, highWaterMark: 1024 }
+        })
+        // The response is given up unread: its connection cannot go on, and the socket is let go.
+        yield* Effect.scoped(HttpClient.get(server.url)).pipe(Effect.provide(Layer.fresh(layer)))
+        expect(socket.destroyed).toBe(false)
+        expect(listeners()).toEqual(before)
+        // The socket is its owner's again: what comes next reaches the owner's own listener.
+        const arrived = yield* Deferred.make<void>()
+        let received = ""
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.toString("latin1")
+          if (received.endsWith("more")) Deferred.unsafeDone(arrived, Exit.void)
+        })
+        yield* Deferred.succeed(more, undefined)
+        yield* Wait.within(Deferred.await(arrived), {
+          helper: "data after the handoff",
+          unit: "arrival",
+          target: 1,
+          seen: () => (received.endsWith("more") ? 1 : 0)
+        })
+      })
   )
 
   it.scoped("closing the layer waits for requests in flight, then leaves no socket open", () =>
