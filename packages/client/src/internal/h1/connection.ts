@@ -104,11 +104,6 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
     return this.streaming !== undefined
   }
 
-  /** Open, accepting requests, with nothing unanswered. */
-  get idle(): boolean {
-    return this.load === 0 && this.writable
-  }
-
   /** Open and accepting more requests. */
   get writable(): boolean {
     return (
