@@ -4,7 +4,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { RawServer } from "@effect-requests/testing"
+import { RawServer, Wait } from "@effect-requests/testing"
 import { Deferred, Effect, Stream } from "effect"
 import type { RequestsError } from "../../src/Errors.js"
 import { causeOf, h2Server, withClient } from "./support.js"
@@ -79,6 +79,41 @@ describe("HTTP/1.1 early responses", () => {
         })
       )
     })
+  )
+  it.scoped(
+    "a 413 while the streamed upload waits for its next chunk reaches the caller, and the upload stops",
+    () =>
+      Effect.gen(function* () {
+        const done = yield* Deferred.make<void>()
+        const server = yield* earlyServer(done)
+        const pulledAfterAnswer = yield* Deferred.make<void>()
+        yield* withClient(
+          {},
+          Effect.gen(function* () {
+            // One chunk, then a body that never goes on: only the answer can end the wait.
+            const body = Stream.concat(
+              Stream.make(new Uint8Array(1024)),
+              Stream.fromEffect(Effect.zipRight(Deferred.succeed(pulledAfterAnswer, undefined), Effect.never))
+            )
+            const upload = HttpClientRequest.post(`${server.url}/upload`).pipe(
+              HttpClientRequest.bodyStream(body)
+            )
+            const response = yield* Wait.within(HttpClient.execute(upload), {
+              helper: "execute",
+              unit: "response head",
+              target: 1,
+              seen: () => 0
+            })
+            expect(response.status).toBe(413)
+            expect(yield* response.text).toBe("too large")
+            expect(yield* get(`${server.url}/next`)).toBe("GET /next")
+            expect(server.connectionsOpened).toBe(2)
+            yield* Deferred.succeed(done, undefined)
+          })
+        )
+        // The body was being pulled when the answer came; the pull was then interrupted, not left running.
+        expect(yield* Deferred.isDone(pulledAfterAnswer)).toBe(true)
+      })
   )
 })
 

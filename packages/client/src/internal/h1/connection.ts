@@ -160,7 +160,11 @@ export class H1Connection implements ResponseHandler, PendingResponseOwner {
       const exchange = this.begin(false, stall)
       this.streaming = exchange
       this.socket.write(head)
-      return Effect.as(writeStreamed(this, exchange, body, length), exchange)
+      // The upload gives way to an answer that settles the exchange first: the caller hears it at once.
+      return Effect.as(
+        Effect.raceFirst(writeStreamed(this, exchange, body, length), exchange.awaitSettled()),
+        exchange
+      )
     })
   }
 

@@ -36,6 +36,8 @@ export class PendingResponse implements BodyOwner {
   responseStarted = false
   readonly body: BodyBuffer
   private resumeHead: ResumeHead | undefined = undefined
+  /** Set while a streamed upload waits on its body: an answer that ends the exchange stops it. */
+  private onSettled: (() => void) | undefined = undefined
 
   constructor(
     readonly owner: PendingResponseOwner,
@@ -120,6 +122,7 @@ export class PendingResponse implements BodyOwner {
     this.body.done = true
     this.announce()
     this.body.end()
+    this.settle()
   }
 
   fail(error: RequestsError): void {
@@ -129,6 +132,30 @@ export class PendingResponse implements BodyOwner {
       this.resumeHead = undefined
       resume(Effect.fail(error))
     }
+    this.settle()
+  }
+
+  private settle(): void {
+    const onSettled = this.onSettled
+    if (onSettled !== undefined) {
+      this.onSettled = undefined
+      onSettled()
+    }
+  }
+
+  /**
+   * Completes once nothing is left to read for this exchange: a server that
+   * answered a streamed upload early (a 413, say) is heard even while the
+   * body stream is waiting for its next chunk.
+   */
+  awaitSettled(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (this.settled) return resume(Effect.void)
+      this.onSettled = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.onSettled = undefined
+      })
+    })
   }
 
   // --- pulled by the caller -------------------------------------------------
