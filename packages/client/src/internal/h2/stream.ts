@@ -213,6 +213,10 @@ export class H2Stream implements BodyOwner, StreamEvents {
         this.fail(resetError(this, code))
       }
     }
+    // Nothing more of the request can go out (a server may stop an upload with
+    // RST_STREAM(NO_ERROR) after a complete response): a writer still waiting
+    // on its source would wait for nothing.
+    this.stopWriter()
     this.release()
   }
 

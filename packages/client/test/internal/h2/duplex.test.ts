@@ -2,7 +2,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { Http2TestServer } from "@effect-requests/testing"
+import { Http2TestServer, Wait } from "@effect-requests/testing"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -21,7 +21,12 @@ const echo = (stream: http2.ServerHttp2Stream): void => {
   stream.on("end", () => stream.end())
 }
 
+const NO_ERROR = 0
 const CANCEL = 8
+
+/** `effect`, or a `WaitTimeout` naming what never came once the wait's bound passed in real time. */
+const awaitOne = <A, E>(effect: Effect.Effect<A, E>, unit: string) =>
+  Wait.within(effect, { helper: "awaitOne", unit, target: 1, seen: () => 0 })
 
 describe("HTTP/2 full duplex through HttpClient", () => {
   it.scoped("1,000 round trips over one stream: each chunk is echoed before the next is sent", () =>
@@ -70,6 +75,35 @@ describe("HTTP/2 full duplex through HttpClient", () => {
       yield* server.awaitStreamsClosed(1)
       expect(server.streams[0]?.rstCode).toBe(CANCEL)
     }).pipe(Effect.provide(client))
+  )
+
+  it.scoped.each(["own", "node"] as const)(
+    "%s engine: a server that answers in full, then asks with RST_STREAM(NO_ERROR) for no more of the request: the writer stops",
+    (engine) =>
+      Effect.gen(function* () {
+        // RFC 9113 §8.1: a complete response, then a reset without error that stops the upload.
+        const server = yield* Http2TestServer.make({
+          tls: false,
+          handler: (stream) => {
+            stream.once("data", () => {
+              stream.respond({ ":status": 200 })
+              stream.end("done", () => stream.close(NO_ERROR))
+            })
+          }
+        })
+        const writerStopped = yield* Deferred.make<void>()
+        const body = Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
+          Stream.ensuring(Deferred.succeed(writerStopped, undefined))
+        )
+        const response = yield* HttpClient.execute(
+          HttpClientRequest.post(`${server.url}/early`).pipe(HttpClientRequest.bodyStream(body))
+        )
+        expect(yield* response.text).toBe("done")
+        yield* server.awaitStreamsClosed(1)
+        expect(server.streams[0]?.rstCode).toBe(NO_ERROR)
+        // The source would never produce again: the writer waiting on it is stopped, not left behind.
+        yield* awaitOne(Deferred.await(writerStopped), "stopped writer")
+      }).pipe(Effect.provide(Requests.layer({ protocol: "h2c", h2: { engine } })))
   )
 
   it.scoped("a failing request body fails the response read and resets the stream", () =>
