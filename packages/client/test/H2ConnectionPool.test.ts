@@ -8,7 +8,7 @@ import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { Http2TestServer, Wait } from "@effect-requests/testing"
-import { Effect, Stream } from "effect"
+import { Effect, Stream, TestClock } from "effect"
 
 /** One turn of Node's event loop, so socket callbacks pending now get to run. */
 const eventLoopTurn = Effect.async<void>((resume) => {
@@ -120,5 +120,53 @@ describe("H2ConnectionPool highWaterMark", () => {
         const received = yield* Stream.runFold(response.stream, 0, (n, chunk) => n + chunk.length)
         expect(received).toBe(total)
       }).pipe(Effect.provide(Requests.layer({ protocol: "h2c", h2: { highWaterMark, initialWindowSize } })))
+  )
+
+  it.scoped("a reader that stops again after reading on holds the server back again", () =>
+    Effect.gen(function* () {
+      const { server, sent } = yield* floodServer(total)
+      const response = yield* HttpClient.get(`${server.url}/`)
+      const pull = yield* Stream.toPull(response.stream)
+      // Nothing read at first: the server is held back once.
+      yield* untilStill(sent)
+      expect(sent()).toBeLessThan(total / 2)
+      // Then half the body read, and the reader stops again.
+      let received = 0
+      while (received < total / 2) for (const chunk of yield* pull) received += chunk.length
+      yield* untilStill(sent)
+      expect(sent()).toBeLessThanOrEqual(received + highWaterMark + initialWindowSize + 64 * 1024)
+      for (;;) {
+        const next = yield* Effect.either(pull)
+        if (next._tag === "Left") break
+        for (const chunk of next.right) received += chunk.length
+      }
+      expect(received).toBe(total)
+    }).pipe(Effect.provide(Requests.layer({ protocol: "h2c", h2: { highWaterMark, initialWindowSize } })))
+  )
+
+  it.scoped(
+    "a reader that stops for longer than bodyTimeout is no stall: the rest comes when it reads on",
+    () =>
+      Effect.gen(function* () {
+        const { server, sent } = yield* floodServer(total)
+        const response = yield* HttpClient.get(`${server.url}/`)
+        yield* untilStill(sent)
+        expect(sent()).toBeGreaterThan(highWaterMark)
+        expect(sent()).toBeLessThan(total)
+        // A minute without a byte, six times bodyTimeout, while the reader holds the stream paused.
+        for (let t = 0; t < 60; t++) {
+          yield* TestClock.adjust("1 second")
+          yield* eventLoopTurn
+        }
+        const received = yield* Stream.runFold(response.stream, 0, (n, chunk) => n + chunk.length)
+        expect(received).toBe(total)
+      }).pipe(
+        Effect.provide(
+          Requests.layer({
+            protocol: "h2c",
+            h2: { highWaterMark, initialWindowSize, bodyTimeout: "10 seconds" }
+          })
+        )
+      )
   )
 })
