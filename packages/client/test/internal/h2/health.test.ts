@@ -84,6 +84,84 @@ describe("H2ConnectionPool health", () => {
       )
   )
 
+  it.scoped(
+    "pingBeforeReuseAfter counts from the last response heard, not from when the connection opened",
+    () =>
+      Effect.gen(function* () {
+        let pings = 0
+        const server = yield* Http2TestServer.make({
+          onSession: (session) => session.on("ping", () => pings++)
+        })
+        yield* fetchText(`${server.url}/bytes/1`)
+        yield* TestClock.adjust("8 seconds")
+        yield* fetchText(`${server.url}/bytes/1`)
+        yield* TestClock.adjust("8 seconds")
+        // 16 s since the connection opened, 8 s since its last response: reused as it is.
+        yield* fetchText(`${server.url}/bytes/1`)
+        expect(pings).toBe(0)
+        yield* TestClock.adjust("11 seconds")
+        yield* fetchText(`${server.url}/bytes/1`)
+        expect(pings).toBe(1)
+        expect(server.stats.connectionsOpened).toBe(1)
+      }).pipe(
+        Effect.provide(
+          poolLayer({
+            pingInterval: Duration.infinity,
+            idleTimeout: Duration.infinity,
+            pingBeforeReuseAfter: "10 seconds"
+          })
+        )
+      )
+  )
+
+  it.scoped.each(["own", "node"] as const)(
+    "%s engine: a stream the client cancelled is no news from the server: the connection is still pinged before reuse",
+    (engine) =>
+      Effect.gen(function* () {
+        let pings = 0
+        const server = yield* Http2TestServer.make({
+          onSession: (session) => session.on("ping", () => pings++)
+        })
+        yield* fetchText(`${server.url}/bytes/1`)
+        yield* TestClock.adjust("8 seconds")
+        const cancelled = yield* Effect.fork(fetchText(`${server.url}/delay-headers`))
+        yield* server.awaitRequests(2)
+        yield* Fiber.interrupt(cancelled)
+        yield* server.awaitStreamsClosed(2)
+        yield* TestClock.adjust("8 seconds")
+        // Nothing heard for 16 s: a PING goes first.
+        expect((yield* fetchText(`${server.url}/bytes/2`)).text).toBe("ab")
+        expect(pings).toBe(1)
+        expect(server.stats.connectionsOpened).toBe(1)
+      }).pipe(
+        Effect.provide(
+          poolLayer({
+            engine,
+            pingInterval: Duration.infinity,
+            idleTimeout: Duration.infinity,
+            pingBeforeReuseAfter: "10 seconds"
+          })
+        )
+      )
+  )
+
+  it.scoped("idleTimeout counts from the end of the last stream, not from when the connection opened", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make()
+      yield* fetchText(`${server.url}/bytes/1`)
+      yield* awaitDeadline(60_000)
+      yield* TestClock.adjust("40 seconds")
+      yield* fetchText(`${server.url}/bytes/1`)
+      // 60 s after the connection opened, idle for 20 s only: the reaper looks again when 60 s are up.
+      yield* TestClock.adjust("20 seconds")
+      yield* awaitDeadline(40_000)
+      expect(server.stats.sessionsClosed).toBe(0)
+      yield* TestClock.adjust("40 seconds")
+      yield* server.awaitSessionsClosed(1)
+      expect(server.stats.sessionsOpened).toBe(1)
+    }).pipe(Effect.provide(poolLayer({ idleTimeout: "60 seconds", pingInterval: Duration.infinity })))
+  )
+
   it.scoped("an idle connection is closed with our GOAWAY after idleTimeout", () =>
     Effect.gen(function* () {
       const server = yield* Http2TestServer.make()
