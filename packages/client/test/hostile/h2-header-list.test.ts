@@ -14,21 +14,23 @@ const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
  * A server answering `/over` with `head` and anything else with a plain 200: the client, limited to
  * `limit`, fails `/over` with its LimitExceededError and then serves the next request.
  */
-const overTheLimit = (head: Record<string, string | number>, limit: number) =>
+const overTheLimit = (head: Record<string, string | number>, limit: number, engine: "own" | "node" = "own") =>
   Effect.gen(function* () {
     const server = yield* h2Server((stream, headers) => {
       stream.respond(headers[":path"] === "/over" ? head : { ":status": 200 })
       stream.end("ok")
     })
     yield* withClient(
-      { protocol: "h2c", h2: { maxHeaderListSize: limit } },
+      { protocol: "h2c", h2: { maxHeaderListSize: limit, engine } },
       Effect.gen(function* () {
         const error = causeOf(yield* Effect.flip(text(`${server.url}/over`))) as RequestsError
         expect(error).toMatchObject({
           _tag: "LimitExceededError",
           limit: "maxHeaderListSize",
           value: limit,
-          phase: "headers"
+          phase: "headers",
+          // The size the head came to, whichever engine counted it.
+          detail: expect.stringMatching(/header list of \d+ /)
         })
         expect(yield* text(`${server.url}/next`)).toBe("ok")
       })
@@ -36,9 +38,9 @@ const overTheLimit = (head: Record<string, string | number>, limit: number) =>
   })
 
 describe("HTTP/2 maxHeaderListSize", () => {
-  it.scoped(
-    "a 40 KiB header against a 16 KiB limit fails with LimitExceededError; the next request succeeds",
-    () => overTheLimit({ ":status": 200, "x-big": "a".repeat(40 * 1024) }, 16 * 1024)
+  it.scoped.each(["own", "node"] as const)(
+    "%s engine: a 40 KiB header against a 16 KiB limit fails with LimitExceededError; the next request succeeds",
+    (engine) => overTheLimit({ ":status": 200, "x-big": "a".repeat(40 * 1024) }, 16 * 1024, engine)
   )
 
   it.scoped("a 40 KiB header within the default 64 KiB is accepted", () =>
