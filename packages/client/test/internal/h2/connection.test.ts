@@ -292,12 +292,53 @@ describe("H2ConnectionPool and dying sessions", () => {
         })
       }
       const cut = yield* Effect.flip(download.body.readAll)
-      expect(cut).toMatchObject({ _tag: "ClosedError", protocol: "h2", phase: "body", responseStarted: true })
+      // The eleventh stream of the connection, cut by a reset the socket reported.
+      expect(cut).toMatchObject({
+        _tag: "ClosedError",
+        protocol: "h2",
+        phase: "body",
+        responseStarted: true,
+        reused: true,
+        cause: { code: "ECONNRESET" }
+      })
       expect(yield* stats).toMatchObject({ connections: 0 })
       const again = yield* fetchText(`${server.url}/bytes/1`)
       expect(again.text).toBe("a")
       expect(server.stats.sessionsOpened).toBe(2)
     }).pipe(Effect.provide(poolLayer()))
+  )
+
+  it.scoped("a connection lost after its SETTINGS: the request queued for it gets a new connection", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ maxConcurrentStreams: 1 })
+      const held = yield* Effect.fork(hold(server, "k", "held"))
+      yield* server.awaitRequests(1)
+      const queued = yield* Effect.fork(fetchText(`${server.url}/bytes/2`))
+      yield* server.drop
+      expect(yield* Effect.flip(Fiber.join(held))).toMatchObject({ _tag: "ClosedError", phase: "headers" })
+      expect(yield* Fiber.join(queued)).toEqual({ status: 200, text: "ab" })
+      expect(server.stats.sessionsOpened).toBe(2)
+    }).pipe(Effect.provide(poolLayer({ strictMaxConcurrentStreams: true })))
+  )
+
+  it.scoped(
+    "a server that closes before its SETTINGS: the request queued behind the dial fails with ClosedError in phase settings",
+    () =>
+      Effect.gen(function* () {
+        // Reads the client's preface, then closes without a SETTINGS of its own.
+        const server = yield* RawServer.make((conn) => Effect.zipRight(conn.readBytes(24), conn.end))
+        const first = yield* Effect.fork(send(`${server.url}/first`))
+        const queued = yield* Effect.fork(send(`${server.url}/queued`))
+        expect(yield* Effect.flip(Fiber.join(first))).toMatchObject({ _tag: "ClosedError", protocol: "h2" })
+        expect(yield* Effect.flip(Fiber.join(queued))).toMatchObject({
+          _tag: "ClosedError",
+          protocol: "h2",
+          phase: "settings",
+          reused: false,
+          responseStarted: false
+        })
+        expect(server.connectionsOpened).toBe(1)
+      }).pipe(Effect.provide(poolLayer()))
   )
 
   it.scoped("a server that never sends SETTINGS fails its requests within settingsTimeout", () =>

@@ -3,6 +3,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { Http2TestServer, Wait } from "@effect-requests/testing"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -77,6 +78,35 @@ describe("HTTP/2 full duplex through HttpClient", () => {
     }).pipe(Effect.provide(client))
   )
 
+  it.scoped(
+    "a response that ends while the request body is still open: reading it to its end cancels the stream and stops the writer",
+    () =>
+      Effect.gen(function* () {
+        // Answers once the request's first chunk is in, without waiting for the rest.
+        const server = yield* Http2TestServer.make({
+          tls: false,
+          handler: (stream) => {
+            stream.once("data", () => {
+              stream.respond({ ":status": 200 })
+              stream.end("done")
+            })
+          }
+        })
+        const writerStopped = yield* Deferred.make<void>()
+        const body = Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
+          Stream.ensuring(Deferred.succeed(writerStopped, undefined))
+        )
+        const response = yield* HttpClient.execute(
+          HttpClientRequest.post(`${server.url}/early`).pipe(HttpClientRequest.bodyStream(body))
+        )
+        const chunks = yield* Stream.runCollect(Stream.decodeText(response.stream))
+        expect(Chunk.join(chunks, "")).toBe("done")
+        yield* server.awaitStreamsClosed(1)
+        expect(server.streams[0]?.rstCode).toBe(CANCEL)
+        yield* Deferred.await(writerStopped)
+      }).pipe(Effect.provide(client))
+  )
+
   it.scoped.each(["own", "node"] as const)(
     "%s engine: a server that answers in full, then asks with RST_STREAM(NO_ERROR) for no more of the request: the writer stops",
     (engine) =>
@@ -104,6 +134,34 @@ describe("HTTP/2 full duplex through HttpClient", () => {
         // The source would never produce again: the writer waiting on it is stopped, not left behind.
         yield* awaitOne(Deferred.await(writerStopped), "stopped writer")
       }).pipe(Effect.provide(Requests.layer({ protocol: "h2c", h2: { engine } })))
+  )
+
+  it.scoped(
+    "a request body interrupted at its source fails the response read as cancelled by the client",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make({ tls: false, handler: echo })
+        const interruptNow = yield* Deferred.make<void>()
+        const body = Stream.concat(
+          Stream.make(new Uint8Array(16)),
+          Stream.fromEffect(Effect.zipRight(Deferred.await(interruptNow), Effect.interrupt))
+        )
+        const response = yield* HttpClient.execute(
+          HttpClientRequest.post(`${server.url}/echo`).pipe(HttpClientRequest.bodyStream(body))
+        )
+        expect(response.status).toBe(200)
+        yield* Deferred.succeed(interruptNow, undefined)
+        const read = yield* awaitOne(Effect.flip(response.arrayBuffer), "failed read")
+        expect(read.cause).toMatchObject({
+          _tag: "ClosedError",
+          protocol: "h2",
+          phase: "request",
+          responseStarted: true,
+          cause: new Error("stream cancelled by the client")
+        })
+        yield* server.awaitStreamsClosed(1)
+        expect(server.streams[0]?.rstCode).toBe(CANCEL)
+      }).pipe(Effect.provide(client))
   )
 
   it.scoped("a failing request body fails the response read and resets the stream", () =>
