@@ -242,8 +242,6 @@ export class H2Stream implements BodyOwner, StreamEvents {
   private release(): void {
     if (this.released) return
     this.released = true
-    // Whatever ended the stream, what is left of the request body has nowhere to go.
-    this.stopWriter()
     this.host.streamEnded(this)
   }
 
