@@ -162,6 +162,53 @@ describe("H2ConnectionPool health", () => {
     }).pipe(Effect.provide(poolLayer({ idleTimeout: "60 seconds", pingInterval: Duration.infinity })))
   )
 
+  /** Only the PING before reuse: no keep-alive and no idle reaper to send their own. */
+  const pingBeforeReuse = poolLayer({
+    pingInterval: Duration.infinity,
+    idleTimeout: Duration.infinity,
+    pingBeforeReuseAfter: "10 seconds"
+  })
+
+  it.scoped("a connection silent for exactly pingBeforeReuseAfter is pinged before reuse", () =>
+    Effect.gen(function* () {
+      let pings = 0
+      const server = yield* Http2TestServer.make({
+        onSession: (session) => void session.on("ping", () => pings++)
+      })
+      yield* fetchText(`${server.url}/bytes/1`)
+      yield* TestClock.adjust("10 seconds")
+      expect((yield* fetchText(`${server.url}/bytes/2`)).text).toBe("ab")
+      expect(pings).toBe(1)
+      expect(server.stats.connectionsOpened).toBe(1)
+    }).pipe(Effect.provide(pingBeforeReuse))
+  )
+
+  it.scoped("a request pinging a quiet connection keeps its slot: one that came after waits its turn", () =>
+    Effect.gen(function* () {
+      let pings = 0
+      const server = yield* Http2TestServer.make({
+        maxConcurrentStreams: 1,
+        onSession: (session) => void session.on("ping", () => pings++)
+      })
+      const get = (id: string) => fetchText(`${server.url}/bytes/1`, { headers: { "x-request-id": id } })
+      yield* get("first")
+      yield* TestClock.adjust("11 seconds")
+      // The first takes the only slot and pings; the second finds no slot and queues, before the PONG.
+      yield* Fiber.join(yield* Effect.forkAll([get("pinged"), get("next")]))
+      expect(pings).toBe(1)
+      expect(server.streams.map((s) => s.requestId)).toEqual(["first", "pinged", "next"])
+    }).pipe(
+      Effect.provide(
+        poolLayer({
+          strictMaxConcurrentStreams: true,
+          pingInterval: Duration.infinity,
+          idleTimeout: Duration.infinity,
+          pingBeforeReuseAfter: "10 seconds"
+        })
+      )
+    )
+  )
+
   it.scoped("an idle connection is closed with our GOAWAY after idleTimeout", () =>
     Effect.gen(function* () {
       const server = yield* Http2TestServer.make()
