@@ -1,7 +1,7 @@
 import { HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Http2TestServer, HttpTestServer, RawServer } from "@effect-requests/testing"
-import { Effect, Exit, Fiber, Layer, Scope, Stream, TestClock } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Scope, Stream, TestClock } from "effect"
 import { ClientResponse } from "../../../src/internal/exchange/response.js"
 import { H2ConnectionPool } from "../../../src/H2ConnectionPool.js"
 import * as Dialer from "../../../src/Dialer.js"
@@ -244,6 +244,56 @@ describe("H2ConnectionPool basics", () => {
       }
       yield* Fiber.join(closing)
       yield* allClosed(server, tls)
+    })
+  )
+
+  it.scoped(
+    "a connection that closed before the pool did leaves the pool's close waiting for the others",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        const scope = yield* Scope.make()
+        const context = yield* Layer.buildWithScope(poolLayer({ closeTimeout: "7 seconds" }), scope)
+        yield* fetchText(`${server.url}/bytes/1`).pipe(Effect.provide(context))
+        yield* Effect.flatMap(H2ConnectionPool, (pool) => pool.flush).pipe(Effect.provide(context))
+        yield* server.awaitSessionsClosed(1)
+        // The first connection's end came while the pool was open: it is not the pool's last.
+        const held = yield* Effect.fork(fetchText(`${server.url}/hold/k`).pipe(Effect.provide(context)))
+        yield* server.awaitRequests(2)
+        const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+        yield* awaitTimer("7 seconds")
+        yield* server.release()
+        expect((yield* Fiber.join(held)).text).toBe("k")
+        yield* Fiber.join(closing)
+        yield* server.awaitSessionsClosed(2)
+      })
+  )
+
+  it.scoped("once closed, it refuses exchanges and warming with ClientClosedError and dials nothing", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make()
+      let dials = 0
+      const counting = Layer.effect(
+        Dialer.Dialer,
+        Effect.map(Dialer.Dialer, (real) => ({
+          ...real,
+          dial: (endpoint, request) => {
+            dials++
+            return real.dial(endpoint, request)
+          }
+        }))
+      ).pipe(Layer.provide(dialerLayer))
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(poolLayer({}, counting), scope)
+      yield* fetchText(`${server.url}/bytes/1`).pipe(Effect.provide(context))
+      yield* Scope.close(scope, Exit.void)
+      const refused = yield* Effect.flip(send(`${server.url}/bytes/1`).pipe(Effect.provide(context)))
+      expect(refused).toMatchObject({ _tag: "ClientClosedError", endpoint: server.url })
+      const pool = Context.get(context, H2ConnectionPool)
+      const cold = yield* Effect.flip(pool.warm(endpointOf(server.url), 1))
+      expect(cold).toMatchObject({ _tag: "ClientClosedError", endpoint: server.url })
+      expect(dials).toBe(1)
+      expect(server.stats.connectionsOpened).toBe(1)
     })
   )
 
