@@ -2,8 +2,9 @@ import type * as http2 from "node:http2"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Dialer, type Events, Requests } from "@effect-requests/client"
-import { Http2TestServer, TestCerts } from "@effect-requests/testing"
+import { Http2TestServer, TestCerts, Wait } from "@effect-requests/testing"
 import { Effect, Option } from "effect"
+import { eventLoopTurn } from "../../helpers.js"
 
 const lookup = Dialer.staticLookup({
   "a.test": "127.0.0.1",
@@ -16,6 +17,23 @@ const clientWith = (options: Requests.Options = {}) =>
 
 const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
 const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
+const h2Connections = Effect.map(stats, (s) =>
+  Option.getOrElse(
+    Option.map(s.h2, (h2) => h2.connections),
+    () => 0
+  )
+)
+
+/** Waits, turn by turn, until the client holds no HTTP/2 connection. */
+const noH2Connection = Effect.gen(function* () {
+  let held = yield* h2Connections
+  yield* Wait.within(
+    Effect.gen(function* () {
+      while ((held = yield* h2Connections) > 0) yield* eventLoopTurn
+    }),
+    { helper: "noH2Connection", unit: "open connection left", target: 0, seen: () => held }
+  )
+})
 
 /** Answers with the request's authority, so a test sees which origin the server was asked for. */
 const authorityEcho = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
@@ -176,5 +194,17 @@ describe("connection coalescing", () => {
         { _tag: "Retried", endpoint: b, protocol: "h2", reason: "Misdirected" }
       ])
     })
+  )
+
+  it.scoped("b.test, once its own connection is gone, shares a.test's connection opened since", () =>
+    Effect.gen(function* () {
+      const server = yield* Http2TestServer.make({ tls: true, handler: authorityEcho })
+      expect(yield* text(`https://b.test:${server.port}/`)).toBe(`b.test:${server.port}`)
+      yield* Effect.flatMap(Requests.Requests, (r) => r.flush)
+      yield* noH2Connection
+      expect(yield* text(`https://a.test:${server.port}/`)).toBe(`a.test:${server.port}`)
+      expect(yield* text(`https://b.test:${server.port}/`)).toBe(`b.test:${server.port}`)
+      expect(server.stats.connectionsOpened).toBe(2)
+    }).pipe(Effect.provide(clientWith()))
   )
 })
