@@ -1,0 +1,132 @@
+/**
+ * A scripted server for the HTTP/1.1 pool's tests, and the requests they
+ * send it: the server records on which connection each request arrives, and
+ * answers it (or drops its connection) only when the test says so, in order
+ * on each connection. A test thus knows, before any answer, where the pool
+ * put every request, and decides which connection frees up when.
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Requests } from "@effect-requests/client"
+import { RawServer, Wait } from "@effect-requests/testing"
+import { Deferred, Effect, FiberId, Queue } from "effect"
+
+/** A request as the server saw it: its `x-request-id`, and the index of the connection it came on. */
+export interface Arrival {
+  readonly id: string
+  readonly connection: number
+}
+
+type Decision = "answer" | "drop"
+
+/** One turn of Node's event loop, so socket callbacks pending now get to run. */
+export const eventLoopTurn = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+const makeHeldServer = Effect.gen(function* () {
+  const seen: Array<Arrival> = []
+  let dropping = false
+  // A decision is used once: a request sent again waits for a decision of its own.
+  const decisions = new Map<string, Deferred.Deferred<Decision>>()
+  const decision = (id: string) => {
+    let deferred = decisions.get(id)
+    if (deferred === undefined) {
+      deferred = Deferred.unsafeMake<Decision>(FiberId.none)
+      decisions.set(id, deferred)
+    }
+    return deferred
+  }
+  const server = yield* RawServer.make((conn, connection) =>
+    Effect.gen(function* () {
+      const arrived = yield* Queue.unbounded<string>()
+      yield* Effect.fork(
+        Effect.forever(
+          Effect.flatMap(conn.readRequest, (request) => {
+            const id = request.headers["x-request-id"] ?? ""
+            seen.push({ id, connection })
+            return Queue.offer(arrived, id)
+          })
+        )
+      )
+      const answering = Effect.gen(function* () {
+        for (;;) {
+          const id = yield* Queue.take(arrived)
+          const what = dropping ? "drop" : yield* Deferred.await(decision(id))
+          decisions.delete(id)
+          if (what === "drop") return yield* conn.destroy
+          yield* conn.write(RawServer.response(200, {}, id))
+        }
+      })
+      // The server's side closes as soon as the client's does.
+      yield* Effect.raceFirst(answering, conn.closed)
+    })
+  )
+  return {
+    server,
+    url: `${server.url}/`,
+    seen,
+    /** Connections the request arrived on, in order (more than one when it was sent again). */
+    on: (id: string) => seen.filter((a) => a.id === id).map((a) => a.connection),
+    /** Waits until the server has seen `n` requests in total. */
+    awaitSeen: (n: number) =>
+      Wait.within(
+        Effect.gen(function* () {
+          while (seen.length < n) yield* eventLoopTurn
+        }),
+        { helper: "awaitSeen", unit: "request", target: n, seen: () => seen.length }
+      ),
+    /** Lets the server answer the request when its turn comes on its connection. */
+    answer: (id: string) => Deferred.succeed(decision(id), "answer"),
+    /** Lets the server close the request's connection, unanswered, when its turn comes. */
+    drop: (id: string) => Deferred.succeed(decision(id), "drop"),
+    /** Drops every connection, holding or not, now and from now on. */
+    dropAll: Effect.suspend(() => {
+      dropping = true
+      return Effect.forEach(decisions.values(), (d) => Deferred.succeed(d, "drop"), { discard: true })
+    })
+  }
+})
+
+/** The server {@link heldServer} hands its test. */
+export type HeldServer = Effect.Effect.Success<typeof makeHeldServer>
+
+/**
+ * Runs `test` against a held server. Whatever becomes of the test, every
+ * connection is dropped when it ends, so that the client's layer, provided
+ * around this, does not wait on requests still held when it closes.
+ */
+export const heldServer = <A, E, R>(test: (server: HeldServer) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(makeHeldServer, (server) => Effect.ensuring(test(server), server.dropAll))
+
+/** A GET carrying `id`, answered with its body. */
+export const get = (url: string, id: string) =>
+  HttpClient.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeader("x-request-id", id))).pipe(
+    Effect.flatMap((r) => r.text)
+  )
+
+/** A POST carrying `id`: never pipelined, nor sent again, unless the pool is told to. */
+export const post = (url: string, id: string) =>
+  HttpClient.execute(
+    HttpClientRequest.post(url).pipe(
+      HttpClientRequest.setHeader("x-request-id", id),
+      HttpClientRequest.bodyText(id)
+    )
+  ).pipe(Effect.flatMap((r) => r.text))
+
+/** The HTTP/1.1 pool's figures now. */
+export const h1Stats = Effect.map(
+  Effect.flatMap(Requests.Requests, (r) => r.stats),
+  (s) => s.h1
+)
+
+/** Waits until `n` requests wait for a connection. */
+export const awaitWaiting = (n: number) => {
+  let last = -1
+  return Wait.within(
+    Effect.gen(function* () {
+      while ((last = (yield* h1Stats).waiting) !== n) yield* eventLoopTurn
+    }),
+    { helper: "awaitWaiting", unit: "waiting request", target: n, seen: () => last }
+  )
+}
