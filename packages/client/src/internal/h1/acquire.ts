@@ -103,9 +103,13 @@ export const acquireFresh = (
     const state = pool.stateOf(endpoint)
     if (state.userSocket) return acquire(pool, endpoint, false, ticket)
     const limit = pool.config.maxConnectionsPerEndpoint
-    // At the limit, the least recently used idle connection makes room: it is likely as stale as the one that failed.
-    if (state.committed >= limit) state.idle.shift()?.destroy()
-    const fresh = state.committed < limit ? dialFresh(pool, state, ticket) : awaitServed(pool, state, ticket)
+    // Decided in the fiber the timeout runs it in, which counts the dial at once: two requests re-sent
+    // together must not both see the room only one of them can take.
+    const fresh = Effect.suspend(() => {
+      // At the limit, the least recently used idle connection makes room: it is likely as stale as the one that failed.
+      if (state.committed >= limit) state.idle.shift()?.destroy()
+      return state.committed < limit ? dialFresh(pool, state, ticket) : awaitServed(pool, state, ticket)
+    })
     return Effect.timeoutFail(fresh, {
       duration: pool.config.acquireTimeout,
       onTimeout: () =>
