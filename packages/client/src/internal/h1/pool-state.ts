@@ -143,7 +143,8 @@ export class H1PoolState implements ConnectionOwner {
       if (connection.load === 0) connection.destroy()
       return
     }
-    if (state.retired(connection, state.now())) {
+    // Flushed, or past its lifetime or uses: what it still carries finishes on it, then it closes.
+    if (connection.retiring || state.retired(connection, state.now())) {
       connection.retiring = true
       if (connection.load === 0) connection.destroy()
       return
