@@ -6,7 +6,7 @@
  * put every request, and decides which connection frees up when.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Requests } from "@effect-requests/client"
+import { type H1Pool, Requests } from "@effect-requests/client"
 import { RawServer, Wait } from "@effect-requests/testing"
 import { Deferred, Effect, FiberId, Queue } from "effect"
 
@@ -120,13 +120,16 @@ export const h1Stats = Effect.map(
   (s) => s.h1
 )
 
-/** Waits until `n` requests wait for a connection. */
-export const awaitWaiting = (n: number) => {
+/** Waits until the figure `read` from the pool's figures is `n`. */
+export const awaitH1 = (unit: string, read: (stats: H1Pool.H1Stats) => number, n: number) => {
   let last = -1
   return Wait.within(
     Effect.gen(function* () {
-      while ((last = (yield* h1Stats).waiting) !== n) yield* eventLoopTurn
+      while ((last = read(yield* h1Stats)) !== n) yield* eventLoopTurn
     }),
-    { helper: "awaitWaiting", unit: "waiting request", target: n, seen: () => last }
+    { helper: "awaitH1", unit, target: n, seen: () => last }
   )
 }
+
+/** Waits until `n` requests wait for a connection. */
+export const awaitWaiting = (n: number) => awaitH1("waiting request", (s) => s.waiting, n)

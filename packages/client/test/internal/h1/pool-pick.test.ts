@@ -8,7 +8,6 @@
 import type { HttpClient, HttpClientError } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { HttpTestServer } from "@effect-requests/testing"
 import { Effect, Fiber } from "effect"
 import { awaitWaiting, get, h1Stats, heldServer, post } from "./held-server.js"
 
@@ -132,32 +131,5 @@ describe("H1Pool line", () => {
           expect(yield* h1Stats).toMatchObject({ created: 1, reused: 4, waiting: 0 })
         })
       ).pipe(Effect.provide(Requests.layer({ h1: { pipelining: 2, maxConnectionsPerEndpoint: 1 } })))
-  )
-})
-
-describe("H1Pool figures", () => {
-  it.scoped(
-    "reused counts requests on a connection that had carried one, not the first on a warmed one",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* HttpTestServer.make()
-        const requests = yield* Requests.Requests
-        yield* requests.warm(server.url)
-        yield* get(`${server.url}/bytes/1`, "first")
-        expect(yield* h1Stats).toMatchObject({ created: 1, reused: 0 })
-        yield* get(`${server.url}/bytes/1`, "second")
-        expect(yield* h1Stats).toMatchObject({ created: 1, reused: 1 })
-        expect(server.stats.connectionsOpened).toBe(1)
-      }).pipe(Effect.provide(Requests.layer()))
-  )
-
-  it.scoped("pipelining is off for an endpoint unless asked for", () =>
-    Effect.gen(function* () {
-      const server = yield* HttpTestServer.make()
-      yield* get(`${server.url}/bytes/1`, "one")
-      expect((yield* h1Stats).endpoints[`http://127.0.0.1:${server.port}`]).toMatchObject({
-        pipelining: false
-      })
-    }).pipe(Effect.provide(Requests.layer()))
   )
 })
