@@ -5,6 +5,7 @@
  * on each connection. A test thus knows, before any answer, where the pool
  * put every request, and decides which connection frees up when.
  */
+import * as net from "node:net"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { type H1Pool, Requests } from "@effect-requests/client"
 import { RawServer, Wait } from "@effect-requests/testing"
@@ -98,6 +99,15 @@ export type HeldServer = Effect.Effect.Success<typeof makeHeldServer>
  */
 export const heldServer = <A, E, R>(test: (server: HeldServer) => Effect.Effect<A, E, R>) =>
   Effect.flatMap(makeHeldServer, (server) => Effect.ensuring(test(server), server.dropAll))
+
+/** A socket connected to the server, to hand to the client in `h1.sockets`; closed with the scope. */
+export const connect = (port: number) =>
+  Effect.acquireRelease(
+    Effect.async<net.Socket>((resume) => {
+      const socket = net.connect(port, "127.0.0.1", () => resume(Effect.succeed(socket)))
+    }),
+    (socket) => Effect.sync(() => socket.destroy())
+  )
 
 /** A GET carrying `id`, answered with its body. */
 export const get = (url: string, id: string) =>

@@ -7,9 +7,12 @@
  */
 import type { HttpClient, HttpClientError } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Requests } from "@effect-requests/client"
-import { Effect, Fiber } from "effect"
-import { awaitWaiting, get, h1Stats, heldServer, post } from "./held-server.js"
+import { type H1Pool, Requests } from "@effect-requests/client"
+import { Effect, Exit, Fiber, FiberId } from "effect"
+import { awaitWaiting, connect, get, h1Stats, heldServer, post } from "./held-server.js"
+
+/** The pool's own handling of a lost request is under test: the retry battery would send it again. */
+const layer = (h1: H1Pool.H1Options) => Requests.layer({ h1, retry: false })
 
 describe("H1Pool pipelined pick", () => {
   it.scoped(
@@ -131,5 +134,79 @@ describe("H1Pool line", () => {
           expect(yield* h1Stats).toMatchObject({ created: 1, reused: 4, waiting: 0 })
         })
       ).pipe(Effect.provide(Requests.layer({ h1: { pipelining: 2, maxConnectionsPerEndpoint: 1 } })))
+  )
+
+  it.scoped(
+    "a waiting request interrupted as the connection frees up for it hands the connection to the next in line",
+    () =>
+      heldServer(({ server, url, seen, awaitSeen, answer, dropAll }) =>
+        Effect.gen(function* () {
+          // A socket of the test's own, with a listener ahead of the pool's: it runs in the very turn an
+          // answer arrives, before the pool hands the connection on.
+          const socket = yield* connect(server.port)
+          let onAnswer = () => {}
+          socket.on("data", () => onAnswer())
+          const sockets = { [`127.0.0.1:${server.port}`]: socket }
+          yield* Effect.gen(function* () {
+            const a = yield* Effect.fork(get(url, "a"))
+            yield* awaitSeen(1)
+            const b = yield* Effect.fork(get(url, "b"))
+            yield* awaitWaiting(1)
+            const c = yield* Effect.fork(get(url, "c"))
+            yield* awaitWaiting(2)
+            onAnswer = () => {
+              onAnswer = () => {}
+              b.unsafeInterruptAsFork(FiberId.none)
+            }
+            yield* answer("a")
+            expect(yield* Fiber.join(a)).toBe("a")
+            expect(Exit.isInterrupted(yield* Fiber.await(b))).toBe(true)
+            // b never wrote on the connection it was handed: c, behind it, gets it.
+            yield* awaitSeen(2)
+            expect(seen[1]).toEqual({ id: "c", connection: 0 })
+            yield* answer("c")
+            expect(yield* Fiber.join(c)).toBe("c")
+            expect(yield* h1Stats).toMatchObject({ open: 1, idle: 1, waiting: 0 })
+          }).pipe(Effect.ensuring(dropAll), Effect.provide(layer({ sockets })))
+        })
+      )
+  )
+})
+
+describe("H1Pool line, when a connection closes", () => {
+  it.scoped("a request waiting at the limit gets a connection dialed once a busy one closes", () =>
+    heldServer(({ url, on, awaitSeen, answer, drop }) =>
+      Effect.gen(function* () {
+        const a = yield* Effect.fork(post(url, "a"))
+        yield* awaitSeen(1)
+        const b = yield* Effect.fork(get(url, "b"))
+        yield* awaitWaiting(1)
+        yield* drop("a")
+        yield* Effect.flip(Fiber.join(a))
+        yield* awaitSeen(2)
+        yield* answer("b")
+        expect(yield* Fiber.join(b)).toBe("b")
+        expect(on("b")).toEqual([1])
+      })
+    ).pipe(Effect.provide(layer({ maxConnectionsPerEndpoint: 1 })))
+  )
+
+  it.scoped("a busy connection that closes leaves the idle ones in place", () =>
+    heldServer(({ url, on, awaitSeen, answer, drop }) =>
+      Effect.gen(function* () {
+        const h = yield* Effect.fork(get(url, "h"))
+        yield* awaitSeen(1)
+        const a = yield* Effect.fork(post(url, "a"))
+        yield* awaitSeen(2)
+        yield* answer("h")
+        expect(yield* Fiber.join(h)).toBe("h")
+        // The first connection is idle; the second closes under a.
+        yield* drop("a")
+        yield* Effect.flip(Fiber.join(a))
+        yield* answer("z")
+        expect(yield* get(url, "z")).toBe("z")
+        expect([on("h"), on("a"), on("z")]).toEqual([[0], [1], [0]])
+      })
+    ).pipe(Effect.provide(layer({})))
   )
 })

@@ -3,13 +3,12 @@
  * never dials it, so once that socket is closed, the requests waiting for it
  * and every request after fail typed, in phase `acquire`, a re-sent one too.
  */
-import * as net from "node:net"
 import { type HttpClient, HttpClientError } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { Wait } from "@effect-requests/testing"
 import { Effect, Fiber } from "effect"
-import { awaitWaiting, get, type HeldServer, heldServer } from "./held-server.js"
+import { awaitWaiting, connect, get, type HeldServer, heldServer } from "./held-server.js"
 
 const causeOf = (error: unknown) =>
   error instanceof HttpClientError.RequestError ? (error.cause as { readonly _tag: string }) : undefined
@@ -23,15 +22,6 @@ const socketGone = {
   responseStarted: false,
   cause: "the socket supplied for this endpoint is closed"
 }
-
-/** A socket connected to the server. */
-const connect = (port: number) =>
-  Effect.acquireRelease(
-    Effect.async<net.Socket>((resume) => {
-      const socket = net.connect(port, "127.0.0.1", () => resume(Effect.succeed(socket)))
-    }),
-    (socket) => Effect.sync(() => socket.destroy())
-  )
 
 /** Runs `test` with a client whose only way to the held server is a socket handed in. */
 const overUserSocket = <A, E>(

@@ -3,8 +3,9 @@ import { HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer, RawServer, Wait } from "@effect-requests/testing"
-import { Clock, Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
+import { Chunk, Clock, Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
 import { awaitTimer } from "../../helpers.js"
+import { eventLoopTurn } from "./held-server.js"
 
 const get = (url: string, id?: string) =>
   HttpClient.execute(
@@ -32,6 +33,9 @@ const idCounter = () => {
     }
   }
 }
+
+/** A server that keeps idle connections far longer than a test: only the client can close one. */
+const keepingServer = HttpTestServer.make({ keepAliveTimeout: 600_000 })
 
 describe("H1Pool limits", () => {
   it.scoped("100 sequential requests use one connection; stats count the reuse", () =>
@@ -69,18 +73,100 @@ describe("H1Pool limits", () => {
     }).pipe(Effect.provide(Requests.layer({ h1: { maxConnectionsPerEndpoint: 10 } })))
   )
 
-  it.scoped("maxConnections caps connections across endpoints by closing the oldest idle one", () =>
-    Effect.gen(function* () {
-      // Servers that keep idle connections far longer than the test: only the client can close one.
-      const a = yield* HttpTestServer.make({ keepAliveTimeout: 600_000 })
-      const b = yield* HttpTestServer.make({ keepAliveTimeout: 600_000 })
-      yield* get(`${a.url}/bytes/1`)
-      yield* get(`${b.url}/bytes/1`)
-      yield* a.awaitClosedConnections(1)
-      const s = yield* stats
-      expect(s.h1.open).toBe(1)
-      expect(s.h1.endpoints[`http://127.0.0.1:${a.port}`]?.closed).toBe(1)
-    }).pipe(Effect.provide(Requests.layer({ h1: { maxConnections: 1 } })))
+  it.scoped(
+    "maxConnections caps connections across endpoints by closing the least recently used idle one",
+    () =>
+      Effect.gen(function* () {
+        const [a, b, c] = yield* Effect.all([keepingServer, keepingServer, keepingServer])
+        // Without a connection closed for it, a request would wait for a permit that never comes.
+        const within = (url: string) =>
+          Wait.within(get(url), {
+            helper: "request under maxConnections",
+            unit: "response",
+            target: 1,
+            seen: () => 0
+          })
+        yield* get(`${a.url}/bytes/1`)
+        yield* get(`${b.url}/bytes/1`)
+        yield* TestClock.adjust("1 second")
+        yield* get(`${a.url}/bytes/1`)
+        // b's connection has been idle the longest.
+        yield* within(`${c.url}/bytes/1`)
+        yield* b.awaitClosedConnections(1)
+        expect([a.closedConnections, c.closedConnections]).toEqual([0, 0])
+        yield* TestClock.adjust("1 second")
+        yield* get(`${c.url}/bytes/1`)
+        // Now a's.
+        yield* within(`${b.url}/bytes/1`)
+        yield* a.awaitClosedConnections(1)
+        expect([b.closedConnections, c.closedConnections]).toEqual([1, 0])
+        const s = yield* stats
+        expect(s.h1).toMatchObject({ open: 2, created: 4, closed: 2 })
+        expect(s.h1.endpoints[`http://127.0.0.1:${a.port}`]?.closed).toBe(1)
+      }).pipe(Effect.provide(Requests.layer({ h1: { maxConnections: 2 } })))
+  )
+
+  it.scoped(
+    "under maxConnections, a connection that closed frees its place: no idle one is closed for the next",
+    () =>
+      Effect.gen(function* () {
+        const a = yield* keepingServer
+        // Closes each connection after its answer.
+        const b = yield* RawServer.make((conn) =>
+          Effect.zipRight(conn.readRequest, conn.write(RawServer.response(200, { Connection: "close" }, "b")))
+        )
+        yield* get(`${a.url}/bytes/1`)
+        expect(yield* get(`${b.url}/`)).toBe("b")
+        expect(yield* get(`${b.url}/`)).toBe("b")
+        expect(yield* get(`${b.url}/`)).toBe("b")
+        yield* get(`${a.url}/bytes/1`)
+        expect(a.stats.connectionsOpened).toBe(1)
+        expect(a.closedConnections).toBe(0)
+      }).pipe(Effect.provide(Requests.layer({ h1: { maxConnections: 2 } })))
+  )
+
+  it.scoped(
+    "under maxConnections, an idle connection the server closed is not the one closed to make room",
+    () =>
+      Effect.gen(function* () {
+        const closeIdle = yield* Deferred.make<void>()
+        // Answers once, then closes the idle connection when told.
+        const a = yield* RawServer.make((conn) =>
+          Effect.gen(function* () {
+            yield* conn.readRequest
+            yield* conn.write(RawServer.response(200, {}, "a"))
+            yield* Deferred.await(closeIdle)
+          })
+        )
+        const [b, c, d] = yield* Effect.all([keepingServer, keepingServer, keepingServer])
+        expect(yield* get(`${a.url}/`)).toBe("a")
+        yield* TestClock.adjust("1 second")
+        yield* get(`${b.url}/bytes/1`)
+        yield* Deferred.succeed(closeIdle, undefined)
+        yield* a.awaitClosedConnections(1)
+        yield* Wait.within(
+          Effect.gen(function* () {
+            while ((yield* stats).h1.open !== 1) yield* eventLoopTurn
+          }),
+          {
+            helper: "client's view of the closed connection",
+            unit: "open connection",
+            target: 1,
+            seen: () => 0
+          }
+        )
+        yield* TestClock.adjust("1 second")
+        yield* get(`${c.url}/bytes/1`)
+        // Two open, b's idle the longest: it is closed for d.
+        yield* Wait.within(get(`${d.url}/bytes/1`), {
+          helper: "request under maxConnections",
+          unit: "response",
+          target: 1,
+          seen: () => 0
+        })
+        yield* b.awaitClosedConnections(1)
+        expect(c.closedConnections).toBe(0)
+      }).pipe(Effect.provide(Requests.layer({ h1: { maxConnections: 2 } })))
   )
 
   it.scoped("maxUses retires a connection after that many exchanges", () =>
@@ -119,6 +205,36 @@ describe("H1Pool limits", () => {
       }).pipe(
         Effect.provide(Requests.layer({ h1: { maxConnectionsPerEndpoint: 2, acquireTimeout: "2 seconds" } }))
       )
+  )
+
+  it.scoped("one timer watches the acquire deadlines of all the requests waiting for an endpoint", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const held = yield* Effect.fork(get(`${server.url}/delay-headers`))
+      yield* server.awaitRequests(1)
+      yield* Effect.gen(function* () {
+        const late = yield* Effect.forEach([1, 2, 3], () => Effect.fork(get(`${server.url}/bytes/1`)))
+        yield* Wait.within(
+          Effect.gen(function* () {
+            while ((yield* stats).h1.waiting !== 3) yield* eventLoopTurn
+          }),
+          { helper: "requests in line", unit: "waiting request", target: 3, seen: () => 0 }
+        )
+        yield* awaitTimer("2 seconds")
+        const deadlines = Chunk.filter(yield* TestClock.sleeps(), (at) => at === 2000)
+        expect(Chunk.size(deadlines)).toBe(1)
+        yield* TestClock.adjust("2 seconds")
+        for (const fiber of late) {
+          expect(causeOf(yield* Effect.flip(Fiber.join(fiber)))).toMatchObject({
+            _tag: "TimeoutError",
+            phase: "acquire"
+          })
+        }
+        // The held request ends with the test, however it ends: the layer would wait for it.
+      }).pipe(Effect.ensuring(Fiber.interrupt(held)))
+    }).pipe(
+      Effect.provide(Requests.layer({ h1: { maxConnectionsPerEndpoint: 1, acquireTimeout: "2 seconds" } }))
+    )
   )
 })
 
