@@ -127,6 +127,8 @@ export class H1PoolState implements ConnectionOwner {
   evictIdle(): void {
     let oldest: H1Connection | undefined
     for (const state of this.endpoints.values()) {
+      // A socket the user handed in holds no permit: letting it go frees nothing, and loses its endpoint.
+      if (state.userSocket) continue
       const connection = state.idle[0]
       if (connection !== undefined && (oldest === undefined || connection.idleSince < oldest.idleSince)) {
         oldest = connection

@@ -6,7 +6,7 @@
 import { type HttpClient, HttpClientError } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
-import { Wait } from "@effect-requests/testing"
+import { HttpTestServer, Wait } from "@effect-requests/testing"
 import { Effect, Fiber } from "effect"
 import { awaitWaiting, connect, get, type HeldServer, heldServer } from "./held-server.js"
 
@@ -94,5 +94,24 @@ describe("H1Pool user-supplied sockets", () => {
         })
       )
     )
+  )
+})
+
+describe("H1Pool user-supplied sockets under maxConnections", () => {
+  it.scoped(
+    "the socket is not let go to make room for another endpoint: it holds no place of the limit",
+    () =>
+      Effect.gen(function* () {
+        const x = yield* HttpTestServer.make({ keepAliveTimeout: 600_000 })
+        const y = yield* HttpTestServer.make({ keepAliveTimeout: 600_000 })
+        const socket = yield* connect(x.port)
+        const sockets = { [`127.0.0.1:${x.port}`]: socket }
+        yield* Effect.gen(function* () {
+          expect(yield* get(`${x.url}/bytes/2`, "1")).toBe("ab")
+          expect(yield* get(`${y.url}/bytes/2`, "2")).toBe("ab")
+          expect(yield* get(`${x.url}/bytes/2`, "3")).toBe("ab")
+          expect(x.stats.connectionsOpened).toBe(1)
+        }).pipe(Effect.provide(Requests.layer({ h1: { sockets, maxConnections: 1 }, retry: false })))
+      })
   )
 })
