@@ -207,6 +207,22 @@ describe("H1Pool limits", () => {
       )
   )
 
+  it.scoped("warming an endpoint twice at once counts the dials under way: two connections, not four", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const requests = yield* Requests.Requests
+      const warm = requests.warm(server.url, { connections: 2 })
+      // The second finds the first one's two dials under way, and the endpoint at its limit.
+      yield* Wait.within(Effect.all([warm, warm], { concurrency: "unbounded" }), {
+        helper: "warm twice",
+        unit: "warm",
+        target: 2,
+        seen: () => 0
+      })
+      expect((yield* stats).h1).toMatchObject({ open: 2, idle: 2, created: 2 })
+    }).pipe(Effect.provide(Requests.layer({ h1: { maxConnectionsPerEndpoint: 2 } })))
+  )
+
   it.scoped("one timer watches the acquire deadlines of all the requests waiting for an endpoint", () =>
     Effect.gen(function* () {
       const server = yield* HttpTestServer.make()
