@@ -73,8 +73,6 @@ export interface H1Connections {
   readonly acquireFresh: (endpoint: Endpoint, ticket: Ticket) => Effect.Effect<H1Connection, AcquireError>
   /** A ticket whose unused connection goes back to this pool. */
   readonly ticket: () => Ticket
-  /** Whether requests to the endpoint may still be pipelined. */
-  readonly pipelining: (endpoint: Endpoint) => boolean
   /** The pool's figures now. */
   readonly stats: Effect.Effect<H1Stats>
   /** The housekeeping round, shortened by requests with deadlines of their own. */
@@ -147,7 +145,6 @@ export const make = (options: H1Options = {}): Effect.Effect<H1Connections, neve
       acquire: (endpoint, pipelined, ticket) => acquire(pool, endpoint, pipelined, ticket),
       acquireFresh: (endpoint, ticket) => acquireFresh(pool, endpoint, ticket),
       ticket: () => new Ticket(giveBack),
-      pipelining: (endpoint) => pool.endpoints.get(endpoint.key)?.pipelining ?? config.pipelining > 1,
       stats,
       round: pool.round,
       flush: flush(pool)

@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { HttpTestServer, RawServer, Wait } from "@effect-requests/testing"
 import { Chunk, Deferred, Effect, Either, Fiber, Option, Queue, Stream, TestClock } from "effect"
-import { memoryGrowth } from "../../helpers.js"
+import { eventLoopTurn, memoryGrowth } from "../../helpers.js"
 
 // The connection is under test: without the batteries, a fault is not retried on the TestClock.
 const client = Requests.layer({ batteries: false })
@@ -39,12 +39,6 @@ const malformed: ReadonlyArray<readonly [string, string, string]> = [
     "HeaderTooLarge"
   ]
 ]
-
-/** One turn of Node's event loop: socket reads pending now get to run. */
-const eventLoopTurn = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 describe("HTTP/1.1 connection faults", () => {
   for (const [name, bytes, reason] of malformed) {

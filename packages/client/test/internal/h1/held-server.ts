@@ -10,6 +10,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { type H1Pool, Requests } from "@effect-requests/client"
 import { RawServer, Wait } from "@effect-requests/testing"
 import { Deferred, Effect, FiberId, Queue } from "effect"
+import { eventLoopTurn } from "../../helpers.js"
 
 /** A request as the server saw it: its `x-request-id`, and the index of the connection it came on. */
 export interface Arrival {
@@ -18,12 +19,6 @@ export interface Arrival {
 }
 
 type Decision = "answer" | "drop"
-
-/** One turn of Node's event loop, so socket callbacks pending now get to run. */
-export const eventLoopTurn = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 /** How {@link heldServer} is reached. */
 export interface HeldServerOptions {

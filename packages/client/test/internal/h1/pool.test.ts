@@ -5,7 +5,7 @@ import { Requests } from "@effect-requests/client"
 import { HttpTestServer, RawServer, Wait } from "@effect-requests/testing"
 import { Chunk, Clock, Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
 import { awaitTimer } from "../../helpers.js"
-import { eventLoopTurn } from "./held-server.js"
+import { eventLoopTurn } from "../../helpers.js"
 
 const get = (url: string, id?: string) =>
   HttpClient.execute(
