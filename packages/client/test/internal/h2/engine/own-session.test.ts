@@ -1,0 +1,369 @@
+/**
+ * Our engine's session, driven through the {@link SessionIo} face the
+ * connection uses, over a real loopback socket whose other end a test
+ * scripts frame by frame: PINGs and their limit, refusals of `open`, the
+ * session's end by either side, and the window a closed stream gives back.
+ */
+import * as net from "node:net"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, type Scope } from "effect"
+import type { RequestsError } from "../../../../src/Errors.js"
+import { OwnSession } from "../../../../src/internal/h2/engine/own-session.js"
+import type { SessionEvents, StreamEvents, StreamIo } from "../../../../src/internal/h2/engine/session-io.js"
+import { type H2Options, resolveOptions } from "../../../../src/internal/h2/options.js"
+import { frame } from "../../../hostile/support.js"
+
+const PREFACE_LENGTH = 24
+const DATA = 0
+const HEADERS = 1
+const RST_STREAM = 3
+const SETTINGS = 4
+const PING = 6
+const GOAWAY = 7
+const WINDOW_UPDATE = 8
+
+interface Frame {
+  readonly type: number
+  readonly flags: number
+  readonly stream: number
+  readonly payload: Buffer
+}
+
+/** What the session told its connection. */
+class Recorder implements SessionEvents {
+  readonly endpointKey = "test"
+  readonly errors: Array<unknown> = []
+  readonly failures: Array<RequestsError> = []
+  closed = 0
+  remoteSettings(): void {}
+  settingsAcknowledged(): void {}
+  goaway(): void {}
+  origins(): void {}
+  error(error: unknown): void {
+    this.errors.push(error)
+  }
+  protocolFailure(error: RequestsError): void {
+    this.failures.push(error)
+  }
+  sessionClosed(): void {
+    this.closed++
+  }
+  now(): number {
+    return 0
+  }
+}
+
+const streamEvents = (): StreamEvents => ({
+  maxHeaderListSize: 64 * 1024,
+  setHead: () => {},
+  headTooLarge: () => {},
+  interim: () => {},
+  pushBody: () => {},
+  complete: () => {},
+  closed: () => {},
+  fail: () => {},
+  lastError: undefined,
+  phase: "body"
+})
+
+/** The server's end of one connection: the frames it received, and a way to wait for one. */
+class Peer {
+  readonly frames: Array<Frame> = []
+  private buffer = Buffer.alloc(0)
+  private prefaceSeen = false
+  private readonly waiters = new Set<() => void>()
+  ended = false
+
+  constructor(readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk])
+      if (!this.prefaceSeen && this.buffer.length >= PREFACE_LENGTH) {
+        this.buffer = this.buffer.subarray(PREFACE_LENGTH)
+        this.prefaceSeen = true
+      }
+      while (this.prefaceSeen && this.buffer.length >= 9) {
+        const length = this.buffer.readUIntBE(0, 3)
+        if (this.buffer.length < 9 + length) break
+        this.frames.push({
+          type: this.buffer[3]!,
+          flags: this.buffer[4]!,
+          stream: this.buffer.readUInt32BE(5) & 0x7fffffff,
+          payload: this.buffer.subarray(9, 9 + length)
+        })
+        this.buffer = this.buffer.subarray(9 + length)
+      }
+      this.notify()
+    })
+    socket.on("end", () => {
+      this.ended = true
+      this.notify()
+    })
+    socket.on("error", () => {})
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters) waiter()
+  }
+
+  /** Waits until the frames received so far satisfy `done`. */
+  until(done: (frames: ReadonlyArray<Frame>) => boolean): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const check = () => {
+        if (!done(this.frames)) return
+        this.waiters.delete(check)
+        resume(Effect.void)
+      }
+      this.waiters.add(check)
+      check()
+      return Effect.sync(() => void this.waiters.delete(check))
+    })
+  }
+
+  /** Waits until the client ended its side of the socket. */
+  get endSeen(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const check = () => {
+        if (!this.ended) return
+        this.waiters.delete(check)
+        resume(Effect.void)
+      }
+      this.waiters.add(check)
+      check()
+      return Effect.sync(() => void this.waiters.delete(check))
+    })
+  }
+
+  send(...frames: Array<Buffer>): void {
+    this.socket.write(Buffer.concat(frames))
+  }
+
+  count(type: number, flags = 0): number {
+    return this.frames.filter((f) => f.type === type && f.flags === flags).length
+  }
+}
+
+const settings = (...pairs: Array<[number, number]>): Buffer => {
+  const payload = Buffer.alloc(6 * pairs.length)
+  pairs.forEach(([id, value], i) => {
+    payload.writeUInt16BE(id, 6 * i)
+    payload.writeUInt32BE(value, 6 * i + 2)
+  })
+  return frame(SETTINGS, 0, 0, payload)
+}
+
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(n)
+  return b
+}
+
+/** A loopback connection: the client's socket, and the server's end of it. */
+const connection = Effect.acquireRelease(
+  Effect.async<{ client: net.Socket; peer: Peer; server: net.Server }>((resume) => {
+    const server = net.createServer()
+    server.on("connection", (socket) => {
+      const peer = new Peer(socket)
+      resume(Effect.succeed({ client, peer, server }))
+    })
+    let client: net.Socket
+    server.listen(0, "127.0.0.1", () => {
+      client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1")
+      client.on("error", () => {})
+    })
+  }),
+  ({ client, peer, server }) =>
+    Effect.async<void>((resume) => {
+      client.destroy()
+      peer.socket.destroy()
+      server.close(() => resume(Effect.void))
+    })
+)
+
+/** A session over a fresh loopback connection, once the server's SETTINGS is in. */
+const openSession = (
+  options: H2Options = {},
+  serverSettings: Buffer = settings()
+): Effect.Effect<
+  { session: OwnSession; peer: Peer; client: net.Socket; events: Recorder },
+  never,
+  Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const { client, peer } = yield* connection
+    const events = new Recorder()
+    const session = new OwnSession(client, resolveOptions(options), events)
+    // Our SETTINGS arrived; the server's, and its ACK of ours, follow.
+    yield* peer.until((frames) => frames.some((f) => f.type === SETTINGS && f.flags === 0))
+    peer.send(serverSettings, frame(SETTINGS, 1, 0, Buffer.alloc(0)))
+    yield* peer.until((frames) => frames.some((f) => f.type === SETTINGS && f.flags === 1))
+    return { session, peer, client, events }
+  })
+
+const request = ["method", "GET", "scheme", "http", "authority", "test", "path", "/"].map((s, i) =>
+  i % 2 === 0 ? `:${s}` : s
+)
+
+/** Answers a PING with its own payload, as a peer must. */
+const pingAck = (ping: Frame): Buffer => frame(PING, 1, 0, ping.payload)
+
+/** A callback for `ping`, and its outcome once called. */
+const pingOutcome = () => {
+  let onAck: (ok: boolean) => void = () => {}
+  const outcome = Effect.async<boolean>((resume) => {
+    onAck = (ok) => resume(Effect.succeed(ok))
+  })
+  return Effect.map(Effect.fork(outcome), (fiber) => ({ fiber, onAck: (ok: boolean) => onAck(ok) }))
+}
+
+describe("our HTTP/2 engine's session", () => {
+  it.scoped("sends at most 10 PINGs unanswered, and another once one is answered", () =>
+    Effect.gen(function* () {
+      const { peer, session } = yield* openSession()
+      const first = yield* pingOutcome()
+      expect(session.ping(first.onAck)).toBe(true)
+      for (let i = 1; i < 10; i++) expect(session.ping(() => {})).toBe(true)
+      expect(session.ping(() => {})).toBe(false)
+      yield* peer.until(() => peer.count(PING) === 10)
+      peer.send(pingAck(peer.frames.find((f) => f.type === PING)!))
+      expect(yield* Fiber.join(first.fiber)).toBe(true)
+      expect(session.ping(() => {})).toBe(true)
+      yield* peer.until(() => peer.count(PING) === 11)
+    })
+  )
+
+  it.scoped("sends no PING once closing, nor once destroyed", () =>
+    Effect.gen(function* () {
+      const closing = yield* openSession()
+      closing.session.close()
+      expect(closing.session.ping(() => {})).toBe(false)
+      const destroyed = yield* openSession()
+      destroyed.session.destroy()
+      expect(destroyed.session.ping(() => {})).toBe(false)
+    })
+  )
+
+  it.scoped(
+    "when the server drops the socket: the PING waiting fails, open streams close, and the session is gone",
+    () =>
+      Effect.gen(function* () {
+        const { events, peer, session } = yield* openSession()
+        const open = session.open(request, false, streamEvents()) as StreamIo
+        const pending = yield* pingOutcome()
+        expect(session.ping(pending.onAck)).toBe(true)
+        peer.socket.destroy()
+        expect(yield* Fiber.join(pending.fiber)).toBe(false)
+        expect(session.gone).toBe(true)
+        expect(open.closed).toBe(true)
+        yield* open.drained
+        expect(events.closed).toBe(1)
+        const refused = session.open(request, true, streamEvents())
+        expect(refused).toMatchObject({ _tag: "Refused", retire: true })
+      })
+  )
+
+  it.scoped("destroy sends GOAWAY, then ends the socket and the session", () =>
+    Effect.gen(function* () {
+      const { client, peer, session } = yield* openSession()
+      session.destroy()
+      expect(session.gone).toBe(true)
+      expect(client.destroyed).toBe(true)
+      yield* peer.endSeen
+      expect(peer.count(GOAWAY)).toBe(1)
+    })
+  )
+
+  it.scoped("over a socket already destroyed, the session is gone from the start and opens nothing", () =>
+    Effect.gen(function* () {
+      const { client } = yield* connection
+      client.destroy()
+      const session = new OwnSession(client, resolveOptions(), new Recorder())
+      expect(session.gone).toBe(true)
+      const refused = session.open(request, true, streamEvents())
+      expect(refused).toMatchObject({ _tag: "Refused", retire: true })
+      expect((refused as { cause: Error }).cause.message).toBe("session closed")
+    })
+  )
+
+  it.scoped(
+    "refuses a head HTTP/2 would call malformed, or over the server's list size, as invalid requests",
+    () =>
+      Effect.gen(function* () {
+        const { session } = yield* openSession({}, settings([6, 200]))
+        const malformed = session.open([...request, "x-bad", "a\r\nb"], true, streamEvents())
+        expect(malformed).toMatchObject({ _tag: "InvalidRequestError", reason: "InvalidHeaderValue" })
+        expect((malformed as { detail: string }).detail).not.toMatch(/^header list of/)
+        const large = session.open([...request, "x-large", "v".repeat(200)], true, streamEvents())
+        expect(large).toMatchObject({ _tag: "InvalidRequestError", reason: "InvalidHeaderValue" })
+        expect((large as { detail: string }).detail).toMatch(/^header list of \d+ octets/)
+      })
+  )
+
+  it.scoped("refuses a stream over the server's limit for now, and any once closing for good", () =>
+    Effect.gen(function* () {
+      const { session } = yield* openSession({}, settings([3, 1]))
+      const first = session.open(request, true, streamEvents()) as StreamIo
+      expect(first.id).toBe(1)
+      expect(session.open(request, true, streamEvents())).toMatchObject({ _tag: "Refused", retire: false })
+      session.close()
+      expect(session.open(request, true, streamEvents())).toMatchObject({ _tag: "Refused", retire: true })
+    })
+  )
+
+  it.scoped(
+    "a protocol error before the server's SETTINGS fails the settings phase, after it the idle one",
+    () =>
+      Effect.gen(function* () {
+        const before = yield* connection
+        const early = new Recorder()
+        new OwnSession(before.client, resolveOptions(), early)
+        // A PING on a stream is a connection error wherever it comes.
+        before.peer.send(frame(PING, 0, 1, Buffer.alloc(8)))
+        yield* before.peer.endSeen
+        expect(early.failures.map((e) => ("phase" in e ? e.phase : e._tag))).toEqual(["settings"])
+
+        const { events, peer } = yield* openSession()
+        peer.send(frame(PING, 0, 1, Buffer.alloc(8)))
+        yield* peer.endSeen
+        expect(events.failures.map((e) => ("phase" in e ? e.phase : e._tag))).toEqual(["idle"])
+      })
+  )
+
+  it.scoped("tells its connection of a socket error", () =>
+    Effect.gen(function* () {
+      const { events, peer, session } = yield* openSession()
+      const pending = yield* pingOutcome()
+      session.ping(pending.onAck)
+      peer.socket.resetAndDestroy()
+      expect(yield* Fiber.join(pending.fiber)).toBe(false)
+      expect(events.errors).toHaveLength(1)
+      expect((events.errors[0] as NodeJS.ErrnoException).code).toBe("ECONNRESET")
+    })
+  )
+
+  it.scoped(
+    "what a paused reader owed goes back to the connection's window when the server resets its stream",
+    () =>
+      Effect.gen(function* () {
+        const { peer, session } = yield* openSession({
+          initialWindowSize: 65_535,
+          connectionWindowSize: 65_535
+        })
+        const stream = session.open(request, true, streamEvents()) as StreamIo
+        stream.pause()
+        yield* peer.until((frames) => frames.some((f) => f.type === HEADERS))
+        const body = Buffer.alloc(16_000)
+        peer.send(
+          frame(HEADERS, 4, 1, Buffer.from([0x88])),
+          frame(DATA, 0, 1, body),
+          frame(DATA, 0, 1, body),
+          frame(DATA, 0, 1, body),
+          frame(RST_STREAM, 0, 1, u32(8)),
+          frame(PING, 0, 0, Buffer.alloc(8))
+        )
+        yield* peer.until(() => peer.count(PING, 1) === 1)
+        const updates = peer.frames.filter((f) => f.type === WINDOW_UPDATE && f.stream === 0)
+        expect(updates.map((f) => f.payload.readUInt32BE(0))).toEqual([48_000])
+        expect(stream.closed).toBe(true)
+      })
+  )
+})
