@@ -21,6 +21,7 @@ const SETTINGS = 4
 const PING = 6
 const GOAWAY = 7
 const WINDOW_UPDATE = 8
+const ORIGIN = 12
 
 interface Frame {
   readonly type: number
@@ -37,8 +38,11 @@ class Recorder implements SessionEvents {
   closed = 0
   remoteSettings(): void {}
   settingsAcknowledged(): void {}
+  readonly originLists: Array<ReadonlyArray<string>> = []
   goaway(): void {}
-  origins(): void {}
+  origins(origins: ReadonlyArray<string>): void {
+    this.originLists.push(origins)
+  }
   error(error: unknown): void {
     this.errors.push(error)
   }
@@ -53,9 +57,9 @@ class Recorder implements SessionEvents {
   }
 }
 
-const streamEvents = (): StreamEvents => ({
+const streamEvents = (heads: Array<number> = []): StreamEvents => ({
   maxHeaderListSize: 64 * 1024,
-  setHead: () => {},
+  setHead: (head) => void heads.push(head.status),
   headTooLarge: () => {},
   interim: () => {},
   pushBody: () => {},
@@ -141,6 +145,9 @@ class Peer {
     return this.frames.filter((f) => f.type === type && f.flags === flags).length
   }
 }
+
+const dataBytes = (peer: Peer): number =>
+  peer.frames.reduce((n, f) => (f.type === DATA ? n + f.payload.length : n), 0)
 
 const settings = (...pairs: Array<[number, number]>): Buffer => {
   const payload = Buffer.alloc(6 * pairs.length)
@@ -365,5 +372,70 @@ describe("our HTTP/2 engine's session", () => {
         expect(updates.map((f) => f.payload.readUInt32BE(0))).toEqual([48_000])
         expect(stream.closed).toBe(true)
       })
+  )
+
+  it.scoped("tells its connection the origins an ORIGIN frame lists", () =>
+    Effect.gen(function* () {
+      const { events, peer } = yield* openSession()
+      const origin = Buffer.from("https://a.test")
+      const entry = Buffer.concat([Buffer.from([0, origin.length]), origin])
+      peer.send(frame(ORIGIN, 0, 0, entry), frame(PING, 0, 0, Buffer.alloc(8)))
+      yield* peer.until(() => peer.count(PING, 1) === 1)
+      expect(events.originLists).toEqual([["https://a.test"]])
+    })
+  )
+
+  it.scoped("a GOAWAY keeps open the stream whose head came just before it", () =>
+    Effect.gen(function* () {
+      const { peer, session } = yield* openSession()
+      const stream = session.open(request, true, streamEvents()) as StreamIo
+      yield* peer.until((frames) => frames.some((f) => f.type === HEADERS))
+      peer.send(
+        frame(HEADERS, 4, 1, Buffer.from([0x88])),
+        frame(GOAWAY, 0, 0, Buffer.concat([u32(1), u32(0)])),
+        frame(PING, 0, 0, Buffer.alloc(8))
+      )
+      yield* peer.until(() => peer.count(PING, 1) === 1)
+      expect(stream.closed).toBe(false)
+    })
+  )
+
+  it.scoped("a stream the server ended stays open for the upload, and closes once it ends too", () =>
+    Effect.gen(function* () {
+      const { peer, session } = yield* openSession()
+      const heads: Array<number> = []
+      const stream = session.open(request, false, streamEvents(heads)) as StreamIo
+      yield* peer.until((frames) => frames.some((f) => f.type === HEADERS))
+      // Trailers end it: a head of their own, not a second response head.
+      const trailer = Buffer.from([0x00, 3, ...Buffer.from("x-t"), 1, ...Buffer.from("1")])
+      peer.send(
+        frame(HEADERS, 4, 1, Buffer.from([0x88])),
+        frame(DATA, 0, 1, Buffer.from("body")),
+        frame(HEADERS, 5, 1, trailer),
+        frame(PING, 0, 0, Buffer.alloc(8))
+      )
+      yield* peer.until(() => peer.count(PING, 1) === 1)
+      expect(heads).toEqual([200])
+      expect(stream.closed).toBe(false)
+      stream.end(Buffer.from("upload"))
+      expect(stream.closed).toBe(true)
+      expect(stream.localEnded).toBe(true)
+    })
+  )
+
+  it.scoped("a stream held up by the connection's window goes on when the connection's window opens", () =>
+    Effect.gen(function* () {
+      const { peer, session } = yield* openSession({}, settings([4, 1_000_000]))
+      const stream = session.open(request, false, streamEvents()) as StreamIo
+      expect(stream.write(new Uint8Array(70_000))).toBe(false)
+      yield* peer.until(() => dataBytes(peer) === 65_535)
+      peer.send(frame(WINDOW_UPDATE, 0, 0, u32(10_000)), frame(PING, 0, 0, Buffer.alloc(8)))
+      yield* peer.until(() => peer.count(PING, 1) === 1)
+      // What the window let out left in the write that answered the PING, or before; a second round trip has it all in.
+      peer.send(frame(PING, 0, 0, Buffer.alloc(8)))
+      yield* peer.until(() => peer.count(PING, 1) === 2)
+      expect(dataBytes(peer)).toBe(70_000)
+      yield* stream.drained
+    })
   )
 })
