@@ -16,6 +16,7 @@ import {
   PING,
   request,
   RST_STREAM,
+  settings,
   streamEvents,
   u32,
   WINDOW_UPDATE
@@ -34,6 +35,12 @@ const roundTrip = (peer: Peer, ...frames: Array<Buffer>) =>
 /** The request body the server received, in order. */
 const bodyOf = (peer: Peer): Buffer =>
   Buffer.concat(peer.frames.filter((f) => f.type === DATA).map((f) => f.payload))
+
+/** One turn of the event loop: the session's flush, queued before it, has run. */
+const eventLoopTurn = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
 
 /** Whether `drained` is done at once. */
 const drainedNow = (stream: StreamIo): boolean => {
@@ -110,5 +117,25 @@ describe("a stream of our HTTP/2 engine", () => {
       expect(stream.write(new Uint8Array(10))).toBe(true)
       expect(drainedNow(stream)).toBe(true)
     })
+  )
+
+  it.scoped(
+    "once the socket is over its high-water mark, writes ask the writer to wait until it drains",
+    () =>
+      Effect.gen(function* () {
+        const { client, peer, session } = yield* openSession({}, settings([4, 2 ** 31 - 1]))
+        peer.send(frame(WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1 - 65_535)))
+        yield* roundTrip(peer)
+        const stream = session.open(request, false, streamEvents()) as StreamIo
+        // The server reads nothing more: more than loopback buffers, so the socket cannot drain.
+        peer.socket.pause()
+        expect(stream.write(new Uint8Array(32 * 1024 * 1024))).toBe(true)
+        yield* eventLoopTurn
+        expect(client.writableNeedDrain).toBe(true)
+        expect(stream.write(new Uint8Array(10))).toBe(false)
+        expect(drainedNow(stream)).toBe(false)
+        peer.socket.resume()
+        yield* stream.drained
+      })
   )
 })
