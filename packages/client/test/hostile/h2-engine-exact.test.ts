@@ -9,16 +9,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { RawServer } from "@effect-requests/testing"
 import { Effect } from "effect"
 import type { RequestsError } from "../../src/Errors.js"
-import { causeOf, frame, h2Server, withClient } from "./support.js"
-
-const HEADERS = 0x1
-const DATA = 0x0
-const RST_STREAM = 0x3
-const SETTINGS = 0x4
-const END_STREAM = 0x1
-const END_HEADERS = 0x4
-/** HPACK: ":status: 200" from the static table. */
-const STATUS_200 = Buffer.from([0x88])
+import {
+  causeOf,
+  DATA,
+  END_HEADERS,
+  END_STREAM,
+  frame,
+  h2Server,
+  HEADERS,
+  RST_STREAM,
+  SETTINGS,
+  STATUS_200,
+  withClient
+} from "./support.js"
 
 const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
 

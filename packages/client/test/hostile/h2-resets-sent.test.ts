@@ -8,16 +8,17 @@ import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { RawServer } from "@effect-requests/testing"
 import { Effect, Stream } from "effect"
-import { frame, withClient } from "./support.js"
-
-const HEADERS = 0x1
-const DATA = 0x0
-const RST_STREAM = 0x3
-const SETTINGS = 0x4
-const END_STREAM = 0x1
-const END_HEADERS = 0x4
-/** HPACK: ":status: 200" from the static table. */
-const STATUS_200 = Buffer.from([0x88])
+import {
+  DATA,
+  END_HEADERS,
+  END_STREAM,
+  frame,
+  HEADERS,
+  RST_STREAM,
+  SETTINGS,
+  STATUS_200,
+  withClient
+} from "./support.js"
 
 /** A server that answers every request with "ok" in full, counting the RST_STREAM frames it receives. */
 const countingResets = Effect.gen(function* () {

@@ -75,6 +75,16 @@ export const failedWith = (exit: Exit.Exit<unknown, unknown>, tag: string): bool
   exit.cause._tag === "Fail" &&
   (causeOf(exit.cause.error) as { readonly _tag?: string } | undefined)?._tag === tag
 
+/** HTTP/2 frame types and flags the scripted servers write (RFC 9113 §6). */
+export const DATA = 0x0
+export const HEADERS = 0x1
+export const RST_STREAM = 0x3
+export const SETTINGS = 0x4
+export const END_STREAM = 0x1
+export const END_HEADERS = 0x4
+/** HPACK: ":status: 200" from the static table. */
+export const STATUS_200 = Buffer.from([0x88])
+
 /** An HTTP/2 frame as bytes: the 9-byte header, then the payload. */
 export const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => {
   const head = Buffer.alloc(9)
