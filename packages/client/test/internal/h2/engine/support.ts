@@ -9,13 +9,11 @@ import type { RequestsError } from "../../../../src/Errors.js"
 import { OwnSession } from "../../../../src/internal/h2/engine/own-session.js"
 import type { SessionEvents, StreamEvents } from "../../../../src/internal/h2/engine/session-io.js"
 import { type H2Options, resolveOptions } from "../../../../src/internal/h2/options.js"
-import { frame } from "../../../hostile/support.js"
+import { DATA, frame, SETTINGS } from "../../../hostile/support.js"
+
+export { DATA, HEADERS, RST_STREAM, SETTINGS } from "../../../hostile/support.js"
 
 const PREFACE_LENGTH = 24
-export const DATA = 0
-export const HEADERS = 1
-export const RST_STREAM = 3
-export const SETTINGS = 4
 export const PING = 6
 export const GOAWAY = 7
 export const WINDOW_UPDATE = 8
