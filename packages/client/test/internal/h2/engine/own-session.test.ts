@@ -5,10 +5,11 @@
  * session's end by either side, and the window a closed stream gives back.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber } from "effect"
 import { OwnSession } from "../../../../src/internal/h2/engine/own-session.js"
 import type { StreamIo } from "../../../../src/internal/h2/engine/session-io.js"
 import { resolveOptions } from "../../../../src/internal/h2/options.js"
+import { eventLoopTurn } from "../../../helpers.js"
 import { frame } from "../../../hostile/support.js"
 import {
   connection,
@@ -245,5 +246,52 @@ describe("our HTTP/2 engine's session", () => {
       expect(dataBytes(peer)).toBe(70_000)
       yield* stream.drained
     })
+  )
+
+  it.scoped(
+    "once it ended its side, it answers nothing more, though the server's PING asks for an answer",
+    () =>
+      Effect.gen(function* () {
+        const { client, events, peer, session } = yield* openSession()
+        // The server keeps its side open after our FIN, as RFC 9293 lets it, and goes on sending.
+        peer.socket.allowHalfOpen = true
+        session.close()
+        yield* peer.endSeen
+        const read = yield* Deferred.make<void>()
+        client.once("data", () => Deferred.unsafeDone(read, Exit.void))
+        peer.send(frame(PING, 0, 0, Buffer.alloc(8)))
+        yield* Deferred.await(read)
+        // The answer would be flushed on the next turn, and a write after `end` reported on the one after.
+        yield* eventLoopTurn
+        yield* eventLoopTurn
+        expect(events.errors).toEqual([])
+        expect(peer.count(PING, 1)).toBe(0)
+      })
+  )
+
+  it.scoped(
+    "an upload's write between a connection error and the socket's close is dropped, not held back",
+    () =>
+      Effect.gen(function* () {
+        const { client, peer, session } = yield* openSession()
+        const stream = session.open(request, false, streamEvents()) as StreamIo
+        yield* peer.until((frames) => frames.some((f) => f.type === HEADERS))
+        // Runs after the session read the frame below: the session is gone, the socket's close still to come.
+        const wrote = yield* Deferred.make<{ accepted: boolean; closed: boolean; gone: boolean }>()
+        client.once("data", () =>
+          Deferred.unsafeDone(
+            wrote,
+            Exit.succeed({
+              gone: session.gone,
+              closed: stream.closed,
+              accepted: stream.write(new Uint8Array(10))
+            })
+          )
+        )
+        // A PING on a stream is a connection error.
+        peer.send(frame(PING, 0, 1, Buffer.alloc(8)))
+        expect(yield* Deferred.await(wrote)).toEqual({ gone: true, closed: false, accepted: true })
+        yield* stream.drained
+      })
   )
 })
