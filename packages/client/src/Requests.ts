@@ -287,6 +287,8 @@ const makeContext = (options: Options) =>
  * reads the battery options, `events`, `tracing`, `maxBodySize`, `timeout`,
  * `proxy`, `unixSockets`, `protocol` (for h2c through a proxy) and
  * `h1.retryNonIdempotent`; the rest belong to the layers you provide.
+ * Its figures and `events` are its own requests': the connection events of
+ * pools and a dialer built by their own layers reach no listener.
  *
  * @example
  * ```ts
@@ -302,7 +304,17 @@ const makeContext = (options: Options) =>
 export const layerWithoutPools = (
   options: Options = {}
 ): Layer.Layer<HttpClient.HttpClient | Requests, never, H1Pool | H2ConnectionPool | ProtocolRouter> =>
-  Layer.scopedContext(makeContext(options))
+  Layer.scopedContext(
+    // An observer of the client's own: its figures and events are its requests', whatever else
+    // the process runs.
+    Effect.flatMap(Effect.clock, (clock) =>
+      Effect.provideService(
+        makeContext(options),
+        CurrentObserver,
+        new Observer(options.events, () => clock.unsafeCurrentTimeMillis())
+      )
+    )
+  )
 
 /**
  * Provides `HttpClient.HttpClient` and {@link Requests}. Every connection the

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import {
   Dialer,
   Endpoint,
+  type Events,
   Exchange,
   H1Pool,
   H2ConnectionPool,
@@ -90,6 +91,38 @@ describe("Requests.layerWithoutPools", () => {
           ["https://api.test:8443", "h2", 1]
         ])
       }).pipe(Effect.provide(client))
+    })
+  )
+})
+
+describe("Requests.layerWithoutPools figures and events", () => {
+  it.scoped("belong to its client alone: another client's requests are not in them", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpTestServer.make()
+      const failures: Array<string> = []
+      const withoutPools = (events?: Events.Listener) =>
+        Requests.layerWithoutPools({ retry: false, ...(events === undefined ? {} : { events }) }).pipe(
+          Layer.provide(ProtocolRouter.ProtocolRouter.layer()),
+          Layer.provideMerge(Layer.merge(H1Pool.H1Pool.layer(), H2ConnectionPool.H2ConnectionPool.layer())),
+          Layer.provide(Dialer.Dialer.layer())
+        )
+      const stats = Effect.flatMap(Requests.Requests, (r) => r.stats)
+      yield* Effect.gen(function* () {
+        expect(yield* text(`${server.url}/bytes/1`)).toBe("a")
+        expect(yield* text(`${server.url}/bytes/2`)).toBe("ab")
+      }).pipe(Effect.provide(withoutPools()))
+      const other = yield* Effect.gen(function* () {
+        // Nothing listens on port 1: the request fails before any connection is made.
+        yield* Effect.flip(text("http://127.0.0.1:1/"))
+        return yield* stats
+      }).pipe(
+        Effect.provide(
+          withoutPools((event) => void (event._tag === "Failed" && failures.push(event.endpoint)))
+        )
+      )
+      expect(other).toMatchObject({ requestsMade: 1, errors: 1 })
+      expect(other.origins.map((o) => o.origin)).toEqual(["http://127.0.0.1:1"])
+      expect(failures).toEqual(["http://127.0.0.1:1"])
     })
   )
 })
