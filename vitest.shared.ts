@@ -16,6 +16,10 @@ export const shared = defineConfig({
     // A test that hangs fails soon, with the reason its bounded waits give. Tests that move
     // big bodies, run many processes or soak say so with a timeout of their own.
     testTimeout: 15_000,
-    hookTimeout: 15_000
+    hookTimeout: 15_000,
+    // Test files share their worker's modules: loading effect and the sources again for each file
+    // cost more than all the tests of most files. Every test builds what it uses in a scope of its
+    // own and closes it, so a file sees nothing another left behind.
+    isolate: false
   }
 })
