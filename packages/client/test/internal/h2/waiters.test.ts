@@ -84,6 +84,53 @@ describe("H2ConnectionPool waiters", () => {
       })
   )
 
+  it.scoped(
+    "a request failed with a dial's error does not, as it ends, make the pool forget the endpoint's next dial",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Http2TestServer.make()
+        const dialing = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const redialing = yield* Deferred.make<void>()
+        const regate = yield* Deferred.make<void>()
+        let dials = 0
+        const dialer = scripted((n, endpoint, real) => {
+          dials = n
+          if (n > 2) return real(endpoint)
+          const [started, opened] = n === 1 ? [dialing, gate] : [redialing, regate]
+          return Effect.zipRight(
+            Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(opened)),
+            n === 1 ? refused(endpoint, n) : real(endpoint)
+          )
+        })
+        yield* Effect.gen(function* () {
+          // Tries again in the very step its dial fails, so the request queued behind that dial ends
+          // after the endpoint's new dial began: the queue it leaves is an old one, already dropped.
+          const first = yield* Effect.fork(
+            Effect.catchAll(fetchText(`${server.url}/echo`, { method: "POST" }), () =>
+              fetchText(`${server.url}/bytes/1`)
+            )
+          )
+          yield* Deferred.await(dialing)
+          const queued = yield* Effect.fork(post(`${server.url}/echo`))
+          yield* awaitDeadline(acquireTimeout)
+          yield* Deferred.succeed(gate, undefined)
+          expect(yield* Effect.flip(Fiber.join(queued))).toMatchObject({
+            _tag: "ConnectError",
+            cause: "dial 1"
+          })
+          yield* Deferred.await(redialing)
+          // The endpoint's dial under way is this request's too: it does not dial a third time.
+          const next = yield* Effect.fork(fetchText(`${server.url}/bytes/2`))
+          yield* Deferred.succeed(regate, undefined)
+          expect((yield* Fiber.join(first)).text).toBe("a")
+          expect(yield* outcome(next)).toMatchObject({ _tag: "Right", right: { text: "ab" } })
+          expect(dials).toBe(2)
+          expect(server.stats.sessionsOpened).toBe(1)
+        }).pipe(Effect.provide(poolLayer({ acquireTimeout }, dialer)))
+      })
+  )
+
   it.scoped("a dial failing while another connection is open leaves the queued requests to it", () =>
     Effect.gen(function* () {
       const server = yield* Http2TestServer.make({ maxConcurrentStreams: 1 })
