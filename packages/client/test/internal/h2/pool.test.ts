@@ -1,8 +1,9 @@
 import { HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Http2TestServer, HttpTestServer, RawServer } from "@effect-requests/testing"
-import { Context, Effect, Exit, Fiber, Layer, Scope, Stream, TestClock } from "effect"
+import { Http2TestServer, HttpTestServer, RawServer, Wait } from "@effect-requests/testing"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Scope, Stream, TestClock } from "effect"
 import { ClientResponse } from "../../../src/internal/exchange/response.js"
+import { CurrentObserver, Observer } from "../../../src/internal/observe/observer.js"
 import { H2ConnectionPool } from "../../../src/H2ConnectionPool.js"
 import * as Dialer from "../../../src/Dialer.js"
 import { awaitTimer } from "../../helpers.js"
@@ -267,6 +268,46 @@ describe("H2ConnectionPool basics", () => {
         yield* Fiber.join(closing)
         yield* server.awaitSessionsClosed(2)
       })
+  )
+
+  it.scoped("the pool's close waits for its busy connection even once its idle one has ended", () =>
+    Effect.gen(function* () {
+      const idle = yield* Http2TestServer.make()
+      const busy = yield* Http2TestServer.make()
+      const idleReleased = yield* Deferred.make<void>()
+      let released = 0
+      const observer = new Observer(
+        (event) => {
+          if (event._tag !== "Released" || event.endpoint !== idle.url) return
+          released++
+          Deferred.unsafeDone(idleReleased, Exit.void)
+        },
+        () => 0
+      )
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(
+        poolLayer({ closeTimeout: "7 seconds" }).pipe(
+          Layer.provide(Layer.succeed(CurrentObserver, observer))
+        ),
+        scope
+      )
+      yield* fetchText(`${idle.url}/bytes/1`).pipe(Effect.provide(context))
+      const held = yield* Effect.fork(fetchText(`${busy.url}/hold/k`).pipe(Effect.provide(context)))
+      yield* busy.awaitRequests(1)
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* awaitTimer("7 seconds")
+      // The idle connection ends on its GOAWAY at once; the pool still has the busy one to wait for.
+      yield* Wait.within(Deferred.await(idleReleased), {
+        helper: "idleReleased",
+        unit: "released connection",
+        target: 1,
+        seen: () => released
+      })
+      yield* busy.release()
+      expect((yield* Fiber.join(held)).text).toBe("k")
+      yield* Fiber.join(closing)
+      yield* busy.awaitSessionsClosed(1)
+    })
   )
 
   it.scoped("once closed, it refuses exchanges and warming with ClientClosedError and dials nothing", () =>
