@@ -11,6 +11,7 @@ import { RawServer } from "@effect-requests/testing"
 import { Deferred, Effect, Fiber, Stream, TestClock } from "effect"
 import type { RequestsError } from "../../src/Errors.js"
 import * as Timeouts from "../../src/Timeouts.js"
+import { awaitTimer } from "../helpers.js"
 import { causeOf, h2Server, withClient } from "./support.js"
 
 const text = (url: string) => Effect.flatMap(HttpClient.get(url), (r) => r.text)
@@ -87,6 +88,35 @@ describe("deadlines once connected", () => {
       })
     )
   }
+
+  it.scoped(
+    "HTTP/1.1: on a reused connection, headersTimeout counts from the request, not from the pool's last look",
+    () =>
+      Effect.gen(function* () {
+        const arrived = yield* Deferred.make<void>()
+        const server = yield* quietServer("", arrived)
+        yield* withClient(
+          { h1: { headersTimeout: "1 second", bodyTimeout: "1 second" } },
+          Effect.gen(function* () {
+            expect(yield* text(`${server.url}/first`)).toBe("ok")
+            // The pool looks at its connections every 250 ms: last at 250, and the request goes at 450.
+            yield* awaitTimer(250)
+            yield* advance(250, 250)
+            yield* advance(200, 200)
+            const fiber = yield* Effect.fork(Effect.flip(text(`${server.url}/stall`)))
+            yield* Deferred.await(arrived)
+            yield* advance(950, 50)
+            expect(fiber.unsafePoll()).toBeNull()
+            yield* advance(100, 50)
+            expect(causeOf(yield* Fiber.join(fiber))).toMatchObject({
+              _tag: "TimeoutError",
+              phase: "headers",
+              timeoutMillis: 1_000
+            })
+          })
+        )
+      })
+  )
 
   it.scoped("a whole-request timeout set per request fails in phase headers, then in phase body", () =>
     Effect.gen(function* () {
