@@ -294,4 +294,31 @@ describe("our HTTP/2 engine's session", () => {
         yield* stream.drained
       })
   )
+
+  it.scoped(
+    "an upload's end held by the window fails with the connection's error, though the answer was complete",
+    () =>
+      Effect.gen(function* () {
+        const { peer, session } = yield* openSession({}, settings([4, 10]))
+        const failures: Array<unknown> = []
+        const closes: Array<number> = []
+        const events = {
+          ...streamEvents(),
+          fail: (error: unknown) => void failures.push(error),
+          closed: (code: number) => void closes.push(code)
+        }
+        const stream = session.open(request, false, events) as StreamIo
+        expect(stream.write(new Uint8Array(20))).toBe(false)
+        stream.end()
+        yield* peer.until(() => dataBytes(peer) === 10)
+        // The whole answer, then, in one read: the window the upload waits for, and a connection error.
+        peer.send(frame(HEADERS, 5, 1, Buffer.from([0x88])), frame(PING, 0, 0, Buffer.alloc(8)))
+        yield* peer.until(() => peer.count(PING, 1) === 1)
+        peer.send(Buffer.concat([frame(WINDOW_UPDATE, 0, 1, u32(100)), frame(PING, 0, 1, Buffer.alloc(8))]))
+        yield* stream.drained
+        expect(failures).toHaveLength(1)
+        expect(closes).toEqual([])
+        expect(dataBytes(peer)).toBe(10)
+      })
+  )
 })
