@@ -65,6 +65,8 @@ export const dial = (
         yield* takePermit(pool.global, scope, restore)
       }
       const dialed = yield* restore(Scope.extend(pool.dialer.dial(state.endpoint), scope)).pipe(
+        // Counted here, whoever asked for the dial: a waiting request, a re-send or `warm`.
+        Effect.tapError(() => Effect.sync(() => state.counters.errors++)),
         Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))
       )
       const connection = new H1Connection(state.endpoint, dialed.socket, pool, pool.config)
@@ -91,10 +93,7 @@ export const demand = (pool: H1PoolState, state: EndpointPool): void => {
       dial(pool, state, () => state.waiting > 0).pipe(
         Effect.matchEffect({
           onFailure: (error) =>
-            Effect.sync(() => {
-              state.counters.errors++
-              ;(state.retries.shift() ?? state.waiters.shift())?.resume(Effect.fail(error))
-            }),
+            Effect.sync(() => (state.retries.shift() ?? state.waiters.shift())?.resume(Effect.fail(error))),
           onSuccess: (connection) => Effect.sync(() => connection && state.serve(connection))
         }),
         Effect.ensuring(

@@ -50,4 +50,15 @@ describe("H1Pool figures", () => {
       expect(yield* h1Stats).toMatchObject({ open: 0, created: 1, closed: 1, errors: 1 })
     }).pipe(Effect.provide(Requests.layer()))
   )
+
+  it.scoped("a dial that fails counts as an error, whether a request or warm asked for it", () =>
+    Effect.gen(function* () {
+      const requests = yield* Requests.Requests
+      // Nothing listens on port 1: each dial is refused.
+      yield* Effect.flip(get("http://127.0.0.1:1/", "refused"))
+      expect(yield* h1Stats).toMatchObject({ created: 0, errors: 1 })
+      expect((yield* Effect.flip(requests.warm("http://127.0.0.1:1/")))._tag).toBe("ConnectError")
+      expect(yield* h1Stats).toMatchObject({ created: 0, errors: 2 })
+    }).pipe(Effect.provide(Requests.layer({ retry: false })))
+  )
 })
