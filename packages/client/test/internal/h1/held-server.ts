@@ -169,6 +169,25 @@ export const post = (url: string, id: string) =>
     )
   ).pipe(Effect.flatMap((r) => r.text))
 
+/**
+ * Two connections to the held server: the first carries h1 and h2 pipelined
+ * behind an answered w, both still unanswered; the second was dialed for the
+ * POST p (never pipelined) and is idle once it is answered. Returns the
+ * fibers of h1 and h2.
+ */
+export const pipelinedBesideIdle = ({ url, awaitSeen, answer }: HeldServer) =>
+  Effect.gen(function* () {
+    yield* answer("w")
+    yield* get(url, "w")
+    const h1 = yield* Effect.fork(get(url, "h1"))
+    yield* awaitSeen(2)
+    const h2 = yield* Effect.fork(get(url, "h2"))
+    yield* awaitSeen(3)
+    yield* answer("p")
+    yield* post(url, "p")
+    return { h1, h2 }
+  })
+
 /** The HTTP/1.1 pool's figures now. */
 export const h1Stats = Effect.map(
   Effect.flatMap(Requests.Requests, (r) => r.stats),

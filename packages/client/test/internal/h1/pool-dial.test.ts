@@ -10,7 +10,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { type H1Pool, Requests } from "@effect-requests/client"
 import { Wait } from "@effect-requests/testing"
 import { Effect, ExecutionStrategy, Exit, Fiber, Layer, Scope } from "effect"
-import { awaitH1, awaitWaiting, get, type HeldServer, heldServer, post } from "./held-server.js"
+import {
+  awaitH1,
+  awaitWaiting,
+  get,
+  type HeldServer,
+  heldServer,
+  pipelinedBesideIdle,
+  post
+} from "./held-server.js"
 
 const causeOf = (error: unknown) =>
   error instanceof HttpClientError.RequestError ? (error.cause as { readonly _tag: string }) : undefined
@@ -81,15 +89,8 @@ describe("H1Pool with a dial under way", () => {
               const { url, seen, awaitSeen, awaitDials, openDial, answer, drop } = held
               yield* openDial(0)
               yield* openDial(1)
-              yield* answer("w")
-              yield* get(url, "w")
-              const h1 = yield* Effect.fork(get(url, "h1"))
-              yield* awaitSeen(2)
-              const h2 = yield* Effect.fork(get(url, "h2"))
-              yield* awaitSeen(3)
-              // Not pipelined: on a second connection, idle once answered; then x goes on it.
-              yield* answer("p")
-              yield* post(url, "p")
+              const { h1, h2 } = yield* pipelinedBesideIdle(held)
+              // x goes on the second connection, idle since p was answered.
               const x = yield* Effect.fork(get(url, "x"))
               yield* awaitSeen(5)
               expect(seen.map((a) => a.connection)).toEqual([0, 0, 0, 1, 1])

@@ -8,7 +8,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Requests } from "@effect-requests/client"
 import { Effect, Fiber } from "effect"
-import { awaitWaiting, get, h1Stats, type HeldServer, heldServer, post } from "./held-server.js"
+import {
+  awaitWaiting,
+  get,
+  h1Stats,
+  type HeldServer,
+  heldServer,
+  pipelinedBesideIdle,
+  post
+} from "./held-server.js"
 
 const retries = Effect.map(
   Effect.flatMap(Requests.Requests, (r) => r.stats),
@@ -19,17 +27,10 @@ const retries = Effect.map(
  * Two connections, pipelined two deep: the first carries h1 and h2, the
  * second, reused, x1 and x2. Returns the fibers of the four requests.
  */
-const twoBusyConnections = ({ url, on, awaitSeen, answer }: HeldServer) =>
+const twoBusyConnections = (held: HeldServer) =>
   Effect.gen(function* () {
-    yield* answer("w")
-    yield* get(url, "w")
-    const h1 = yield* Effect.fork(get(url, "h1"))
-    yield* awaitSeen(2)
-    const h2 = yield* Effect.fork(get(url, "h2"))
-    yield* awaitSeen(3)
-    // Not pipelined: it has the second connection dialed for it.
-    yield* answer("p")
-    yield* post(url, "p")
+    const { url, on, awaitSeen } = held
+    const { h1, h2 } = yield* pipelinedBesideIdle(held)
     const x1 = yield* Effect.fork(get(url, "x1"))
     yield* awaitSeen(5)
     const x2 = yield* Effect.fork(get(url, "x2"))
