@@ -25,6 +25,12 @@ const echo = (stream: http2.ServerHttp2Stream): void => {
 const NO_ERROR = 0
 const CANCEL = 8
 
+/** A request body of one KiB, then a source that never produces again; `stopped` completes once its writer stops. */
+const openEndedBody = (stopped: Deferred.Deferred<void>) =>
+  Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
+    Stream.ensuring(Deferred.succeed(stopped, undefined))
+  )
+
 /** `effect`, or a `WaitTimeout` naming what never came once the wait's bound passed in real time. */
 const awaitOne = <A, E>(effect: Effect.Effect<A, E>, unit: string) =>
   Wait.within(effect, { helper: "awaitOne", unit, target: 1, seen: () => 0 })
@@ -63,9 +69,7 @@ describe("HTTP/2 full duplex through HttpClient", () => {
     Effect.gen(function* () {
       const server = yield* Http2TestServer.make({ tls: false, handler: echo })
       const writerStopped = yield* Deferred.make<void>()
-      const body = Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
-        Stream.ensuring(Deferred.succeed(writerStopped, undefined))
-      )
+      const body = openEndedBody(writerStopped)
       const scope = yield* Scope.make()
       const response = yield* HttpClient.execute(
         HttpClientRequest.post(`${server.url}/echo`).pipe(HttpClientRequest.bodyStream(body))
@@ -93,9 +97,7 @@ describe("HTTP/2 full duplex through HttpClient", () => {
           }
         })
         const writerStopped = yield* Deferred.make<void>()
-        const body = Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
-          Stream.ensuring(Deferred.succeed(writerStopped, undefined))
-        )
+        const body = openEndedBody(writerStopped)
         const response = yield* HttpClient.execute(
           HttpClientRequest.post(`${server.url}/early`).pipe(HttpClientRequest.bodyStream(body))
         )
@@ -122,9 +124,7 @@ describe("HTTP/2 full duplex through HttpClient", () => {
           }
         })
         const writerStopped = yield* Deferred.make<void>()
-        const body = Stream.concat(Stream.make(new Uint8Array(1024)), Stream.never).pipe(
-          Stream.ensuring(Deferred.succeed(writerStopped, undefined))
-        )
+        const body = openEndedBody(writerStopped)
         const response = yield* HttpClient.execute(
           HttpClientRequest.post(`${server.url}/early`).pipe(HttpClientRequest.bodyStream(body))
         )

@@ -31,6 +31,10 @@ const scripted = (script: (n: number, endpoint: Endpoint, real: (to: Endpoint) =
     })
   ).pipe(Layer.provide(dialerLayer))
 
+/** `then`, once the dial has said it started and `gate` opens: a dial held up as a slow handshake would be. */
+const heldAt = (started: Effect.Effect<unknown>, gate: Deferred.Deferred<void>, then: Dial): Dial =>
+  Effect.zipRight(Effect.zipRight(started, Deferred.await(gate)), then)
+
 /** A refused dial that says which dial it was. */
 const refused = (endpoint: Endpoint, n: number): Dial =>
   Effect.fail(
@@ -57,10 +61,7 @@ describe("H2ConnectionPool waiters", () => {
         const dialer = scripted((n, endpoint) => {
           dials = n
           return n === 1
-            ? Effect.zipRight(
-                Effect.zipRight(Deferred.succeed(dialing, undefined), Deferred.await(gate)),
-                refused(endpoint, n)
-              )
+            ? heldAt(Deferred.succeed(dialing, undefined), gate, refused(endpoint, n))
             : refused(endpoint, n)
         })
         yield* Effect.gen(function* () {
@@ -137,12 +138,7 @@ describe("H2ConnectionPool waiters", () => {
       const dialing = yield* Deferred.make<void>()
       const gate = yield* Deferred.make<void>()
       const dialer = scripted((n, endpoint, real) =>
-        n === 2
-          ? Effect.zipRight(
-              Effect.zipRight(Deferred.succeed(dialing, undefined), Deferred.await(gate)),
-              refused(endpoint, n)
-            )
-          : real(endpoint)
+        n === 2 ? heldAt(Deferred.succeed(dialing, undefined), gate, refused(endpoint, n)) : real(endpoint)
       )
       yield* Effect.gen(function* () {
         // The first connection's SETTINGS are known: the endpoint may dial a second.
@@ -181,10 +177,7 @@ describe("H2ConnectionPool waiters", () => {
         if (n > 2) return real(to)
         const started = n === 2 ? Deferred.succeed(bothDialing, undefined) : Effect.void
         // The first fails; the second would connect, but is given up when warming fails.
-        return Effect.zipRight(
-          Effect.zipRight(started, Deferred.await(gate)),
-          n === 1 ? refused(to, n) : Effect.never
-        )
+        return heldAt(started, gate, n === 1 ? refused(to, n) : Effect.never)
       })
       yield* Effect.gen(function* () {
         const pool = yield* H2ConnectionPool
